@@ -1,0 +1,112 @@
+"""Opening the database, applying the schema, and waiting politely for a busy file.
+
+DuckDB allows one writing process per file; any other process (writer or reader) fails
+to take the file lock. We turn that into a retry loop and one clear error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "data/presswatch.duckdb"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the database file for writing."""
+
+
+class DatabaseMissing(FileNotFoundError):
+    """A read-only open of a database that does not exist."""
+
+
+def default_path() -> str:
+    return os.environ.get("PRESSWATCH_DB") or DEFAULT_DB
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    timeout: float = 30.0,
+    on_wait=None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the presswatch database.
+
+    A writable open creates the file and applies the schema. While another process
+    holds the file, retry for up to ``timeout`` seconds (``on_wait(elapsed)`` is called
+    once per retry so a CLI can say "busy, retrying"), then raise ``DatabaseBusy``.
+    """
+    path = Path(path or default_path())
+    if read_only and not path.exists():
+        raise DatabaseMissing(f"no database at {path}; run `presswatch load` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    delay = 0.1
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            elapsed = time.monotonic() - start
+            if elapsed >= timeout:
+                raise DatabaseBusy(
+                    f"database {path} is busy (another presswatch process is writing it); "
+                    f"gave up after {timeout:.0f} s — try again when it has finished, or raise --timeout"
+                ) from None
+            if on_wait:
+                on_wait(elapsed)
+            time.sleep(min(delay, max(0.0, timeout - elapsed)))
+            delay = min(delay * 2, 2.0)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        apply_schema(con)
+    return con
+
+
+def sql_text(name: str) -> str:
+    """The text of a packaged SQL file, e.g. ``sql_text('schema.sql')``."""
+    return resources.files("analysis").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def schema_files() -> list[str]:
+    """Schema files in the order they are applied: schema.sql first, then the stages' files."""
+    folder = resources.files("analysis").joinpath("sql")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    names.remove("schema.sql")
+    return ["schema.sql", *names]
+
+
+def view_files() -> list[str]:
+    folder = resources.files("analysis").joinpath("sql", "views")
+    return sorted(f"views/{p.name}" for p in folder.iterdir() if p.name.endswith(".sql"))
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and (re)create every view. Idempotent."""
+    for name in schema_files():
+        con.execute(sql_text(name))
+    for name in view_files():
+        con.execute(sql_text(name))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+    """The first column of the first row. Reads the result to its end: in DuckDB 2.x a
+    result left open (e.g. after ``fetchone()``) blocks the next statement on the connection."""
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0][0] if rows else None

@@ -1,0 +1,35 @@
+"""`presswatch enrich`: run the enrichment stages over what the loaders stored.
+
+Each stage is a plain function ``run(con, *, rebuild: bool, progress) -> dict`` that works
+incrementally (only articles/headlines it has not processed yet, everything with
+``rebuild=True``) and returns counts for the summary. Stages register here in the order
+they must run; a later stage may read what an earlier one wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+# name -> "module:function"; imported lazily so `presswatch load` never pays for spaCy.
+STAGES: dict[str, str] = {
+    "stories": "analysis.stories.stage:run",
+}
+
+
+def stage_names() -> list[str]:
+    return list(STAGES)
+
+
+def run(con, *, stages: list[str] | None = None, rebuild: bool = False, progress: bool = True) -> dict[str, dict]:
+    """Run the given stages (all by default) and return {stage: counts}."""
+    chosen = stages or stage_names()
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown enrichment stage(s): {', '.join(unknown)}; known: {', '.join(STAGES)}")
+    results = {}
+    for name in chosen:
+        module, func = STAGES[name].split(":")
+        fn: Callable = getattr(import_module(module), func)
+        results[name] = fn(con, rebuild=rebuild, progress=progress)
+    return results

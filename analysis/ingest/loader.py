@@ -1,0 +1,271 @@
+"""`presswatch load`: discover inputs, parse them (in parallel), write atomic batches.
+
+Guarantees a user relies on:
+- nothing lost: every input file or record becomes a loaded, duplicate or rejected
+  document (with its reason), or is skipped because the same file (path, size, mtime)
+  was loaded before; the counts always add up;
+- atomic batches: each batch is one transaction, so a crash or Ctrl-C loses at most the
+  batch in flight, and re-running the same command finishes the job;
+- incremental: unchanged files are skipped from their stat alone, without being read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import duckdb
+import pyarrow as pa
+
+from analysis.db import scalar
+from analysis.ingest import exports, worker
+from analysis.ingest.dates import parse_date
+from analysis.ingest.records import Parsed
+from analysis.ingest.sources import Input, discover, read_manifests
+from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
+
+log = logging.getLogger(__name__)
+
+UTC = dt.timezone.utc
+SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECASE)
+STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
+PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
+CHUNK = 64  # inputs per worker task
+
+
+@dataclass
+class LoadResult:
+    load_id: int
+    files_found: int = 0
+    files_unchanged: int = 0
+    manifests: int = 0
+    counts: BatchCounts = field(default_factory=BatchCounts)
+    seconds: float = 0.0
+    bytes_read: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        c = self.counts
+        return c.inputs == c.loaded + c.duplicates + c.rejected
+
+
+def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
+    """--crawled-at: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
+    if value is None or value == "mtime":
+        return value
+    parsed = parse_date(value)
+    if parsed.date is None:
+        raise ValueError(f"--crawled-at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
+    if parsed.at is not None:
+        return parsed.at.astimezone(UTC)
+    if parsed.local is not None:
+        return parsed.local.replace(tzinfo=UTC)
+    return dt.datetime.combine(parsed.date, dt.time(), UTC)
+
+
+def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | None = None,
+         mapping: Iterable[str] = (), workers: int | None = None, batch_size: int = 2000,
+         progress: bool = False, arguments: str | None = None) -> LoadResult:
+    """Load page dumps and article exports into the database; see the module docstring."""
+    started = time.monotonic()
+    crawl_option = parse_crawled_at(crawled_at)
+    column_map = exports.parse_mapping(mapping)
+    if batch_size < 1:
+        raise ValueError("--batch-size must be at least 1")
+    inputs, manifest_files = discover(paths)
+    manifest = read_manifests(manifest_files)
+
+    con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
+    load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
+    con.execute(
+        "INSERT INTO loads (load_id, started_at, status, arguments, parser_version) VALUES (?, now(), 'running', ?, ?)",
+        [load_id, arguments or json.dumps(paths), worker.PARSER_VERSION],
+    )
+    result = LoadResult(load_id, files_found=len(inputs), manifests=len(manifest_files))
+    todo, unchanged = _changed_inputs(con, inputs)
+    result.files_unchanged = unchanged
+    con.execute("UPDATE loads SET n_unchanged = ? WHERE load_id = ?", [unchanged, load_id])
+    resume = _committed_records(con, todo)
+
+    bar = _Progress(len(todo), enabled=progress)
+    try:
+        batch: list[tuple[Parsed, Crawl]] = []
+        done: list[FileDone] = []
+        for inp, docs in _parse_all(todo, column_map, resume, workers):
+            formats, n = set(), 0
+            streamed = _is_streamed(inp)
+            for doc in docs:
+                formats.add(doc.format)
+                n += 1
+                batch.append((doc, _crawl(doc, inp, crawl_option, manifest)))
+                # Only a streamed file (an export, an archive) is committed in several
+                # batches: a re-run resumes it after its last committed record. Any other
+                # file is committed whole, together with its `files` row.
+                if streamed and len(batch) >= batch_size:
+                    _commit(con, batch, done, load_id, result)
+                    batch, done = [], []
+                    bar.update(docs=result.counts.inputs)
+            done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
+            result.bytes_read += inp.bytes
+            if len(batch) >= batch_size:
+                _commit(con, batch, done, load_id, result)
+                batch, done = [], []
+            bar.advance(docs=result.counts.inputs + len(batch))
+        _commit(con, batch, done, load_id, result)
+        con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
+    except BaseException:
+        _rollback(con)
+        con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
+        raise
+    finally:
+        bar.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _commit(con, batch, done, load_id, result: LoadResult) -> None:
+    if not batch and not done:
+        return
+    con.execute("BEGIN TRANSACTION")
+    counts = write_batch(con, batch, done, load_id=load_id)
+    con.execute("COMMIT")
+    result.counts.add(counts)
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction was open
+
+
+def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int]:
+    """Inputs not loaded before with the same size and mtime, and how many were skipped."""
+    if not inputs:
+        return [], 0
+    con.register("_inputs", pa.table({"path": [i.path for i in inputs], "bytes": [i.bytes for i in inputs],
+                                      "mtime_ns": [i.mtime_ns for i in inputs]}))
+    try:
+        same = {row[0] for row in con.execute(
+            "SELECT i.path FROM _inputs i JOIN files f ON f.path = i.path AND f.bytes = i.bytes AND f.mtime_ns = i.mtime_ns"
+        ).fetchall()}
+    finally:
+        con.unregister("_inputs")
+    return [i for i in inputs if i.path not in same], len(same)
+
+
+def _is_streamed(inp: Input) -> bool:
+    return inp.path.lower().endswith(STREAMED)
+
+
+def _committed_records(con, todo: list[Input]) -> dict[str, int]:
+    """For streamed files a crashed load left half-done: the last committed record per
+    document path (an archive's members are paths of their own: archive.zip!member)."""
+    streamed = [i.path for i in todo if _is_streamed(i)]
+    if not streamed:
+        return {}
+    con.register("_paths", pa.table({"path": streamed}))
+    try:
+        rows = con.execute(
+            """SELECT d.path, max(d.record) FROM documents d JOIN _paths p
+                 ON d.path = p.path OR starts_with(d.path, p.path || '!')
+               WHERE p.path NOT IN (SELECT path FROM files) GROUP BY ALL"""
+        ).fetchall()
+    finally:
+        con.unregister("_paths")
+    return dict(rows)
+
+
+def _resumed(resume: dict[str, int], inp: Input) -> int:
+    """How many records of this input earlier, interrupted loads already committed."""
+    return sum(last + 1 for path, last in resume.items() if path == inp.path or path.startswith(inp.path + "!"))
+
+
+def _crawl(doc: Parsed, inp: Input, option, manifest: dict[str, dict]) -> Crawl:
+    entry = manifest.get(doc.path) or manifest.get(inp.path) or {}
+    site = entry.get("site") or _site(entry.get("url") or "") or _site(doc.path)
+    if doc.format != "page":
+        return Crawl(None, "unknown", site)
+    if isinstance(option, dt.datetime):
+        return Crawl(option, "option", site)
+    if entry.get("crawled_at"):
+        value = parse_crawled_at(entry["crawled_at"])
+        return Crawl(value, "manifest", site)
+    if option == "mtime":
+        return Crawl(dt.datetime.fromtimestamp(inp.mtime_ns / 1e9, UTC), "file_mtime", site)
+    if doc.ticker_date is not None:
+        return Crawl(dt.datetime.combine(doc.ticker_date, dt.time(), UTC), "inferred", site)
+    return Crawl(None, "unknown", site)
+
+
+def _site(text: str) -> str | None:
+    m = SITES.search(os.path.basename(text) if "://" not in text else text)
+    return m[1].lower() if m else None
+
+
+def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers: int | None) -> Iterator[tuple[Input, list[Parsed] | Iterator[Parsed]]]:
+    """(input, its documents) in input order; small files parsed in worker processes."""
+    workers = workers or os.cpu_count() or 1
+    small = [i for i in todo if not _is_streamed(i)]
+    if workers <= 1 or len(small) < PARALLEL_MIN_INPUTS:
+        for inp in todo:
+            yield inp, worker.parse_input(inp, mapping=mapping, skip_records=resume)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        parsed = _ordered_map(pool, [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)], mapping, resume, workers)
+        for chunk, results in parsed:
+            for inp, docs in zip(chunk, results):
+                yield inp, (worker.parse_input(inp, mapping=mapping, skip_records=resume) if docs is None else docs)
+
+
+def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> list[list[Parsed] | None]:
+    # Streamed formats (big exports, archives) come back as None and are parsed by the
+    # parent while it writes, so their memory stays bounded.
+    return [None if _is_streamed(i) else list(worker.parse_input(i, mapping=mapping, skip_records=resume)) for i in chunk]
+
+
+def _ordered_map(pool, chunks, mapping, resume, workers):
+    """Like pool.map, but with a bounded number of chunks in flight (bounded memory)."""
+    window = 3 * workers
+    pending = []
+    for chunk in chunks:
+        pending.append((chunk, pool.submit(_parse_chunk, chunk, mapping, resume)))
+        if len(pending) >= window:
+            chunk0, future = pending.pop(0)
+            yield chunk0, future.result()
+    for chunk0, future in pending:
+        yield chunk0, future.result()
+
+
+class _Progress:
+    """A rich progress bar over input files, shown only when asked (a terminal)."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self._bar = None
+        if enabled and total:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+                                 TextColumn("{task.fields[docs]:,} documents"), TimeRemainingColumn(), transient=True)
+            self._task = self._bar.add_task("load", total=total, docs=0)
+            self._bar.start()
+
+    def advance(self, *, docs: int) -> None:
+        if self._bar:
+            self._bar.update(self._task, advance=1, docs=docs)
+
+    def update(self, *, docs: int) -> None:
+        if self._bar:
+            self._bar.update(self._task, docs=docs)
+
+    def close(self) -> None:
+        if self._bar:
+            self._bar.stop()

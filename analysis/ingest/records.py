@@ -1,0 +1,105 @@
+"""What every parser produces, and the keys that recognise the same thing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from analysis.ingest.dates import ParsedDate
+from analysis.ingest.langs import detect
+
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|xtor|at_medium|at_campaign)$", re.IGNORECASE)
+
+
+@dataclass
+class Article:
+    title: str | None
+    body: str
+    outlet: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    date_raw: str | None = None
+    date: ParsedDate | None = None
+    category: str | None = None
+    related_title: str | None = None
+    source_id: str | None = None
+
+    def seal(self) -> "Article":
+        """Detect the language (unless the source gave it) and compute the dedup keys, once,
+        in the worker process; the cached values travel with the pickled article."""
+        if self.lang is None:
+            self.lang = detect(((self.title or "") + "\n" + self.body).strip())
+        _ = self.url_key, self.content_sha256
+        return self
+
+    @cached_property
+    def url_key(self) -> str | None:
+        return url_key(self.url)
+
+    @cached_property
+    def content_sha256(self) -> str:
+        # The outlet is part of the key: the same dispatch run by two outlets is two
+        # placements (grouped later into one story), the same outlet filing it twice is one.
+        text = clean_text(self.outlet or "") + "\n" + clean_text(self.title or "") + "\n" + clean_text(self.body)
+        return hashlib.sha256(text.casefold().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Parsed:
+    """One document as the parsers saw it (before deduplication against the database)."""
+
+    path: str
+    record: int
+    sha256: str
+    bytes: int
+    format: str
+    parser_version: str
+    article: Article | None = None
+    ticker: list[tuple[int, str, str | None]] = field(default_factory=list)  # (headline_id, text, lang)
+    ticker_date: dt.date | None = None  # latest full date written in the ticker (for inferred crawl dates)
+    warnings: list[str] = field(default_factory=list)
+    edition_lang: str | None = None
+    reject: tuple[str, str] | None = None  # (reason, detail)
+
+
+def clean_text(text: str) -> str:
+    """NFC, every whitespace run (no-break spaces included) collapsed to one space."""
+    if not unicodedata.is_normalized("NFC", text):  # rare; the check is much cheaper than normalising
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def headline_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", clean_text(text)).casefold()
+
+
+def headline_id(text: str) -> int:
+    """Stable signed 64-bit id of a normalised headline (same id in every database)."""
+    digest = hashlib.blake2b(headline_key(text).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def url_key(url: str | None) -> str | None:
+    """The same URL written differently maps to one key: decoded, lower-case scheme and
+    host, no tracking parameters, no fragment, no repeated or trailing slashes."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = re.sub(r"/{2,}", "/", unquote(parts.path)).rstrip("/") or "/"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    scheme = "http" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

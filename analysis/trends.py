@@ -1,0 +1,114 @@
+"""Shared time bucketing for every "X over time" frame (entities, topics, volume).
+
+All frequency functions return the same tidy shape so one set of plots and the burst
+detector serve them all. Bucketing happens in SQL (``date_trunc``); identifiers come from
+the allow-lists below, values are bound parameters.
+
+Counting units
+--------------
+``unit="placements"`` counts every stored article (each copy of a syndicated dispatch).
+``unit="stories"`` counts distinct stories: articles linked in ``article_stories`` share a
+``story_id``; an article not (yet) linked is its own story. A story whose copies fall in
+two periods counts once in each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from analysis.db import scalar
+
+FREQS = ("day", "week", "month")
+GROUPS = {None: "NULL::VARCHAR", "outlet": "a.outlet", "lang": "a.lang"}
+UNITS = ("stories", "placements")
+SOURCES = ("articles", "headlines")
+HEADLINE_GROUPS = {None: "NULL::VARCHAR", "lang": "h.lang", "outlet": "NULL::VARCHAR"}
+
+# A period is flagged incomplete when it holds fewer documents than this share of the
+# median period of its group: collection gaps look like news droughts otherwise.
+THIN_PERIOD_SHARE = 0.25
+
+
+def check_options(*, freq: str, by: str | None, unit: str, source: str = "articles") -> None:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+    if by not in GROUPS:
+        raise ValueError(f"by must be None, 'outlet' or 'lang', not {by!r}")
+    if unit not in UNITS:
+        raise ValueError(f"unit must be 'stories' or 'placements', not {unit!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]))
+
+
+def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
+              source: str = "articles") -> str:
+    """SQL for one row per counted document: (doc_id, unit_id, period, grp).
+
+    ``doc_id`` is the article_id (source="articles") or headline_id (source="headlines");
+    ``unit_id`` is the story when counting stories. Filter with ``$start``/``$end`` (DATE,
+    either may be NULL). Articles are dated by their published_date; headlines by the day
+    of each sighting (a headline on the ticker for three days counts on each day).
+    """
+    check_options(freq=freq, by=by, unit=unit, source=source)
+    if source == "articles":
+        story = "a.article_id"
+        join = ""
+        if unit == "stories" and has_table(con, "article_stories"):
+            join = "LEFT JOIN article_stories s ON s.article_id = a.article_id"
+            story = "coalesce(s.story_id, -a.article_id)"
+        return f"""
+            SELECT a.article_id AS doc_id, {story} AS unit_id,
+                   CAST(date_trunc('{freq}', a.published_date) AS DATE) AS period,
+                   {GROUPS[by]} AS grp
+            FROM articles a {join}
+            WHERE a.published_date IS NOT NULL
+              AND ($start IS NULL OR a.published_date >= $start)
+              AND ($end IS NULL OR a.published_date <= $end)"""
+    story = "h.headline_id"
+    join = ""
+    if unit == "stories" and has_table(con, "headline_stories"):
+        join = "LEFT JOIN headline_stories s ON s.headline_id = h.headline_id"
+        story = "coalesce(s.story_id, -h.headline_id)"
+    return f"""
+        SELECT DISTINCT h.headline_id AS doc_id, {story} AS unit_id,
+               CAST(date_trunc('{freq}', CAST(g.seen_at AS DATE)) AS DATE) AS period,
+               {HEADLINE_GROUPS[by]} AS grp
+        FROM sightings g JOIN headlines h USING (headline_id) {join}
+        WHERE g.seen_at IS NOT NULL
+          AND ($start IS NULL OR CAST(g.seen_at AS DATE) >= $start)
+          AND ($end IS NULL OR CAST(g.seen_at AS DATE) <= $end)"""
+
+
+def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str | None = None,
+                  unit: str = "stories", source: str = "articles",
+                  start: dt.date | str | None = None, end: dt.date | str | None = None) -> pd.DataFrame:
+    """Documents per period and group, with the incomplete-period flag.
+
+    Columns: ``period`` (DATE, start of the bucket), ``group`` (outlet or language, None
+    when ``by`` is None), ``n_documents`` (distinct units), ``incomplete`` (bool: first or
+    last period of the data, or fewer than THIN_PERIOD_SHARE × the group's median).
+    """
+    sql = f"""
+        WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
+        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units GROUP BY ALL),
+        bounds AS (SELECT min(period) AS lo, max(period) AS hi FROM units),
+        medians AS (SELECT grp, median(n) AS med FROM totals GROUP BY grp)
+        SELECT t.period, t.grp AS "group", t.n AS n_documents,
+               (t.period = b.lo OR t.period = b.hi OR t.n < $thin * m.med) AS incomplete
+        FROM totals t CROSS JOIN bounds b JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
+        ORDER BY t.period, t.grp"""
+    params = {"start": _as_date(start), "end": _as_date(end), "thin": THIN_PERIOD_SHARE}
+    return con.execute(sql, params).df()
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

@@ -1,0 +1,276 @@
+"""Loading the real corpus, messy inputs, incremental re-loads, crashes and concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import analysis
+from analysis.db import scalar
+from analysis.ingest import load
+from analysis.ingest.records import clean_text
+from analysis.pagegen import generate, read_corpus, write_pages
+
+PRESSWATCH = [sys.executable, "-m", "analysis.cli"]
+
+
+def rows(con, sql, params=None):
+    return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="module")
+def corpus_con(corpus_db_path):
+    con = analysis.connect(corpus_db_path, read_only=True)
+    yield con
+    con.close()
+
+
+def test_corpus_counts_match_readme(corpus_con, corpus):
+    by_part = dict(rows(corpus_con, """
+        SELECT split_part(replace(path, ?, ''), '/', 2) AS part, count(*) FROM documents GROUP BY ALL""",
+                        [str(corpus)]))
+    assert by_part["ant-jawhara"] == 3681
+    assert by_part["winer-fr"] == 964 and by_part["wikinews-en"] == 171 and by_part["itn"] == 519
+    assert by_part["pages"] == 1
+    status = dict(rows(corpus_con, "SELECT status, count(*) FROM documents GROUP BY ALL"))
+    [(n_inputs, loaded, dup, rej)] = rows(corpus_con, "SELECT n_inputs, n_loaded, n_duplicates, n_rejected FROM loads")
+    assert n_inputs == loaded + dup + rej == sum(status.values())
+    assert (loaded, dup, rej) == (status["loaded"], status["duplicate"], status["rejected"])
+    assert scalar(corpus_con, "SELECT count(*) FROM articles") == loaded  # every loaded document has one article
+    assert rows(corpus_con, "SELECT count(*) FROM articles WHERE published_date IS NULL") == [(0,)]
+
+
+def test_only_non_data_files_rejected(corpus_con):
+    rejected = rows(corpus_con, "SELECT path, reason FROM rejects ORDER BY path")
+    assert rejected and all("/LICENSES/" in p or p.endswith("/README.md") for p, _ in rejected)
+    assert {r for _, r in rejected} <= {"not_a_page", "unknown_format"}
+
+
+def test_messy_real_records(corpus_con):
+    # Empty TITLE: kept with a NULL title, never invented.
+    empty = rows(corpus_con, """SELECT a.title, d.warnings FROM articles a JOIN documents d USING (document_id)
+                                WHERE d.path LIKE '%JA-localNews-16_-00000000.txt' OR d.path LIKE '%JA-localNews-169-00000000.txt'""")
+    assert len(empty) == 4 and all(t is None and "no_title" in w for t, w in empty)
+    # Duplicate URLs: the second file is a duplicate of the first, nothing stored twice.
+    for a, b in [("culture/JA-culture-43-20161229.txt", "technology/JA-technology-6-20161229.txt"),
+                 ("localNews/JA-localNews-218-18012017.txt", "politic/JA-politic-22-20161227.txt")]:
+        [(status_a, status_b, points)] = rows(corpus_con, """
+            SELECT x.status, y.status, y.duplicate_of = x.document_id FROM documents x, documents y
+            WHERE x.path LIKE '%' || ? AND y.path LIKE '%' || ?""", [a, b])
+        assert (status_a, status_b, points) == ("loaded", "duplicate", True)
+    assert rows(corpus_con, "SELECT count(*) FROM (SELECT url_key FROM articles WHERE url_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1)") == [(0,)]
+    # ISO times with offset keep the instant; DD/MM/YYYY keeps only the day.
+    [(at, local)] = rows(corpus_con, "SELECT published_at, published_local FROM articles WHERE source_id = 'JA-culture-21-20161116'")
+    assert at == dt.datetime(2016, 11, 16, 12, 38, tzinfo=at.tzinfo) and local == dt.datetime(2016, 11, 16, 13, 38)
+
+
+def test_itn_reedited_blurbs_stored_once(corpus_con, corpus):
+    texts = [json.loads(line)["text"] for line in (corpus / "itn" / "itn_blurbs_dev.jsonl").open(encoding="utf-8")]
+    distinct = len({clean_text(t).casefold() for t in texts})
+    assert scalar(corpus_con, "SELECT count(*) FROM documents WHERE path LIKE '%itn_blurbs%' AND status = 'loaded'") == distinct
+
+
+def test_seed_page_loaded(corpus_con):
+    [(title, outlet, day, related, body, lang)] = rows(corpus_con, """
+        SELECT title, outlet, published_date, related_title, body, lang FROM articles a JOIN documents d USING (document_id)
+        WHERE d.format = 'page'""")
+    assert title.startswith("Maroc-France : Bernard Cazeneuve") and outlet == "L'opinion" and lang == "fr"
+    assert day == dt.date(2015, 2, 16) and related.startswith("Hammouchi")
+    assert body.count("\n") == 11 and "Cliquez ici" not in body
+    sightings = rows(corpus_con, "SELECT position, headline_id, seen_at, seen_source FROM sightings ORDER BY position")
+    assert [s[0] for s in sightings] == list(range(1, 49))
+    assert len({s[1] for s in sightings}) == 47
+    assert {s[3] for s in sightings} == {"inferred"}
+    assert {s[2].date() for s in sightings} == {dt.date(2025, 9, 6)}, "dated by the ticker's own latest date, not 2015"
+    [(n, first)] = rows(corpus_con, "SELECT n_sightings, first_seen FROM headlines WHERE text LIKE 'David Beckham%'")
+    assert n == 2 and first.date() == dt.date(2025, 9, 6)
+    langs = dict(rows(corpus_con, "SELECT lang, count(*) FROM headlines GROUP BY ALL"))
+    assert langs == {"fr": 43, "en": 3, "es": 1}
+
+
+def _load(db, paths, **options):
+    con = analysis.connect(db)
+    try:
+        return load(con, [str(p) for p in paths], workers=1, **options)
+    finally:
+        con.close()
+
+
+def test_reload_is_idempotent_and_incremental(tmp_path, sample_copy):
+    db = tmp_path / "inc.duckdb"
+    first = _load(db, [sample_copy])
+    assert first.counts.inputs > 900 and first.balanced
+    second = _load(db, [sample_copy])
+    assert second.counts.inputs == 0 and second.files_unchanged == first.files_found
+    # One new file in a big folder: only that file is read.
+    new = sample_copy / "pages" / "maghress-fr-new.txt"
+    original = sorted((sample_copy / "pages").glob("*-fr-*.txt"))[0]
+    new.write_text(original.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")
+    third = _load(db, [sample_copy])
+    assert (third.counts.inputs, third.files_unchanged) == (1, first.files_found)
+    assert third.counts.loaded == 1 and third.counts.articles == 0, "same article, same outlet: stored once"
+    # A touched but identical file is read again and recognised as a duplicate.
+    os.utime(new, ns=(time.time_ns(), time.time_ns() + 10**9))
+    fourth = _load(db, [sample_copy])
+    assert (fourth.counts.inputs, fourth.counts.duplicates) == (1, 1)
+    con = analysis.connect(db, read_only=True)
+    assert scalar(con, "SELECT count(*) FROM files") == first.files_found + 1
+    assert rows(con, "SELECT sum(n_inputs) = sum(n_loaded + n_duplicates + n_rejected) FROM loads") == [(True,)]
+    con.close()
+
+
+def test_nothing_lost_on_bad_inputs(tmp_path, seed_text):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    (src / "blank.txt").write_bytes(b"\n  \n")
+    (src / "binary.dat").write_bytes(b"\x00\x01\x02PNG" * 100)
+    (src / "report.pdf").write_bytes(b"%PDF-1.4 \x00 stuff")
+    (src / "cp1252.txt").write_bytes(seed_text.encode("cp1252", errors="replace"))
+    (src / "neither.txt").write_bytes(b"Publi\x81 dans \x8d\x90 le 1 - 1 - 2015\n\x9d")
+    (src / "notes.txt").write_text("just some notes\nnothing to see", encoding="utf-8")
+    (src / "truncated.jsonl").write_text('{"title": "ok", "text": "fine"}\n{"title": "cut', encoding="utf-8")
+    with open(src / "huge.jsonl", "wb") as handle:
+        handle.write(b'{"title": "big", "text": "' + b"x" * (50 * 1024 * 1024) + b'"}\n')
+        handle.write(b'{"title": "small", "text": "after the big one"}\n')
+    (src / "short.csv").write_text('title,text\n"a","b"\n"c"\n', encoding="utf-8")
+    (src / "page.txt.gz").write_bytes(gzip.compress(seed_text.replace("L'opinion", "Le Matin").encode("utf-8")))
+    (src / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    with zipfile.ZipFile(src / "pages.zip", "w") as archive:
+        archive.writestr("a/page1.txt", seed_text.replace("L'opinion", "Libération"))
+        archive.writestr("a/page2.txt.gz", gzip.compress(seed_text.encode("utf-8")))
+        archive.writestr("a/readme.md", "# nothing")
+    result = _load(tmp_path / "bad.duckdb", [src])
+    c = result.counts
+    assert result.balanced and c.inputs == 18  # 13 files, 3 zip members, 2 two-record exports
+    con = analysis.connect(tmp_path / "bad.duckdb", read_only=True)
+    reasons = dict(rows(con, "SELECT replace(path, ?, ''), reason FROM rejects", [str(src) + "/"]))
+    assert reasons == {
+        "empty.txt": "empty_file", "blank.txt": "empty_file", "binary.dat": "binary", "report.pdf": "binary",
+        "neither.txt": "encoding", "notes.txt": "not_a_page", "truncated.jsonl": "bad_json",
+        "huge.jsonl": "too_large", "short.csv": "missing_column", "broken.zip": "bad_archive",
+        "pages.zip!a/readme.md": "unknown_format",
+    }
+    loaded = dict(rows(con, "SELECT replace(path, ?, '') || '#' || record, status FROM documents WHERE status <> 'rejected'", [str(src) + "/"]))
+    assert loaded == {"cp1252.txt#0": "loaded", "truncated.jsonl#0": "loaded", "huge.jsonl#1": "loaded",
+                      "short.csv#0": "loaded", "page.txt.gz#0": "loaded", "pages.zip!a/page1.txt#0": "loaded",
+                      "pages.zip!a/page2.txt.gz#0": "loaded"}
+    # page2 is the seed page as is: its article repeats the cp1252 copy, so only its ticker is new.
+    [(warnings,)] = rows(con, "SELECT warnings FROM documents WHERE path LIKE '%page2.txt.gz'")
+    assert any(w.startswith("article_duplicate_of:") for w in warnings)
+    assert scalar(con, "SELECT count(*) FROM articles") == 6
+    [(warnings,)] = rows(con, "SELECT warnings FROM documents WHERE path LIKE '%cp1252.txt'")
+    assert "decoded_cp1252" in warnings
+    assert scalar(con, "SELECT count(*) FROM rejects WHERE detail IS NULL OR detail = ''") == 0
+    con.close()
+
+
+def test_crawl_time_sources(tmp_path, seed_text):
+    src = tmp_path / "pages"
+    src.mkdir()
+    (src / "a.txt").write_text(seed_text, encoding="utf-8")
+    (src / "b.txt").write_text(seed_text.replace("L'opinion", "Le Matin"), encoding="utf-8")
+    (src / "manifest.jsonl").write_text(json.dumps({"file": "a.txt", "crawled_at": "2025-09-07T08:30:00+01:00",
+                                                    "url": "https://www.turess.com/fr/x/1"}) + "\n", encoding="utf-8")
+    result = _load(tmp_path / "c.duckdb", [src])
+    assert result.counts.inputs == 2 and result.manifests == 1
+    con = analysis.connect(tmp_path / "c.duckdb", read_only=True)
+    got = rows(con, """SELECT d.path, min(s.seen_at), min(s.seen_source), d.site FROM sightings s JOIN documents d USING (document_id)
+                       GROUP BY ALL ORDER BY 1""")
+    con.close()
+    assert got[0][1] == dt.datetime(2025, 9, 7, 7, 30, tzinfo=got[0][1].tzinfo) and got[0][2:] == ("manifest", "turess")
+    assert got[1][1].date() == dt.date(2025, 9, 6) and got[1][2] == "inferred"
+    _load(tmp_path / "d.duckdb", [src / "b.txt"], crawled_at="2025-09-10")
+    con = analysis.connect(tmp_path / "d.duckdb", read_only=True)
+    assert rows(con, "SELECT DISTINCT seen_source, seen_at::DATE, crawled_at::DATE FROM sightings JOIN documents USING (document_id)") == [
+        ("option", dt.date(2025, 9, 10), dt.date(2025, 9, 10))]
+    con.close()
+    with pytest.raises(ValueError, match="crawled-at"):
+        _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+
+
+def test_missing_path_is_a_clear_error(tmp_path):
+    result = subprocess.run([*PRESSWATCH, "--db", str(tmp_path / "x.duckdb"), "load", str(tmp_path / "nope*.txt")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def many_pages(corpus, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("many")
+    write_pages(generate(read_corpus(corpus), 4000, seed=11), folder)
+    return folder
+
+
+def _table_fingerprint(db):
+    con = analysis.connect(db, read_only=True)
+    out = {
+        "documents": rows(con, "SELECT path, record, sha256, status FROM documents ORDER BY path, record"),
+        "articles": rows(con, "SELECT d.path, a.title, a.published_date, a.content_sha256 FROM articles a JOIN documents d USING (document_id) ORDER BY 1"),
+        "sightings": rows(con, "SELECT d.path, s.position, s.headline_id, s.seen_at FROM sightings s JOIN documents d USING (document_id) ORDER BY 1, 2"),
+        "headlines": rows(con, "SELECT headline_id, text, lang, first_seen, last_seen, n_sightings FROM headlines ORDER BY 1"),
+    }
+    con.close()
+    return out
+
+
+def test_kill_during_load_then_rerun_finishes(tmp_path, many_pages):
+    db = tmp_path / "kill.duckdb"
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(many_pages), "--workers", "1",
+                                "--batch-size", "100", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (db.exists() and db.stat().st_size > 2_000_000):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    process.kill()  # SIGKILL: no cleanup code runs
+    process.wait()
+    assert process.returncode == -9, "the load finished before it could be killed; use more pages"
+    con = analysis.connect(db, read_only=True)
+    partial = scalar(con, "SELECT count(*) FROM documents")
+    assert 0 < partial < 4000 and partial % 100 == 0, partial
+    assert rows(con, "SELECT status FROM loads") == [("running",)]
+    assert rows(con, """SELECT count(*) FROM documents d WHERE status = 'loaded'
+                        AND n_headlines <> (SELECT count(*) FROM sightings s WHERE s.document_id = d.document_id)""") == [(0,)]
+    con.close()
+    rerun = subprocess.run([*PRESSWATCH, "--db", str(db), "load", str(many_pages), "--no-progress"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    clean = tmp_path / "clean.duckdb"
+    _load(clean, [many_pages])
+    assert _table_fingerprint(db) == _table_fingerprint(clean)
+    con = analysis.connect(db, read_only=True)
+    assert rows(con, "SELECT status FROM loads ORDER BY load_id") == [("interrupted",), ("complete",)]
+    con.close()
+
+
+def test_second_writer_gets_busy_message(tmp_path, seed_text):
+    db = tmp_path / "busy.duckdb"
+    page = tmp_path / "p.txt"
+    page.write_text(seed_text, encoding="utf-8")
+    holder = analysis.connect(db)
+    try:
+        result = subprocess.run([*PRESSWATCH, "--db", str(db), "--timeout", "1", "load", str(page)],
+                                capture_output=True, text=True)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert "busy" in result.stderr and "Traceback" not in result.stderr
+    # A writer that waits long enough succeeds once the lock is released.
+    holder = analysis.connect(db)
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "--timeout", "30", "load", str(page)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    holder.close()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "retrying" in err and "1 loaded" in out
