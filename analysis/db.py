@@ -6,6 +6,7 @@ to take the file lock. We turn that into a retry loop and one clear error.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -17,6 +18,13 @@ import duckdb
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/presswatch.duckdb"
+
+
+# Never download extensions at run time. This is also what lets DuckDB 2.0.1 replay a WAL
+# after a crash: replay may need a function of the statically linked core_functions
+# extension before it is loaded, and with autoinstall on, DuckDB tries to download it
+# (and fails offline) instead of loading the built-in copy.
+OFFLINE = {"autoinstall_known_extensions": False}
 
 
 class DatabaseBusy(RuntimeError):
@@ -58,7 +66,7 @@ def connect(
     delay = 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=OFFLINE)
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
@@ -97,12 +105,37 @@ def view_files() -> list[str]:
     return sorted(f"views/{p.name}" for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
+def schema_digest() -> str:
+    """SHA-256 of every packaged schema and view file, in the order they are applied."""
+    digest = hashlib.sha256()
+    for name in (*schema_files(), *view_files()):
+        digest.update(name.encode() + b"\0" + sql_text(name).encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and (re)create every view. Idempotent."""
-    for name in schema_files():
-        con.execute(sql_text(name))
-    for name in view_files():
-        con.execute(sql_text(name))
+    """Create missing tables and (re)create every view, unless this exact schema was
+    applied already (a writable open then costs one query, not hundreds of DDL statements).
+    Idempotent; one transaction."""
+    digest = schema_digest()
+    con.execute("CREATE TABLE IF NOT EXISTS schema_state (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    if scalar(con, "SELECT count(*) FROM schema_state WHERE digest = ?", [digest]):
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in (*schema_files(), *view_files()):
+            con.execute(sql_text(name))
+        con.execute("DELETE FROM schema_state")
+        con.execute("INSERT INTO schema_state VALUES (?, now())", [digest])
+        con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this database (a writable open re-applies them when they change).'")
+        con.execute("COMMENT ON COLUMN schema_state.digest IS 'SHA-256 of the packaged analysis/sql files.'")
+        con.execute("COMMENT ON COLUMN schema_state.applied_at IS 'When they were applied.'")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    # Keep DDL out of the WAL: a crash right after connect then leaves only data to replay.
+    con.execute("CHECKPOINT")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):

@@ -21,7 +21,7 @@ from analysis.ingest import load
 from analysis.ingest.records import clean_text
 from analysis.pagegen import generate, read_corpus, write_pages
 
-PRESSWATCH = [sys.executable, "-m", "analysis.cli"]
+PRESSWATCH = [sys.executable, "-m", "analysis"]
 
 
 def rows(con, sql, params=None):
@@ -209,7 +209,7 @@ def test_missing_path_is_a_clear_error(tmp_path):
 @pytest.fixture(scope="module")
 def many_pages(corpus, tmp_path_factory):
     folder = tmp_path_factory.mktemp("many")
-    write_pages(generate(read_corpus(corpus), 4000, seed=11), folder)
+    write_pages(generate(read_corpus(corpus), 2500, seed=11), folder)
     return folder
 
 
@@ -225,20 +225,28 @@ def _table_fingerprint(db):
     return out
 
 
+def _wait_for_commits(db: Path, *, wal_bytes: int, timeout: float = 180) -> None:
+    """Until the writer has committed a few batches (its WAL grew, or it checkpointed)."""
+    wal = Path(str(db) + ".wal")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (wal.exists() and wal.stat().st_size > wal_bytes) or (db.exists() and db.stat().st_size > 4 * wal_bytes):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the load committed nothing in time")
+
+
 def test_kill_during_load_then_rerun_finishes(tmp_path, many_pages):
     db = tmp_path / "kill.duckdb"
     process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(many_pages), "--workers", "1",
                                 "--batch-size", "100", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (db.exists() and db.stat().st_size > 2_000_000):
-        time.sleep(0.05)
-    time.sleep(0.5)
+    _wait_for_commits(db, wal_bytes=1_500_000)
     process.kill()  # SIGKILL: no cleanup code runs
     process.wait()
     assert process.returncode == -9, "the load finished before it could be killed; use more pages"
     con = analysis.connect(db, read_only=True)
     partial = scalar(con, "SELECT count(*) FROM documents")
-    assert 0 < partial < 4000 and partial % 100 == 0, partial
+    assert 0 < partial < 2500 and partial % 100 == 0, partial
     assert rows(con, "SELECT status FROM loads") == [("running",)]
     assert rows(con, """SELECT count(*) FROM documents d WHERE status = 'loaded'
                         AND n_headlines <> (SELECT count(*) FROM sightings s WHERE s.document_id = d.document_id)""") == [(0,)]
@@ -250,6 +258,35 @@ def test_kill_during_load_then_rerun_finishes(tmp_path, many_pages):
     assert _table_fingerprint(db) == _table_fingerprint(clean)
     con = analysis.connect(db, read_only=True)
     assert rows(con, "SELECT status FROM loads ORDER BY load_id") == [("interrupted",), ("complete",)]
+    con.close()
+
+
+def test_kill_during_export_resumes_after_last_committed_record(tmp_path, corpus):
+    rows_in = [json.loads(line) for line in (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").open(encoding="utf-8")]
+    export = tmp_path / "big.jsonl"
+    with export.open("w", encoding="utf-8") as handle:
+        for i in range(12):  # 11,568 distinct records
+            for row in rows_in:
+                handle.write(json.dumps({"title": f"{row['title']} ({i})", "text": row["text"], "date": row["date"],
+                                         "url": f"{row['url']}?copy={i}", "source": row["source"]}) + "\n")
+    db = tmp_path / "kill-export.duckdb"
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(export), "--batch-size", "500", "--no-progress"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_commits(db, wal_bytes=2_500_000)
+    process.kill()
+    process.wait()
+    assert process.returncode == -9, "the load finished before it could be killed"
+    con = analysis.connect(db, read_only=True)
+    partial = scalar(con, "SELECT count(*) FROM documents")
+    con.close()
+    assert 0 < partial < 11_568 and partial % 500 == 0, partial
+    rerun = subprocess.run([*PRESSWATCH, "--db", str(db), "load", str(export), "--no-progress"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{11_568 - partial:,} documents read" in rerun.stdout, rerun.stdout
+    con = analysis.connect(db, read_only=True)
+    assert rows(con, "SELECT count(*), count(DISTINCT record), min(record), max(record) FROM documents WHERE status = 'loaded'") == [
+        (11_568, 11_568, 0, 11_567)]
+    assert rows(con, "SELECT n_records FROM files") == [(11_568,)]
     con.close()
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 LANGS = ("fr", "en", "es", "ar")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-SAMPLE_CHARS = 400  # enough text for a stable answer; langid cost grows with length
+SAMPLE_CHARS = 200  # enough text for a stable answer; langid cost grows with length
 
 
 @lru_cache(maxsize=1)

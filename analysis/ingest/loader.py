@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -215,7 +216,7 @@ def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers
     """(input, its documents) in input order; small files parsed in worker processes."""
     workers = workers or os.cpu_count() or 1
     small = [i for i in todo if not _is_streamed(i)]
-    if workers <= 1 or len(small) < PARALLEL_MIN_INPUTS:
+    if workers <= 1 or len(small) < PARALLEL_MIN_INPUTS or not _can_spawn():
         for inp in todo:
             yield inp, worker.parse_input(inp, mapping=mapping, skip_records=resume)
         return
@@ -224,6 +225,12 @@ def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers
         for chunk, results in parsed:
             for inp, docs in zip(chunk, results):
                 yield inp, (worker.parse_input(inp, mapping=mapping, skip_records=resume) if docs is None else docs)
+
+
+def _can_spawn() -> bool:
+    """Spawned workers re-import the main script; code piped on stdin has none to import."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
 
 
 def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> list[list[Parsed] | None]:

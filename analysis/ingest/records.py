@@ -60,7 +60,10 @@ class Parsed:
     format: str
     parser_version: str
     article: Article | None = None
-    ticker: list[tuple[int, str, str | None]] = field(default_factory=list)  # (headline_id, text, lang)
+    # Ticker items in order, as three parallel lists (they become list columns in DuckDB).
+    ticker_ids: list[int] = field(default_factory=list)
+    ticker_texts: list[str] = field(default_factory=list)
+    ticker_langs: list[str | None] = field(default_factory=list)
     ticker_date: dt.date | None = None  # latest full date written in the ticker (for inferred crawl dates)
     warnings: list[str] = field(default_factory=list)
     edition_lang: str | None = None

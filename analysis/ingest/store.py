@@ -73,27 +73,24 @@ def _lookup(con, sql: str, values: list) -> dict:
         con.unregister("_keys")
 
 
+TS = pa.timestamp("us", tz="UTC")
 DOC_SCHEMA = pa.schema([
     ("document_id", pa.int64()), ("path", pa.string()), ("record", pa.int64()), ("sha256", pa.string()),
     ("bytes", pa.int64()), ("format", pa.string()), ("parser_version", pa.string()), ("load_id", pa.int32()),
     ("status", pa.string()), ("duplicate_of", pa.int64()), ("edition_lang", pa.string()), ("site", pa.string()),
-    ("crawled_at", pa.timestamp("us", tz="UTC")), ("n_headlines", pa.int32()), ("warnings", pa.list_(pa.string())),
+    ("crawled_at", TS), ("n_headlines", pa.int32()), ("warnings", pa.list_(pa.string())),
 ])
 ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("document_id", pa.int64()), ("outlet", pa.string()), ("url", pa.string()),
     ("url_key", pa.string()), ("title", pa.string()), ("body", pa.string()), ("lang", pa.string()),
-    ("published_date", pa.date32()), ("published_at", pa.timestamp("us", tz="UTC")),
-    ("published_local", pa.timestamp("us")), ("date_raw", pa.string()), ("category", pa.string()),
-    ("related_title", pa.string()), ("source_id", pa.string()), ("content_sha256", pa.string()),
+    ("published_date", pa.date32()), ("published_at", TS), ("published_local", pa.timestamp("us")),
+    ("date_raw", pa.string()), ("category", pa.string()), ("related_title", pa.string()), ("source_id", pa.string()),
+    ("content_sha256", pa.string()),
 ])
-SIGHTING_SCHEMA = pa.schema([
-    ("document_id", pa.int64()), ("headline_id", pa.int64()), ("position", pa.int32()),
-    ("seen_at", pa.timestamp("us", tz="UTC")), ("seen_source", pa.string()),
-])
-HEADLINE_SCHEMA = pa.schema([
-    ("headline_id", pa.int64()), ("text", pa.string()), ("lang", pa.string()),
-    ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
-    ("n_sightings", pa.int64()),
+# One row per page with its whole ticker as list columns; DuckDB expands it into sightings.
+TICKER_SCHEMA = pa.schema([
+    ("document_id", pa.int64()), ("ids", pa.list_(pa.int64())), ("texts", pa.list_(pa.string())),
+    ("langs", pa.list_(pa.string())), ("seen_at", TS), ("seen_source", pa.string()),
 ])
 REJECT_SCHEMA = pa.schema([
     ("path", pa.string()), ("record", pa.int64()), ("reason", pa.string()), ("detail", pa.string()),
@@ -103,6 +100,24 @@ FILE_SCHEMA = pa.schema([
     ("path", pa.string()), ("bytes", pa.int64()), ("mtime_ns", pa.int64()), ("format", pa.string()),
     ("n_records", pa.int64()), ("load_id", pa.int32()),
 ])
+
+
+class _Columns:
+    """Rows appended as columns, turned into one Arrow table (no row tuples to transpose)."""
+
+    def __init__(self, schema: pa.Schema):
+        self.schema = schema
+        self.columns: list[list] = [[] for _ in schema]
+
+    def add(self, *values) -> None:
+        for column, value in zip(self.columns, values):
+            column.append(value)
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def table(self) -> pa.Table:
+        return pa.table([pa.array(c, f.type) for c, f in zip(self.columns, self.schema)], schema=self.schema)
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]], files: list[FileDone],
@@ -121,7 +136,8 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
     seen_content = _lookup(con, "SELECT a.content_sha256, min(a.document_id) FROM articles a JOIN _keys k "
                                 "ON a.content_sha256 = k.k GROUP BY ALL", sorted({a.content_sha256 for a in articles}))
 
-    doc_rows, article_rows, sighting_rows, reject_rows = [], [], [], []
+    doc_rows, article_rows = _Columns(DOC_SCHEMA), _Columns(ARTICLE_SCHEMA)
+    ticker_rows, reject_rows = _Columns(TICKER_SCHEMA), _Columns(REJECT_SCHEMA)
     for offset, (doc, crawl) in enumerate(docs):
         document_id = next_doc + offset
         status, duplicate_of, warnings = "loaded", None, list(doc.warnings)
@@ -129,16 +145,15 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
         if doc.reject:
             status = "rejected"
             reason, detail = doc.reject
-            reject_rows.append((doc.path, doc.record, reason, detail, load_id, document_id))
+            reject_rows.add(doc.path, doc.record, reason, detail, load_id, document_id)
             counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
         elif doc.sha256 in seen_sha:
             status, duplicate_of = "duplicate", seen_sha[doc.sha256]
         elif article is not None:
-            key, content = article.url_key, article.content_sha256
-            original = seen_url.get(key) if key else None
-            original = original or seen_content.get(content)
+            original = seen_url.get(article.url_key) if article.url_key else None
+            original = original or seen_content.get(article.content_sha256)
             if original is not None:
-                if doc.ticker:  # keep the page for its ticker; the article itself is not stored twice
+                if doc.ticker_ids:  # keep the page for its ticker; the article itself is not stored twice
                     warnings.append(f"article_duplicate_of:{original}")
                     article = None
                 else:
@@ -149,11 +164,11 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
                 if article.url_key:
                     seen_url[article.url_key] = document_id
                 seen_content[article.content_sha256] = document_id
-                article_rows.append(_article_row(next_article + counts.articles, document_id, article))
+                article_rows.add(*_article_values(next_article + counts.articles, document_id, article))
                 counts.articles += 1
-            for position, (headline_id, _text, _lang) in enumerate(doc.ticker, start=1):
-                sighting_rows.append((document_id, headline_id, position, crawl.at, crawl.source))
-            counts.sightings += len(doc.ticker)
+            if doc.ticker_ids:
+                ticker_rows.add(document_id, doc.ticker_ids, doc.ticker_texts, doc.ticker_langs, crawl.at, crawl.source)
+                counts.sightings += len(doc.ticker_ids)
             counts.loaded += 1
         elif status == "duplicate":
             counts.duplicates += 1
@@ -162,16 +177,15 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
         for w in warnings:
             name = w.split(":", 1)[0]
             counts.warnings[name] = counts.warnings.get(name, 0) + 1
-        doc_rows.append((document_id, doc.path, doc.record, doc.sha256, doc.bytes, doc.format, doc.parser_version,
-                         load_id, status, duplicate_of, doc.edition_lang, crawl.site,
-                         crawl.at if crawl.source in ("option", "manifest", "file_mtime") else None,
-                         len(doc.ticker) if status == "loaded" else 0, warnings))
+        doc_rows.add(document_id, doc.path, doc.record, doc.sha256, doc.bytes, doc.format, doc.parser_version,
+                     load_id, status, duplicate_of, doc.edition_lang, crawl.site,
+                     crawl.at if crawl.source in ("option", "manifest", "file_mtime") else None,
+                     len(doc.ticker_ids) if status == "loaded" else 0, warnings)
 
-    _insert(con, "documents", DOC_SCHEMA, doc_rows)
-    _insert(con, "articles", ARTICLE_SCHEMA, article_rows)
-    _insert(con, "sightings", SIGHTING_SCHEMA, sighting_rows)
-    _insert(con, "rejects", REJECT_SCHEMA, reject_rows)
-    _upsert_headlines(con, docs, sighting_rows)
+    _insert(con, "documents", doc_rows)
+    _insert(con, "articles", article_rows)
+    _insert(con, "rejects", reject_rows)
+    _insert_tickers(con, ticker_rows)
     _upsert_files(con, files, load_id)
     con.execute(
         """UPDATE loads SET n_inputs = n_inputs + $i, n_loaded = n_loaded + $l, n_duplicates = n_duplicates + $d,
@@ -181,70 +195,65 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
     return counts
 
 
-def _article_row(article_id: int, document_id: int, a) -> tuple:
+def _article_values(article_id: int, document_id: int, a) -> tuple:
     date = a.date
     return (article_id, document_id, a.outlet, a.url, a.url_key, a.title, a.body, a.lang,
             date.date if date else None, date.at.astimezone(UTC) if date and date.at else None,
             date.local if date else None, a.date_raw, a.category, a.related_title, a.source_id, a.content_sha256)
 
 
-def _arrow(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
-    columns = list(zip(*rows))
-    return pa.table({f.name: pa.array(col, f.type) for f, col in zip(schema, columns)}, schema=schema)
-
-
 # Insert targets are the fixed table names of this module (an allow-list), never input.
-_TABLES = {"documents", "articles", "sightings", "rejects"}
+_TABLES = {"documents", "articles", "rejects"}
 
 
-def _insert(con, table: str, schema: pa.Schema, rows: list[tuple]) -> None:
-    if not rows:
+def _insert(con, table: str, rows: _Columns) -> None:
+    if not len(rows):
         return
     assert table in _TABLES
-    con.register("_batch", _arrow(schema, rows))
+    con.register("_batch", rows.table())
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
     finally:
         con.unregister("_batch")
 
 
-def _upsert_headlines(con, docs: list[tuple[Parsed, Crawl]], sightings: list[tuple]) -> None:
-    if not sightings:
+def _insert_tickers(con, tickers: _Columns) -> None:
+    """Sightings (one per ticker slot) and the headline upsert, expanded and aggregated in SQL."""
+    if not len(tickers):
         return
-    texts: dict[int, tuple[str, str | None]] = {}
-    for doc, _ in docs:
-        for headline_id, text, lang in doc.ticker:
-            texts.setdefault(headline_id, (text, lang))
-    stats: dict[int, list] = {}
-    for _doc, headline_id, _pos, seen_at, _src in sightings:
-        entry = stats.get(headline_id)
-        if entry is None:
-            stats[headline_id] = [seen_at, seen_at, 1]
-            continue
-        if seen_at is not None:
-            entry[0] = seen_at if entry[0] is None else min(entry[0], seen_at)
-            entry[1] = seen_at if entry[1] is None else max(entry[1], seen_at)
-        entry[2] += 1
-    rows = [(h, *texts[h], first, last, n) for h, (first, last, n) in stats.items()]
-    con.register("_heads", _arrow(HEADLINE_SCHEMA, rows))
+    con.register("_tickers", tickers.table())
     try:
-        con.execute(
-            """INSERT INTO headlines BY NAME SELECT * FROM _heads
-               ON CONFLICT (headline_id) DO UPDATE SET
-                 first_seen = least(headlines.first_seen, excluded.first_seen),
-                 last_seen = greatest(headlines.last_seen, excluded.last_seen),
-                 n_sightings = headlines.n_sightings + excluded.n_sightings"""
-        )
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _slots AS
+            SELECT document_id, unnest(ids) AS headline_id, unnest(texts) AS text, unnest(langs) AS lang,
+                   unnest(generate_series(1, len(ids))) AS position, seen_at, seen_source
+            FROM _tickers""")
+        con.execute("""
+            INSERT INTO sightings (document_id, headline_id, position, seen_at, seen_source)
+            SELECT document_id, headline_id, position, seen_at, seen_source FROM _slots""")
+        # A headline's text and language are the first seen (the lowest document id).
+        con.execute("""
+            INSERT INTO headlines BY NAME
+            SELECT headline_id, arg_min(text, document_id) AS text, arg_min(lang, document_id) AS lang,
+                   min(seen_at) AS first_seen, max(seen_at) AS last_seen, count(*) AS n_sightings
+            FROM _slots GROUP BY headline_id
+            ON CONFLICT (headline_id) DO UPDATE SET
+              first_seen = least(headlines.first_seen, excluded.first_seen),
+              last_seen = greatest(headlines.last_seen, excluded.last_seen),
+              n_sightings = headlines.n_sightings + excluded.n_sightings""")
+        con.execute("DROP TABLE _slots")
     finally:
-        con.unregister("_heads")
+        con.unregister("_tickers")
 
 
 def _upsert_files(con, files: list[FileDone], load_id: int) -> None:
     """Record finished input files; a changed file that was read again replaces its row."""
     if not files:
         return
-    rows = [(f.path, f.bytes, f.mtime_ns, ",".join(sorted(f.formats)), f.n_records, load_id) for f in files]
-    con.register("_files", _arrow(FILE_SCHEMA, rows))
+    rows = _Columns(FILE_SCHEMA)
+    for f in files:
+        rows.add(f.path, f.bytes, f.mtime_ns, ",".join(sorted(f.formats)), f.n_records, load_id)
+    con.register("_files", rows.table())
     try:
         con.execute(
             """INSERT INTO files BY NAME SELECT * FROM _files ON CONFLICT (path) DO UPDATE SET

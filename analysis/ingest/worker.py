@@ -111,7 +111,9 @@ def _parse_page(path: str, data: bytes, digest: str, text: str, warnings: list[s
         doc.reject = (reason, "no ticker, notice or dateline found: " + clean_text(text)[:120])
         return doc
     items = [_ticker_item(h) for h in parsed_page.ticker]
-    doc.ticker = [item[:3] for item in items]
+    doc.ticker_ids = [item[0] for item in items]
+    doc.ticker_texts = [item[1] for item in items]
+    doc.ticker_langs = [item[2] for item in items]
     today = dt.date.today()
     dates = [d for item in items for d in item[3] if d <= today]
     doc.ticker_date = max(dates) if dates else None

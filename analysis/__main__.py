@@ -1,0 +1,5 @@
+"""`python -m analysis` is the `presswatch` command."""
+
+from analysis.cli import cli
+
+cli()

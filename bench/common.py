@@ -1,0 +1,54 @@
+"""Helpers shared by the benchmark scripts: timing, peak memory, JSON lines, cached inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CACHE = Path(os.environ.get("PRESSWATCH_BENCH_DIR", "/tmp/presswatch-bench"))
+
+
+def emit(**fields) -> dict:
+    """Print one measurement as a JSON line (rounded for reading)."""
+    out = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in fields.items()}
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+    return out
+
+
+def run_measured(args: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command in a fresh process; (seconds, peak RSS in MB of it and its children, result).
+
+    Each call runs under a fresh `python -c` wrapper so the RSS high-water mark is this
+    command's alone (RUSAGE_CHILDREN only ever grows within one process)."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json;"
+        "t=time.perf_counter(); r=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "s=time.perf_counter()-t; m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+        "print(json.dumps({'s': s, 'rss': m, 'rc': r.returncode, 'out': r.stdout[-2000:], 'err': r.stderr[-2000:]}))"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=True, **kwargs)
+    info = json.loads(done.stdout)
+    result = subprocess.CompletedProcess(args, info["rc"], info["out"], info["err"])
+    if info["rc"] != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{info['err']}")
+    return info["s"], info["rss"], result
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def self_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timer():
+    start = time.perf_counter()
+    return lambda: time.perf_counter() - start
