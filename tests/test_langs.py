@@ -32,3 +32,14 @@ def test_corpus_articles(corpus):
 def test_no_letters_no_language():
     assert detect("") is None
     assert detect("2025 — 12:30 !!!") is None
+
+
+def test_function_words_decide_long_texts_only():
+    from analysis.ingest.langs import by_function_words
+
+    es = ("El Rey Mohammed VI ordenó al Consejo Superior de Ulemas emitir una fatwa sobre el Zakat, según informó "
+          "el gabinete real. La decisión llega tras las consultas con los representantes de las regiones y se "
+          "enmarca en la política religiosa del país, que busca reforzar el papel de las instituciones.")
+    assert by_function_words(es) == "es" and detect(es) == "es"
+    assert by_function_words("Mondial 2026 : le Maroc bat le Niger") is None  # too short: py3langid decides
+    assert detect("Mondial 2026 : le Maroc bat le Niger et se qualifie pour la phase finale") == "fr"
