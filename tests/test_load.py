@@ -304,10 +304,13 @@ def test_second_writer_gets_busy_message(tmp_path, seed_text):
     assert "busy" in result.stderr and "Traceback" not in result.stderr
     # A writer that waits long enough succeeds once the lock is released.
     holder = analysis.connect(db)
-    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "--timeout", "30", "load", str(page)],
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "--timeout", "60", "load", str(page)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
-    holder.close()
-    out, err = process.communicate(timeout=60)
+    try:
+        first_line = process.stderr.readline()  # blocks until the writer reports it is waiting
+    finally:
+        holder.close()
+    out, err = process.communicate(timeout=120)
+    assert "busy" in first_line and "retrying" in first_line
     assert process.returncode == 0, err
-    assert "retrying" in err and "1 loaded" in out
+    assert "1 loaded" in out

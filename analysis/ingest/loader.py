@@ -31,6 +31,7 @@ from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, discover, read_manifests
+from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
 
 log = logging.getLogger(__name__)
@@ -97,30 +98,26 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     resume = _committed_records(con, todo)
 
     bar = _Progress(len(todo), enabled=progress)
+    pending = _Pending(con, load_id, result, batch_size)
     try:
-        batch: list[tuple[Parsed, Crawl]] = []
-        done: list[FileDone] = []
-        for inp, docs in _parse_all(todo, column_map, resume, workers):
+        for inp, parsed in _parse_all(todo, column_map, resume, workers, batch_size):
             formats, n = set(), 0
-            streamed = _is_streamed(inp)
-            for doc in docs:
-                formats.add(doc.format)
-                n += 1
-                batch.append((doc, _crawl(doc, inp, crawl_option, manifest)))
+            for part in parsed:  # one DocBatch for a small file, several for a streamed export
+                formats.update(k.format for k in part.keys)
+                n += len(part)
+                pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys])
                 # Only a streamed file (an export, an archive) is committed in several
                 # batches: a re-run resumes it after its last committed record. Any other
                 # file is committed whole, together with its `files` row.
-                if streamed and len(batch) >= batch_size:
-                    _commit(con, batch, done, load_id, result)
-                    batch, done = [], []
+                if _is_streamed(inp) and pending.full:
+                    pending.commit()
                     bar.update(docs=result.counts.inputs)
-            done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
+            pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
             result.bytes_read += inp.bytes
-            if len(batch) >= batch_size:
-                _commit(con, batch, done, load_id, result)
-                batch, done = [], []
-            bar.advance(docs=result.counts.inputs + len(batch))
-        _commit(con, batch, done, load_id, result)
+            if pending.full:
+                pending.commit()
+            bar.advance(docs=result.counts.inputs + pending.n_docs)
+        pending.commit()
         con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
     except BaseException:
         _rollback(con)
@@ -132,13 +129,34 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     return result
 
 
-def _commit(con, batch, done, load_id, result: LoadResult) -> None:
-    if not batch and not done:
-        return
-    con.execute("BEGIN TRANSACTION")
-    counts = write_batch(con, batch, done, load_id=load_id)
-    con.execute("COMMIT")
-    result.counts.add(counts)
+class _Pending:
+    """Parsed documents and finished files waiting for the next transaction."""
+
+    def __init__(self, con, load_id: int, result: LoadResult, batch_size: int):
+        self.con, self.load_id, self.result, self.batch_size = con, load_id, result, batch_size
+        self.batches: list[DocBatch] = []
+        self.crawls: list[Crawl] = []
+        self.done: list[FileDone] = []
+        self.n_docs = 0
+
+    @property
+    def full(self) -> bool:
+        return self.n_docs >= self.batch_size
+
+    def add(self, batch: DocBatch, crawls: list[Crawl]) -> None:
+        self.batches.append(batch)
+        self.crawls.extend(crawls)
+        self.n_docs += len(batch)
+
+    def commit(self) -> None:
+        if not self.batches and not self.done:
+            return
+        batch = DocBatch.concat(self.batches) if self.batches else DocBatch([], empty_heavy())
+        self.con.execute("BEGIN TRANSACTION")
+        counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id)
+        self.con.execute("COMMIT")
+        self.result.counts.add(counts)
+        self.batches, self.crawls, self.done, self.n_docs = [], [], [], 0
 
 
 def _rollback(con) -> None:
@@ -190,7 +208,7 @@ def _resumed(resume: dict[str, int], inp: Input) -> int:
     return sum(last + 1 for path, last in resume.items() if path == inp.path or path.startswith(inp.path + "!"))
 
 
-def _crawl(doc: Parsed, inp: Input, option, manifest: dict[str, dict]) -> Crawl:
+def _crawl(doc: Key, inp: Input, option, manifest: dict[str, dict]) -> Crawl:
     entry = manifest.get(doc.path) or manifest.get(inp.path) or {}
     site = entry.get("site") or _site(entry.get("url") or "") or _site(doc.path)
     if doc.format != "page":
@@ -212,19 +230,48 @@ def _site(text: str) -> str | None:
     return m[1].lower() if m else None
 
 
-def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers: int | None) -> Iterator[tuple[Input, list[Parsed] | Iterator[Parsed]]]:
-    """(input, its documents) in input order; small files parsed in worker processes."""
+def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers: int | None,
+               batch_size: int) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
+    """(input, its documents as DocBatches) in input order. Small files are parsed in
+    chunks, in worker processes when there are enough of them; streamed files (exports,
+    archives) are parsed here, a slice at a time, so their memory stays bounded."""
     workers = workers or os.cpu_count() or 1
-    small = [i for i in todo if not _is_streamed(i)]
-    if workers <= 1 or len(small) < PARALLEL_MIN_INPUTS or not _can_spawn():
-        for inp in todo:
-            yield inp, worker.parse_input(inp, mapping=mapping, skip_records=resume)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        parsed = _ordered_map(pool, [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)], mapping, resume, workers)
-        for chunk, results in parsed:
-            for inp, docs in zip(chunk, results):
-                yield inp, (worker.parse_input(inp, mapping=mapping, skip_records=resume) if docs is None else docs)
+    chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    small = sum(not _is_streamed(i) for i in todo)
+    if workers > 1 and small >= PARALLEL_MIN_INPUTS and _can_spawn():
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            yield from _chunks_done(_ordered_map(pool, chunks, mapping, resume, workers), mapping, resume, batch_size)
+    else:
+        serial = ((chunk, _parse_chunk(chunk, mapping, resume)) for chunk in chunks)
+        yield from _chunks_done(serial, mapping, resume, batch_size)
+
+
+def _chunks_done(parsed, mapping, resume, batch_size):
+    for chunk, (batch, sizes) in parsed:
+        start = 0
+        for inp, size in zip(chunk, sizes):
+            if size is None:
+                yield inp, _stream(inp, mapping, resume, batch_size)
+            else:
+                yield inp, [_slice(batch, start, size)] if size else []
+                start += size
+
+
+def _slice(batch: DocBatch, start: int, size: int) -> DocBatch:
+    if start == 0 and size == len(batch):
+        return batch
+    return DocBatch(batch.keys[start:start + size], batch.heavy.slice(start, size))
+
+
+def _stream(inp: Input, mapping: dict, resume: dict[str, int], batch_size: int) -> Iterator[DocBatch]:
+    part: list[Parsed] = []
+    for doc in worker.parse_input(inp, mapping=mapping, skip_records=resume):
+        part.append(doc)
+        if len(part) >= batch_size:
+            yield to_batch(part)
+            part = []
+    if part:
+        yield to_batch(part)
 
 
 def _can_spawn() -> bool:
@@ -233,10 +280,19 @@ def _can_spawn() -> bool:
     return main_file is None or os.path.exists(main_file)
 
 
-def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> list[list[Parsed] | None]:
-    # Streamed formats (big exports, archives) come back as None and are parsed by the
-    # parent while it writes, so their memory stays bounded.
-    return [None if _is_streamed(i) else list(worker.parse_input(i, mapping=mapping, skip_records=resume)) for i in chunk]
+def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> tuple[DocBatch, list[int | None]]:
+    """One DocBatch for the small files of a chunk and how many documents each gave
+    (None for a streamed file, which the parent parses itself)."""
+    docs: list[Parsed] = []
+    sizes: list[int | None] = []
+    for inp in chunk:
+        if _is_streamed(inp):
+            sizes.append(None)
+            continue
+        before = len(docs)
+        docs.extend(worker.parse_input(inp, mapping=mapping, skip_records=resume))
+        sizes.append(len(docs) - before)
+    return to_batch(docs), sizes
 
 
 def _ordered_map(pool, chunks, mapping, resume, workers):

@@ -45,8 +45,8 @@ class Article:
     def content_sha256(self) -> str:
         # The outlet is part of the key: the same dispatch run by two outlets is two
         # placements (grouped later into one story), the same outlet filing it twice is one.
-        text = clean_text(self.outlet or "") + "\n" + clean_text(self.title or "") + "\n" + clean_text(self.body)
-        return hashlib.sha256(text.casefold().encode("utf-8")).hexdigest()
+        parts = (clean_text(self.outlet or ""), clean_text(self.title or ""), clean_text(self.body))
+        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
 @dataclass

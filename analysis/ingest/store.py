@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from analysis.db import scalar
-from analysis.ingest.records import Parsed
+from analysis.ingest.batch import TS, DocBatch
 
 UTC = dt.timezone.utc
 
@@ -73,25 +73,15 @@ def _lookup(con, sql: str, values: list) -> dict:
         con.unregister("_keys")
 
 
-TS = pa.timestamp("us", tz="UTC")
 DOC_SCHEMA = pa.schema([
     ("document_id", pa.int64()), ("path", pa.string()), ("record", pa.int64()), ("sha256", pa.string()),
     ("bytes", pa.int64()), ("format", pa.string()), ("parser_version", pa.string()), ("load_id", pa.int32()),
     ("status", pa.string()), ("duplicate_of", pa.int64()), ("edition_lang", pa.string()), ("site", pa.string()),
     ("crawled_at", TS), ("n_headlines", pa.int32()), ("warnings", pa.list_(pa.string())),
 ])
-ARTICLE_SCHEMA = pa.schema([
-    ("article_id", pa.int64()), ("document_id", pa.int64()), ("outlet", pa.string()), ("url", pa.string()),
-    ("url_key", pa.string()), ("title", pa.string()), ("body", pa.string()), ("lang", pa.string()),
-    ("published_date", pa.date32()), ("published_at", TS), ("published_local", pa.timestamp("us")),
-    ("date_raw", pa.string()), ("category", pa.string()), ("related_title", pa.string()), ("source_id", pa.string()),
-    ("content_sha256", pa.string()),
-])
-# One row per page with its whole ticker as list columns; DuckDB expands it into sightings.
-TICKER_SCHEMA = pa.schema([
-    ("document_id", pa.int64()), ("ids", pa.list_(pa.int64())), ("texts", pa.list_(pa.string())),
-    ("langs", pa.list_(pa.string())), ("seen_at", TS), ("seen_source", pa.string()),
-])
+# The article columns of a DocBatch's heavy table (the rest of `articles` is added here).
+ARTICLE_COLUMNS = ("outlet", "url", "url_key", "title", "body", "lang", "published_date", "published_at",
+                   "published_local", "date_raw", "category", "related_title", "source_id", "content_sha256")
 REJECT_SCHEMA = pa.schema([
     ("path", pa.string()), ("record", pa.int64()), ("reason", pa.string()), ("detail", pa.string()),
     ("load_id", pa.int32()), ("document_id", pa.int64()),
@@ -120,55 +110,63 @@ class _Columns:
         return pa.table([pa.array(c, f.type) for c, f in zip(self.columns, self.schema)], schema=self.schema)
 
 
-def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]], files: list[FileDone],
+def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Crawl], files: list[FileDone],
                 *, load_id: int) -> BatchCounts:
     """Deduplicate and insert one batch inside the caller's transaction."""
-    counts = BatchCounts(inputs=len(docs))
+    keys = batch.keys
+    counts = BatchCounts(inputs=len(keys))
     next_doc = _next_id(con, "documents", "document_id")
     next_article = _next_id(con, "articles", "article_id")
 
-    live = [d for d, _ in docs if d.reject is None]
+    live = [k for k in keys if k.reject is None]
     seen_sha = _lookup(con, "SELECT d.sha256, min(d.document_id) FROM documents d JOIN _keys k ON d.sha256 = k.k "
-                            "WHERE d.status <> 'rejected' GROUP BY ALL", sorted({d.sha256 for d in live}))
-    articles = [d.article for d in live if d.article is not None]
+                            "WHERE d.status <> 'rejected' GROUP BY ALL", sorted({k.sha256 for k in live}))
+    articles = [k for k in live if k.has_article]
     seen_url = _lookup(con, "SELECT a.url_key, min(a.document_id) FROM articles a JOIN _keys k ON a.url_key = k.k GROUP BY ALL",
-                       sorted({a.url_key for a in articles if a.url_key}))
+                       sorted({k.url_key for k in articles if k.url_key}))
     seen_content = _lookup(con, "SELECT a.content_sha256, min(a.document_id) FROM articles a JOIN _keys k "
-                                "ON a.content_sha256 = k.k GROUP BY ALL", sorted({a.content_sha256 for a in articles}))
+                                "ON a.content_sha256 = k.k GROUP BY ALL", sorted({k.content_sha256 for k in articles}))
 
-    doc_rows, article_rows = _Columns(DOC_SCHEMA), _Columns(ARTICLE_SCHEMA)
-    ticker_rows, reject_rows = _Columns(TICKER_SCHEMA), _Columns(REJECT_SCHEMA)
-    for offset, (doc, crawl) in enumerate(docs):
-        document_id = next_doc + offset
-        status, duplicate_of, warnings = "loaded", None, list(doc.warnings)
-        article = doc.article
-        if doc.reject:
+    docs = _Columns(DOC_SCHEMA)
+    rejects = _Columns(REJECT_SCHEMA)
+    article_rows, article_ids, article_docs = [], [], []
+    ticker_rows, ticker_docs, ticker_seen, ticker_source = [], [], [], []
+    for row, (key, crawl) in enumerate(zip(keys, crawls)):
+        document_id = next_doc + row
+        status, duplicate_of, warnings = "loaded", None, list(key.warnings)
+        keep_article = key.has_article
+        if key.reject:
             status = "rejected"
-            reason, detail = doc.reject
-            reject_rows.add(doc.path, doc.record, reason, detail, load_id, document_id)
+            reason, detail = key.reject
+            rejects.add(key.path, key.record, reason, detail, load_id, document_id)
             counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
-        elif doc.sha256 in seen_sha:
-            status, duplicate_of = "duplicate", seen_sha[doc.sha256]
-        elif article is not None:
-            original = seen_url.get(article.url_key) if article.url_key else None
-            original = original or seen_content.get(article.content_sha256)
+        elif key.sha256 in seen_sha:
+            status, duplicate_of = "duplicate", seen_sha[key.sha256]
+        elif keep_article:
+            original = seen_url.get(key.url_key) if key.url_key else None
+            original = original or seen_content.get(key.content_sha256)
             if original is not None:
-                if doc.ticker_ids:  # keep the page for its ticker; the article itself is not stored twice
+                if key.n_ticker:  # keep the page for its ticker; the article itself is not stored twice
                     warnings.append(f"article_duplicate_of:{original}")
-                    article = None
+                    keep_article = False
                 else:
                     status, duplicate_of = "duplicate", original
         if status == "loaded":
-            seen_sha[doc.sha256] = document_id
-            if article is not None:
-                if article.url_key:
-                    seen_url[article.url_key] = document_id
-                seen_content[article.content_sha256] = document_id
-                article_rows.add(*_article_values(next_article + counts.articles, document_id, article))
+            seen_sha[key.sha256] = document_id
+            if keep_article:
+                if key.url_key:
+                    seen_url[key.url_key] = document_id
+                seen_content[key.content_sha256] = document_id
+                article_rows.append(row)
+                article_ids.append(next_article + counts.articles)
+                article_docs.append(document_id)
                 counts.articles += 1
-            if doc.ticker_ids:
-                ticker_rows.add(document_id, doc.ticker_ids, doc.ticker_texts, doc.ticker_langs, crawl.at, crawl.source)
-                counts.sightings += len(doc.ticker_ids)
+            if key.n_ticker:
+                ticker_rows.append(row)
+                ticker_docs.append(document_id)
+                ticker_seen.append(crawl.at)
+                ticker_source.append(crawl.source)
+                counts.sightings += key.n_ticker
             counts.loaded += 1
         elif status == "duplicate":
             counts.duplicates += 1
@@ -177,15 +175,22 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
         for w in warnings:
             name = w.split(":", 1)[0]
             counts.warnings[name] = counts.warnings.get(name, 0) + 1
-        doc_rows.add(document_id, doc.path, doc.record, doc.sha256, doc.bytes, doc.format, doc.parser_version,
-                     load_id, status, duplicate_of, doc.edition_lang, crawl.site,
-                     crawl.at if crawl.source in ("option", "manifest", "file_mtime") else None,
-                     len(doc.ticker_ids) if status == "loaded" else 0, warnings)
+        docs.add(document_id, key.path, key.record, key.sha256, key.bytes, key.format, key.parser_version,
+                 load_id, status, duplicate_of, key.edition_lang, crawl.site,
+                 crawl.at if crawl.source in ("option", "manifest", "file_mtime") else None,
+                 key.n_ticker if status == "loaded" else 0, warnings)
 
-    _insert(con, "documents", doc_rows)
-    _insert(con, "articles", article_rows)
-    _insert(con, "rejects", reject_rows)
-    _insert_tickers(con, ticker_rows)
+    _insert(con, "documents", docs.table())
+    _insert(con, "rejects", rejects.table() if len(rejects) else None)
+    if article_rows:
+        chosen = batch.heavy.take(pa.array(article_rows, pa.int64())).select(list(ARTICLE_COLUMNS))
+        chosen = chosen.append_column("article_id", pa.array(article_ids, pa.int64()))
+        _insert(con, "articles", chosen.append_column("document_id", pa.array(article_docs, pa.int64())))
+    if ticker_rows:
+        tickers = batch.heavy.take(pa.array(ticker_rows, pa.int64())).select(["ids", "texts", "langs"])
+        tickers = tickers.append_column("document_id", pa.array(ticker_docs, pa.int64()))
+        tickers = tickers.append_column("seen_at", pa.array(ticker_seen, TS))
+        _insert_tickers(con, tickers.append_column("seen_source", pa.array(ticker_source, pa.string())))
     _upsert_files(con, files, load_id)
     con.execute(
         """UPDATE loads SET n_inputs = n_inputs + $i, n_loaded = n_loaded + $l, n_duplicates = n_duplicates + $d,
@@ -195,33 +200,24 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[tuple[Parsed, Crawl]]
     return counts
 
 
-def _article_values(article_id: int, document_id: int, a) -> tuple:
-    date = a.date
-    return (article_id, document_id, a.outlet, a.url, a.url_key, a.title, a.body, a.lang,
-            date.date if date else None, date.at.astimezone(UTC) if date and date.at else None,
-            date.local if date else None, a.date_raw, a.category, a.related_title, a.source_id, a.content_sha256)
-
-
 # Insert targets are the fixed table names of this module (an allow-list), never input.
 _TABLES = {"documents", "articles", "rejects"}
 
 
-def _insert(con, table: str, rows: _Columns) -> None:
-    if not len(rows):
+def _insert(con, table: str, frame: pa.Table | None) -> None:
+    if frame is None or not frame.num_rows:
         return
     assert table in _TABLES
-    con.register("_batch", rows.table())
+    con.register("_batch", frame)
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
     finally:
         con.unregister("_batch")
 
 
-def _insert_tickers(con, tickers: _Columns) -> None:
+def _insert_tickers(con, tickers: pa.Table) -> None:
     """Sightings (one per ticker slot) and the headline upsert, expanded and aggregated in SQL."""
-    if not len(tickers):
-        return
-    con.register("_tickers", tickers.table())
+    con.register("_tickers", tickers)
     try:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _slots AS
