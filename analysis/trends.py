@@ -86,6 +86,17 @@ def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit
           AND ($end IS NULL OR CAST(g.seen_at AS DATE) <= $end)"""
 
 
+def data_bounds_sql(*, freq: str, source: str = "articles") -> str:
+    """SQL for one row (lo, hi): the first and last period of all the data of ``source``,
+    whatever window a query looks at (what makes a period "first or last of the data")."""
+    check_options(freq=freq, by=None, unit="stories", source=source)
+    if source == "articles":
+        return f"""SELECT CAST(date_trunc('{freq}', min(published_date)) AS DATE) AS lo,
+                          CAST(date_trunc('{freq}', max(published_date)) AS DATE) AS hi FROM articles"""
+    return f"""SELECT CAST(date_trunc('{freq}', CAST(min(seen_at) AS DATE)) AS DATE) AS lo,
+                      CAST(date_trunc('{freq}', CAST(max(seen_at) AS DATE)) AS DATE) AS hi FROM sightings"""
+
+
 def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str | None = None,
                   unit: str = "stories", source: str = "articles",
                   start: dt.date | str | None = None, end: dt.date | str | None = None) -> pd.DataFrame:
@@ -94,18 +105,32 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     Columns: ``period`` (DATE, start of the bucket), ``group`` (outlet or language, None
     when ``by`` is None), ``n_documents`` (distinct units), ``incomplete`` (bool: first or
     last period of the data, or fewer than THIN_PERIOD_SHARE × the group's median).
+    "Of the data" means of the whole database, not of the ``start``/``end`` window: a
+    window ending on a complete week does not make that week incomplete.
     """
     sql = f"""
         WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
-        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units GROUP BY ALL),
-        bounds AS (SELECT min(period) AS lo, max(period) AS hi FROM units),
-        medians AS (SELECT grp, median(n) AS med FROM totals GROUP BY grp)
-        SELECT t.period, t.grp AS "group", t.n AS n_documents,
-               (t.period = b.lo OR t.period = b.hi OR t.n < $thin * m.med) AS incomplete
-        FROM totals t CROSS JOIN bounds b JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
-        ORDER BY t.period, t.grp"""
+        {totals_sql(freq=freq, source=source)}
+        SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
     params = {"start": _as_date(start), "end": _as_date(end), "thin": THIN_PERIOD_SHARE}
     return con.execute(sql, params).df()
+
+
+def totals_sql(*, freq: str, source: str = "articles") -> str:
+    """CTEs ending in ``period_totals(period, grp, n_documents, incomplete)``, computed from a
+    preceding CTE named ``units`` (see ``units_sql``); bind ``$thin`` to THIN_PERIOD_SHARE.
+
+    For callers that need the totals and their own counts from one scan of ``units`` (e.g.
+    topic frequencies); ``period_totals`` is this plus the query around it."""
+    return f"""
+        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units GROUP BY ALL),
+        bounds AS ({data_bounds_sql(freq=freq, source=source)}),
+        medians AS (SELECT grp, median(n) AS med FROM totals GROUP BY grp),
+        period_totals AS (
+            SELECT t.period, t.grp, t.n AS n_documents,
+                   (t.period = b.lo OR t.period = b.hi OR t.n < $thin * m.med) AS incomplete
+            FROM totals t CROSS JOIN bounds b JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
+        )"""
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

@@ -1,0 +1,206 @@
+"""How often entities are in the news: frequencies over time and co-occurrence.
+
+Both count documents in the shared unit of ``analysis.trends`` (stories by default, or every
+stored placement) and return tidy frames; rendering is elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from analysis import trends
+from analysis.entities.registry import TYPES
+from analysis.entities.text import fold
+
+_DOC_COLUMN = {"articles": "article_id", "headlines": "headline_id"}
+
+
+def resolve_entities(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+    """Entity ids for names given by a user: an id, or any alias in any language/spelling."""
+    ids = []
+    for name in names:
+        row = con.execute("SELECT entity_id FROM entities WHERE entity_id = ?", [name]).fetchone()
+        if row is None:
+            row = con.execute("""
+                SELECT a.entity_id FROM aliases a JOIN entities e USING (entity_id)
+                WHERE a.alias_key = ? ORDER BY e.source = 'registry' DESC, a.entity_id LIMIT 1""", [fold(name)]).fetchone()
+        if row is None:  # a spelling only ever resolved in context (a surname, a typo)
+            row = con.execute("""
+                SELECT entity_id FROM mentions WHERE lower(strip_accents(surface)) = lower(strip_accents(?))
+                GROUP BY entity_id ORDER BY count(*) DESC, entity_id LIMIT 1""", [name.strip()]).fetchone()
+        if row is None:
+            raise ValueError(f"no entity is called {name!r}; `presswatch entities top` lists the names in the database")
+        ids.append(row[0])
+    return ids
+
+
+def _check(source: str, types: list[str] | None) -> None:
+    if source not in _DOC_COLUMN:
+        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+    for t in types or []:
+        if t not in TYPES:
+            raise ValueError(f"entity type must be one of {', '.join(TYPES)}, not {t!r}")
+
+
+def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", entities: list[str] | None = None,
+                       by: str | None = None, start: dt.date | str | None = None, end: dt.date | str | None = None,
+                       top: int = 20, unit: str = "stories", source: str = "articles",
+                       types: list[str] | None = None) -> pd.DataFrame:
+    """Documents mentioning each entity per period (and group).
+
+    ``entities``: names or ids (any alias, any language); otherwise the ``top`` entities with
+    the most documents in the window (optionally only of ``types``).
+
+    Columns: ``period`` (DATE), ``group`` (outlet/language or None), ``entity_id``, ``entity``
+    (display name), ``type``, ``n_documents`` (distinct units mentioning it), ``n_mentions``,
+    ``share`` (n_documents / all documents of that period and group), ``incomplete`` (the
+    period is the first or last of the data or unusually thin; see ``trends.period_totals``).
+    One row per entity, period and group, zeros included.
+    """
+    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    _check(source, types)
+    params = {"start": trends._as_date(start), "end": trends._as_date(end)}
+    chosen = resolve_entities(con, entities) if entities else None
+    units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
+    doc_col = _DOC_COLUMN[source]
+    filters = []
+    if chosen is not None:
+        filters.append("m.entity_id IN (SELECT unnest($ids))")
+        params["ids"] = chosen
+    if types:
+        filters.append("e.type IN (SELECT unnest($types))")
+        params["types"] = list(types)
+    where = " AND ".join(["m." + doc_col + " IS NOT NULL", *filters])
+    sql = f"""
+        WITH units AS ({units}),
+        m AS (SELECT m.{doc_col} AS doc_id, m.entity_id, count(*) AS n
+              FROM mentions m JOIN entities e USING (entity_id) WHERE {where} GROUP BY ALL),
+        em AS (SELECT u.period, u.grp, m.entity_id, count(DISTINCT u.unit_id) AS n_documents, sum(m.n) AS n_mentions
+               FROM units u JOIN m USING (doc_id) GROUP BY ALL),
+        ranked AS (SELECT entity_id, sum(n_documents) AS total FROM em GROUP BY entity_id
+                   ORDER BY total DESC, entity_id LIMIT $top)
+        SELECT em.period, em.grp AS "group", em.entity_id, e.name AS entity, e.type,
+               em.n_documents, em.n_mentions
+        FROM em JOIN ranked USING (entity_id) JOIN entities e USING (entity_id)"""
+    params["top"] = len(chosen) if chosen is not None else int(top)
+    counts = con.execute(sql, params).df()
+    totals = trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
+    columns = ["period", "group", "entity_id", "entity", "type", "n_documents", "n_mentions", "share", "incomplete"]
+    if counts.empty or totals.empty:
+        return pd.DataFrame(columns=columns)
+    ents = counts[["entity_id", "entity", "type"]].drop_duplicates()
+    grid = totals.merge(ents, how="cross")
+    counts["period"] = pd.to_datetime(counts["period"])
+    grid["period"] = pd.to_datetime(grid["period"])
+    out = grid.merge(counts.drop(columns=["entity", "type"]), how="left", on=["period", "group", "entity_id"])
+    out["n_documents"] = out["n_documents_y"].fillna(0).astype("int64")
+    out["n_mentions"] = out["n_mentions"].fillna(0).astype("int64")
+    out["share"] = out["n_documents"] / out["n_documents_x"]
+    out["period"] = out["period"].dt.date
+    out = out.sort_values(["period", "group", "n_documents", "entity_id"], ascending=[True, True, False, True],
+                          na_position="first")
+    return out[columns].reset_index(drop=True)
+
+
+def entity_cooccurrence(con: duckdb.DuckDBPyConnection, *, entities: list[str] | None = None,
+                        start: dt.date | str | None = None, end: dt.date | str | None = None,
+                        min_count: int = 2, top: int = 50, unit: str = "stories", source: str = "articles",
+                        types: list[str] | None = None) -> pd.DataFrame:
+    """Entity pairs named in the same document (story), with counts and pointwise mutual information.
+
+    Columns: ``entity_a``, ``name_a``, ``entity_b``, ``name_b`` (a < b by id), ``n_together``
+    (units naming both), ``n_a``, ``n_b``, ``n_documents`` (all units in the window),
+    ``pmi`` = log2(n_together * n_documents / (n_a * n_b)), ``npmi`` (PMI / -log2(p(a, b)), in
+    [-1, 1]). Pairs seen fewer than ``min_count`` times are left out; with ``entities``, only
+    pairs involving one of them. Sorted by n_together then PMI.
+    """
+    trends.check_options(freq="day", by=None, unit=unit, source=source)
+    _check(source, types)
+    params = {"start": trends._as_date(start), "end": trends._as_date(end), "min_count": int(min_count), "top": int(top)}
+    units = trends.units_sql(con, freq="day", by=None, unit=unit, source=source)
+    doc_col = _DOC_COLUMN[source]
+    type_filter = ""
+    if types:
+        type_filter = "AND e.type IN (SELECT unnest($types))"
+        params["types"] = list(types)
+    pair_filter = ""
+    if entities:
+        params["ids"] = resolve_entities(con, entities)
+        pair_filter = "AND (a.entity_id IN (SELECT unnest($ids)) OR b.entity_id IN (SELECT unnest($ids)))"
+    sql = f"""
+        WITH units AS ({units}),
+        u AS (SELECT DISTINCT doc_id, unit_id FROM units),
+        eu AS (SELECT DISTINCT u.unit_id, m.entity_id
+               FROM u JOIN mentions m ON m.{doc_col} = u.doc_id JOIN entities e USING (entity_id)
+               WHERE TRUE {type_filter}),
+        total AS (SELECT count(DISTINCT unit_id) AS n FROM u),
+        ne AS (SELECT entity_id, count(*) AS n_e FROM eu GROUP BY entity_id),
+        pairs AS (SELECT a.entity_id AS entity_a, b.entity_id AS entity_b, count(*) AS n_together
+                  FROM eu a JOIN eu b ON a.unit_id = b.unit_id AND a.entity_id < b.entity_id
+                  WHERE TRUE {pair_filter}
+                  GROUP BY ALL HAVING count(*) >= $min_count)
+        SELECT p.entity_a, ea.name AS name_a, p.entity_b, eb.name AS name_b, p.n_together,
+               na.n_e AS n_a, nb.n_e AS n_b, t.n AS n_documents,
+               log2(p.n_together * t.n / (na.n_e * nb.n_e)) AS pmi,
+               CASE WHEN p.n_together = t.n THEN 1.0
+                    ELSE log2(p.n_together * t.n / (na.n_e * nb.n_e)) / -log2(p.n_together / t.n) END AS npmi
+        FROM pairs p CROSS JOIN total t
+        JOIN ne na ON na.entity_id = p.entity_a JOIN ne nb ON nb.entity_id = p.entity_b
+        JOIN entities ea ON ea.entity_id = p.entity_a JOIN entities eb ON eb.entity_id = p.entity_b
+        ORDER BY p.n_together DESC, pmi DESC, p.entity_a, p.entity_b
+        LIMIT $top"""
+    return con.execute(sql, params).df()
+
+
+def top_entities(con: duckdb.DuckDBPyConnection, *, start: dt.date | str | None = None, end: dt.date | str | None = None,
+                 top: int = 20, unit: str = "stories", source: str = "articles",
+                 types: list[str] | None = None) -> pd.DataFrame:
+    """The entities named in the most documents in a window.
+
+    Columns: ``entity_id``, ``entity``, ``type``, ``n_documents`` (distinct units),
+    ``n_mentions``, ``share`` (of all units in the window), ``first``/``last`` (periods, days).
+    """
+    trends.check_options(freq="day", by=None, unit=unit, source=source)
+    _check(source, types)
+    params = {"start": trends._as_date(start), "end": trends._as_date(end), "top": int(top)}
+    type_filter = ""
+    if types:
+        type_filter = "AND e.type IN (SELECT unnest($types))"
+        params["types"] = list(types)
+    doc_col = _DOC_COLUMN[source]
+    sql = f"""
+        WITH units AS ({trends.units_sql(con, freq="day", by=None, unit=unit, source=source)}),
+        total AS (SELECT count(DISTINCT unit_id) AS n FROM units),
+        hits AS (SELECT m.entity_id, u.unit_id, u.period FROM mentions m JOIN units u ON u.doc_id = m.{doc_col}
+                 JOIN entities e USING (entity_id) WHERE TRUE {type_filter})
+        SELECT h.entity_id, e.name AS entity, e.type, count(DISTINCT h.unit_id) AS n_documents,
+               count(*) AS n_mentions, count(DISTINCT h.unit_id) / any_value(t.n) AS share,
+               min(h.period) AS first, max(h.period) AS last
+        FROM hits h JOIN entities e USING (entity_id) CROSS JOIN total t
+        GROUP BY h.entity_id, e.name, e.type
+        ORDER BY n_documents DESC, n_mentions DESC, h.entity_id LIMIT $top"""
+    return con.execute(sql, params).df()
+
+
+def describe_entity(con: duckdb.DuckDBPyConnection, name: str) -> dict:
+    """Everything stored about one entity: its row, aliases per language and mention counts."""
+    (eid,) = resolve_entities(con, [name])
+    row = con.execute("SELECT entity_id, name, type, wikidata_id, source FROM entities WHERE entity_id = ?", [eid]).fetchone()
+    aliases = con.execute("""
+        SELECT coalesce(lang, 'any') AS lang, list(alias ORDER BY alias) AS aliases
+        FROM aliases WHERE entity_id = ? GROUP BY ALL ORDER BY lang""", [eid]).fetchall()
+    counts = con.execute("""
+        SELECT count(DISTINCT article_id), count(DISTINCT headline_id), count(*),
+               list(DISTINCT method ORDER BY method)
+        FROM mentions WHERE entity_id = ?""", [eid]).fetchone()
+    dates = con.execute("""
+        SELECT min(a.published_date), max(a.published_date) FROM mentions m JOIN articles a USING (article_id)
+        WHERE m.entity_id = ?""", [eid]).fetchone()
+    return {
+        "entity_id": row[0], "name": row[1], "type": row[2], "wikidata_id": row[3], "source": row[4],
+        "aliases": dict(aliases), "n_articles": counts[0], "n_headlines": counts[1], "n_mentions": counts[2],
+        "methods": counts[3] or [], "first": dates[0], "last": dates[1],
+    }

@@ -1,0 +1,146 @@
+"""Extraction of entity mentions from documents: registry matcher, spaCy NER, resolution.
+
+``extract(docs, matcher=..., resolver=..., mode=...)`` is the one entry point used by the enrich
+stage, the evaluation and the benchmark. ``mode`` is ``registry`` (Aho–Corasick only),
+``spacy`` (NER + normalisation + resolution, no registry) or ``combined`` (both; the registry
+wins where they overlap, NER finds what the registry lacks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from analysis.entities.matcher import Match, RegistryMatcher
+from analysis.entities.ner import NerSpan, ner_spans
+from analysis.entities.resolve import Resolver
+
+MODES = ("registry", "spacy", "combined")
+NER_LANGS = ("fr",)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: int | str
+    kind: str                       # "article" or "headline"
+    fields: tuple[tuple[str, str], ...]  # (field name, text), e.g. (("title", ...), ("body", ...))
+    lang: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    doc_id: int | str
+    kind: str
+    field: str
+    entity_id: str
+    surface: str
+    start: int
+    end: int
+    method: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    field: str
+    pos: int
+    span: NerSpan
+
+    @property
+    def key(self) -> str:
+        return self.span.key
+
+    @property
+    def surface(self) -> str:
+        return self.span.surface
+
+    @property
+    def label(self) -> str:
+        return self.span.label
+
+
+def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolver: Resolver | None,
+            mode: str = "combined", batch_size: int = 32,
+            ner_cache: dict | None = None) -> Iterator[Mention]:
+    """Mentions of every document, document by document (NER runs over the batch at once).
+
+    ``ner_cache`` (optional, keyed by (doc_id, field)) keeps NER spans between calls so an
+    evaluation can compare pipelines over one parse.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    docs = list(docs)
+    use_registry = mode in ("registry", "combined")
+    use_ner = mode in ("spacy", "combined")
+    ner_by_field: dict[tuple[int, str], list[NerSpan]] = {}
+    if use_ner:
+        cache = ner_cache if ner_cache is not None else {}
+        wanted = [(i, name, text) for i, d in enumerate(docs) if d.lang in NER_LANGS
+                  for name, text in d.fields if text and (d.doc_id, name) not in cache]
+        for (i, name, _), spans in zip(wanted, ner_spans((t for _, _, t in wanted), batch_size=batch_size)):
+            cache[docs[i].doc_id, name] = spans
+        for i, d in enumerate(docs):
+            for name, _ in d.fields:
+                if (d.doc_id, name) in cache:
+                    ner_by_field[i, name] = cache[d.doc_id, name]
+    for i, doc in enumerate(docs):
+        yield from _document_mentions(doc, i, ner_by_field, matcher if use_registry else None, resolver,
+                                      combined=mode == "combined")
+
+
+def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *, combined: bool) -> Iterator[Mention]:
+    pos = 0
+    registry_hits: list[tuple[str, Match]] = []
+    spans: list[_Span] = []
+    for name, text in doc.fields:
+        hits = matcher.find(text) if (matcher is not None and text) else []
+        kept_hits = list(hits)
+        for s in ner_by_field.get((i, name), []):
+            overlapping = [h for h in hits if h.start < s.end and s.start < h.end]
+            if overlapping:
+                inside = all(s.start <= h.start and h.end <= s.end for h in overlapping)
+                longer = any((h.end - h.start) < (s.end - s.start) for h in overlapping)
+                if not (combined and inside and longer and s.label in ("ORG", "LOC", "MISC")
+                        and s.key not in resolver.registry_keys and _has_own_words(text, s, overlapping)):
+                    continue
+                # A person's name inside an organisation or place name ("Fondation Mohammed V")
+                # is part of that name, not a mention of the person.
+                kept_hits = [h for h in kept_hits if h not in overlapping
+                             or resolver.registry_types.get(h.entity_id) != "PER"]
+            spans.append(_Span(name, pos + s.start, s))
+        registry_hits.extend((name, h) for h in kept_hits)
+        pos += len(text) + 1
+    for name, h in registry_hits:
+        label = resolver.type_of(h.entity_id) if resolver else ""
+        yield Mention(doc.doc_id, doc.kind, name, h.entity_id, h.surface, h.start, h.end, "registry", label)
+    if not spans:
+        return
+    spans.sort(key=lambda s: s.pos)
+    offsets = {}
+    off = 0
+    for name, text in doc.fields:
+        offsets[name] = off
+        off += len(text) + 1
+    person_names = [(offsets[name] + h.start, fold_key, h.entity_id) for name, h in registry_hits
+                    if resolver.registry_types.get(h.entity_id) == "PER"
+                    for fold_key in [_key(h.surface)] if len(fold_key.split()) >= 2]
+    for s, res in zip(spans, resolver.resolve_document(spans, person_names)):
+        yield Mention(doc.doc_id, doc.kind, s.field, res.entity_id, s.surface, s.span.start, s.span.end,
+                      res.method, res.label)
+
+
+def _has_own_words(text: str, span: NerSpan, inner: list[Match]) -> bool:
+    """Whether an NER span has a word of its own besides the registry names inside it:
+    "Grande Mosquée de Valence" has, "Maroc-France" has not."""
+    chars = list(text[span.start:span.end])
+    for h in inner:
+        for k in range(h.start - span.start, h.end - span.start):
+            chars[k] = " "
+    words = "".join(c if c.isalpha() else " " for c in chars).split()
+    return any(len(w) >= 3 and w[0].isupper() for w in words)
+
+
+def _key(surface: str) -> str:
+    from analysis.entities.text import normalize_surface
+
+    return normalize_surface(surface, "PER")
