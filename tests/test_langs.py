@@ -43,3 +43,12 @@ def test_function_words_decide_long_texts_only():
     assert by_function_words(es) == "es" and detect(es) == "es"
     assert by_function_words("Mondial 2026 : le Maroc bat le Niger") is None  # too short: py3langid decides
     assert detect("Mondial 2026 : le Maroc bat le Niger et se qualifie pour la phase finale") == "fr"
+
+
+def test_function_word_lists_are_disjoint():
+    from itertools import combinations
+
+    from analysis.ingest.langs import FUNCTION_WORDS
+
+    for a, b in combinations(FUNCTION_WORDS, 2):
+        assert not FUNCTION_WORDS[a] & FUNCTION_WORDS[b], (a, b)

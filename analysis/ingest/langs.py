@@ -20,17 +20,18 @@ WORDS_CHARS = 800  # what the function-word count reads
 MIN_FUNCTION_WORDS = 12  # fewer than this: not enough evidence, ask py3langid
 MARGIN = 2.0  # the winner must have this many times the runner-up's count
 
-# Frequent function words that are rare in the other two languages ("de", "en", "a", "que",
-# "la", "es" are shared by two of them and left out).
+# Frequent function words that are rare in the other two languages; words two of them share
+# ("de", "en", "a", "que", "la", "son", "entre") are left out, so the lists are disjoint.
 FUNCTION_WORDS = {
     "fr": frozenset("le les des du et est une pour dans qui sur au aux avec par il elle ont été sont cette ces "
-                    "mais ou pas plus son ses leur leurs nous vous aussi être entre après lors selon".split()),
+                    "mais ou pas plus ses leur leurs nous vous aussi être après lors selon".split()),
     "en": frozenset("the of and to in is for on with that by was as are it from at be have has an this were "
                     "which its their not but been after will would said who".split()),
-    "es": frozenset("el los las del y por con para una es se al lo su sus como más pero fue son ha entre "
+    "es": frozenset("el los las del y por con para una es se al lo su sus como más pero fue ha "
                     "sobre desde también este esta según tras durante".split()),
 }
 _WORD = re.compile(r"[a-zà-öø-ÿ]+")
+_WORD_LANG = {word: lang for lang, vocab in FUNCTION_WORDS.items() for word in vocab}
 
 
 @lru_cache(maxsize=1)
@@ -44,8 +45,11 @@ def _identifier():
 
 def by_function_words(text: str) -> str | None:
     """fr/en/es when the function words of ``text`` clearly point to one, else None."""
-    words = _WORD.findall(text[:WORDS_CHARS].lower())
-    counts = {lang: sum(w in vocab for w in words) for lang, vocab in FUNCTION_WORDS.items()}
+    counts = dict.fromkeys(FUNCTION_WORDS, 0)
+    for word in _WORD.findall(text[:WORDS_CHARS].lower()):
+        lang = _WORD_LANG.get(word)
+        if lang:
+            counts[lang] += 1
     best, second = sorted(counts.values(), reverse=True)[:2]
     if best < MIN_FUNCTION_WORDS or best < MARGIN * second:
         return None
