@@ -52,3 +52,9 @@ def test_function_word_lists_are_disjoint():
 
     for a, b in combinations(FUNCTION_WORDS, 2):
         assert not FUNCTION_WORDS[a] & FUNCTION_WORDS[b], (a, b)
+
+
+def test_arabic_with_latin_quotes_is_arabic():
+    assert detect("عاجل <script>alert('ar')</script> تونس") == "ar"
+    assert detect("عاجل: OCP Green Water يطلق برنامجا جديدا في ستوكهولم") == "ar"
+    assert detect("Le slogan « لا للحرب » a été repris par les manifestants à Rabat, selon les organisateurs") == "fr"
