@@ -1,0 +1,23 @@
+"""Stories: near-duplicate and syndicated articles and re-edited ticker headlines,
+counted once. See docs/stories.md and ``detect`` for what a story is.
+
+Exports load lazily so that importing the CLI does not import numpy/scipy.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "detect_stories": "analysis.stories.stage",
+    "run": "analysis.stories.stage",
+    "top_stories": "analysis.stories.queries",
+    "story_placements": "analysis.stories.queries",
+    "story_timeline": "analysis.stories.queries",
+    "evaluate": "analysis.stories.evaluate",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis.stories' has no attribute {name!r}")
