@@ -131,6 +131,8 @@ def eval_group():
 # Stage command groups register themselves below (one line each).
 cli.add_command(__import__("analysis.stories.commands", fromlist=["stories"]).stories)
 eval_group.add_command(__import__("analysis.stories.commands", fromlist=["eval_stories"]).eval_stories)
+cli.add_command(__import__("analysis.topics.commands", fromlist=["topics_group"]).topics_group)
+eval_group.add_command(__import__("analysis.topics.commands", fromlist=["eval_topics"]).eval_topics)
 cli.add_command(__import__("analysis.entities.commands", fromlist=["entities_group"]).entities_group)
 eval_group.add_command(__import__("analysis.entities.commands", fromlist=["eval_entities"]).eval_entities)
 

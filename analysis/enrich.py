@@ -14,6 +14,7 @@ from importlib import import_module
 # name -> "module:function"; imported lazily so `presswatch load` never pays for spaCy.
 STAGES: dict[str, str] = {
     "stories": "analysis.stories.stage:run",
+    "topics": "analysis.topics.stage:run",
     "entities": "analysis.entities.stage:run",
 }
 

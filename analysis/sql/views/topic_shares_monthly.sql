@@ -1,0 +1,34 @@
+-- Primary-topic shares of articles per month, for both taxonomy and model topics.
+-- Counts placements (every stored article); topic_frequencies() in Python also counts stories
+-- and fills zero periods. Periods with no article of a topic have no row here.
+CREATE OR REPLACE VIEW topic_shares_monthly AS
+WITH dated AS (
+    SELECT article_id, CAST(date_trunc('month', published_date) AS DATE) AS period
+    FROM articles
+    WHERE published_date IS NOT NULL
+),
+totals AS (
+    SELECT period, count(*) AS n_total FROM dated GROUP BY period
+),
+counts AS (
+    SELECT d.period, t.source, ta.topic_id, t.label, count(*) AS n_articles
+    FROM dated d
+    JOIN article_topics ta ON ta.article_id = d.article_id AND ta.is_primary
+    JOIN topics t ON t.topic_id = ta.topic_id
+    GROUP BY ALL
+),
+final AS (
+    SELECT c.period, c.source, c.topic_id, c.label, c.n_articles, tt.n_total,
+           c.n_articles / tt.n_total AS share
+    FROM counts c JOIN totals tt USING (period)
+)
+SELECT * FROM final ORDER BY period, source, topic_id;
+
+COMMENT ON VIEW topic_shares_monthly IS 'Share of articles per month whose primary topic is each topic (placements: every stored copy counts; use topic_frequencies() for stories).';
+COMMENT ON COLUMN topic_shares_monthly.period IS 'First day of the month.';
+COMMENT ON COLUMN topic_shares_monthly.source IS 'taxonomy or model.';
+COMMENT ON COLUMN topic_shares_monthly.topic_id IS 'The topic.';
+COMMENT ON COLUMN topic_shares_monthly.label IS 'Its label.';
+COMMENT ON COLUMN topic_shares_monthly.n_articles IS 'Dated articles of the month with this primary topic.';
+COMMENT ON COLUMN topic_shares_monthly.n_total IS 'All dated articles of the month.';
+COMMENT ON COLUMN topic_shares_monthly.share IS 'n_articles / n_total.';

@@ -1,0 +1,205 @@
+"""Discovery models in the database: fit per language, store, and give articles model topics.
+
+One current model per language (``topic_models``), its topics (``topics`` with source
+'model', ids ``model:<lang>:<nn>``), top terms, representative articles, and the fitted
+arrays (``state``, .npz) so that later enrichment runs give new articles topics without a
+refit. Refit when the language grew by REFIT_GROWTH since the fit, when the discovery
+parameters changed, or on rebuild; a refit replaces every model row of that language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+import numpy as np
+import pyarrow as pa
+
+from analysis.topics import discovery as disc
+
+log = logging.getLogger(__name__)
+
+MIN_DOCUMENTS = 50          # fewer articles in a language: no model for it
+MAX_FIT_DOCUMENTS = 100_000 # larger languages are fitted on a deterministic sample of this size
+REFIT_GROWTH = 0.20
+MODEL_MIN_SHARE = 0.20      # secondary model topics are stored when they hold this share of the article
+N_TERMS = 15
+N_EXAMPLES = 5
+FETCH_BATCH = 5_000
+SURFACE_SAMPLE = 1_000
+
+# Spreads article ids over the sample without depending on DuckDB's hash function.
+_SAMPLE_ORDER = "(article_id * 2654435761) % 4294967296, article_id"
+
+
+def params_key(options: dict | None = None) -> str:
+    spec = {**disc.DEFAULTS, **(options or {}), "max_fit": MAX_FIT_DOCUMENTS, "min_share": MODEL_MIN_SHARE}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def update_models(con, *, rebuild: bool = False, progress: bool = False, options: dict | None = None) -> dict:
+    """Fit or refresh the model of every language with enough articles; returns counts."""
+    counts = {"models_fitted": 0, "model_articles": 0}
+    langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
+                        "GROUP BY lang ORDER BY lang").fetchall()
+    for lang, n in langs:
+        if n < MIN_DOCUMENTS:
+            log.info("no discovery model for %s: %d articles (need %d)", lang, n, MIN_DOCUMENTS)
+            continue
+        current = con.execute("SELECT model_id, n_documents, input_key, method, params, state FROM topic_models "
+                              "WHERE lang = $lang", {"lang": lang}).fetchone()
+        key = params_key(options)
+        stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
+        if rebuild or stale:
+            model_id, assigned = fit_language(con, lang, options=options)
+            counts["models_fitted"] += 1
+            counts["model_articles"] += assigned
+            model = None
+        else:
+            model_id = current[0]
+            model = disc.Model.from_state(current[5], lang=lang, method=current[3], params=json.loads(current[4]))
+        if model is None:
+            model = load_model(con, lang)
+        counts["model_articles"] += assign_pending(con, model, model_id)
+    return counts
+
+
+def load_model(con, lang: str) -> disc.Model:
+    row = con.execute("SELECT method, params, state FROM topic_models WHERE lang = $lang", {"lang": lang}).fetchone()
+    if row is None:
+        raise ValueError(f"no discovery model for language {lang!r}; run `presswatch enrich` first")
+    return disc.Model.from_state(row[2], lang=lang, method=row[0], params=json.loads(row[1]))
+
+
+def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None) -> list[list[str]]:
+    feats: list[list[str]] = []
+    for lo in range(0, len(ids), FETCH_BATCH):
+        chunk = ids[lo:lo + FETCH_BATCH]
+        rows = con.execute("""SELECT a.title, a.body FROM articles a
+                              JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id)
+                              ORDER BY a.article_id""", {"ids": chunk}).fetchall()
+        for title, body in rows:
+            feats.append(disc.features(title, body, lang))
+            if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
+                keep_texts.append(f"{title or ''}\n{body or ''}")
+    return feats
+
+
+def fit_language(con, lang: str, *, options: dict | None = None) -> tuple[str, int]:
+    """Fit a new model for ``lang`` and replace the old one; returns (model_id, articles assigned)."""
+    n_documents = con.execute("SELECT count(*) FROM articles WHERE lang = $lang", {"lang": lang}).fetchone()[0]
+    ids = sorted(int(r[0]) for r in con.execute(
+        f"SELECT article_id FROM articles WHERE lang = $lang ORDER BY {_SAMPLE_ORDER} LIMIT $n",
+        {"lang": lang, "n": MAX_FIT_DOCUMENTS}).fetchall())
+    texts: list[str] = []
+    feats = _fetch_features(con, ids, lang, keep_texts=texts)
+    model = disc.fit(feats, lang, **(options or {}))
+    fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
+                              "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
+    input_key = f"{params_key(options)}-{fingerprint}"
+    model_id = f"nmf-{lang}-{hashlib.sha256(input_key.encode()).hexdigest()[:10]}"
+    terms = disc.top_terms(model, N_TERMS)
+    wanted = {k for topic in terms for k, _ in topic}
+    surface = disc.surface_forms(disc.word_key_pairs(texts, lang), wanted)
+    topic_ids = [f"model:{lang}:{k + 1:02d}" for k in range(model.n_topics)]
+    labels = [" / ".join(surface.get(k, k) for k, _ in topic[:3]) or f"{lang} topic {i + 1}"
+              for i, topic in enumerate(terms)]
+    examples = disc.representatives(model.doc_topic, N_EXAMPLES)
+    now = dt.datetime.now(dt.timezone.utc)
+    con.begin()
+    try:
+        _delete_language(con, lang)
+        con.execute("""INSERT INTO topic_models VALUES ($id, $lang, $method, $k, $n, $fitted, $terms, $params,
+                       $key, $err, $sec, $now, $state)""",
+                    {"id": model_id, "lang": lang, "method": model.method, "k": model.n_topics, "n": n_documents,
+                     "fitted": len(ids), "terms": len(model.keys), "params": json.dumps(model.params),
+                     "key": input_key, "err": model.reconstruction_error, "sec": round(model.seconds, 3),
+                     "now": now, "state": model.to_state()})
+        topics = pa.table({"topic_id": topic_ids, "label": labels, "position": list(range(model.n_topics))})
+        term_rows = [(topic_ids[i], r + 1, surface.get(k, k), k, w) for i, t in enumerate(terms)
+                     for r, (k, w) in enumerate(t)]
+        example_rows = [(topic_ids[i], r + 1, ids[row], w) for i, ex in enumerate(examples)
+                        for r, (row, w) in enumerate(ex)]
+        con.register("m_topics", topics)
+        con.register("m_terms", pa.table(list(zip(*term_rows)) if term_rows else [[]] * 5,
+                                         names=["topic_id", "rank", "term", "key", "weight"]))
+        con.register("m_examples", pa.table(list(zip(*example_rows)) if example_rows else [[]] * 4,
+                                            names=["topic_id", "rank", "article_id", "weight"]))
+        con.execute("""INSERT INTO topics SELECT topic_id, label, 'model', $lang, $id, position FROM m_topics""",
+                    {"lang": lang, "id": model_id})
+        con.execute("INSERT INTO topic_terms SELECT * FROM m_terms")
+        con.execute("INSERT INTO topic_examples SELECT * FROM m_examples")
+        _write_assignments(con, model_id, topic_ids, ids, model.doc_topic, now)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("m_topics", "m_terms", "m_examples"):
+            con.unregister(name)
+    log.info("fitted %s on %d %s articles: %d topics, %d terms, %.1f s", model_id, len(ids), lang,
+             model.n_topics, len(model.keys), model.seconds)
+    return model_id, len(ids)
+
+
+def _delete_language(con, lang: str) -> None:
+    old = "SELECT topic_id FROM topics WHERE source = 'model' AND lang = $lang"
+    params = {"lang": lang}
+    con.execute(f"DELETE FROM article_topics WHERE topic_id IN ({old})", params)
+    con.execute(f"DELETE FROM topic_terms WHERE topic_id IN ({old})", params)
+    con.execute(f"DELETE FROM topic_examples WHERE topic_id IN ({old})", params)
+    con.execute("DELETE FROM topic_scored WHERE kind = 'model' AND version IN "
+                "(SELECT model_id FROM topic_models WHERE lang = $lang)", params)
+    con.execute("DELETE FROM topics WHERE source = 'model' AND lang = $lang", params)
+    con.execute("DELETE FROM topic_models WHERE lang = $lang", params)
+
+
+def _write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int], weights: np.ndarray,
+                       now: dt.datetime) -> None:
+    """article_topics rows for one batch (caller holds the transaction) + topic_scored records."""
+    best = weights.argmax(axis=1) if len(ids) else np.array([], dtype=int)
+    has = weights.sum(axis=1) > 0 if len(ids) else np.array([], dtype=bool)
+    mask = weights >= MODEL_MIN_SHARE
+    mask[np.arange(len(ids)), best] |= has
+    rows, cols = np.nonzero(mask)
+    id_array = np.asarray(ids, dtype=np.int64)
+    batch = pa.table({"article_id": id_array[rows], "topic_id": pa.array([topic_ids[c] for c in cols], pa.string()),
+                      "score": weights[rows, cols].astype(np.float64).round(4),
+                      "is_primary": (cols == best[rows]) & has[rows]})
+    con.register("m_assign", batch)
+    con.register("m_ids", pa.table({"doc_id": id_array}))
+    try:
+        con.execute("""DELETE FROM article_topics WHERE article_id IN (SELECT doc_id FROM m_ids)
+                       AND topic_id IN (SELECT topic_id FROM topics WHERE source = 'model' AND model_id = $id)""",
+                    {"id": model_id})
+        con.execute("INSERT INTO article_topics SELECT * FROM m_assign")
+        con.execute("""INSERT OR REPLACE INTO topic_scored SELECT 'model', doc_id, $id, $now FROM m_ids""",
+                    {"id": model_id, "now": now})
+    finally:
+        con.unregister("m_assign")
+        con.unregister("m_ids")
+
+
+def assign_pending(con, model: disc.Model, model_id: str) -> int:
+    """Give model topics to the articles of the model's language that do not have them yet."""
+    pending = [int(r[0]) for r in con.execute(
+        """SELECT a.article_id FROM articles a
+           LEFT JOIN topic_scored s ON s.kind = 'model' AND s.doc_id = a.article_id AND s.version = $id
+           WHERE a.lang = $lang AND s.doc_id IS NULL ORDER BY 1""", {"id": model_id, "lang": model.lang}).fetchall()]
+    if not pending:
+        return 0
+    topic_ids = [r[0] for r in con.execute("SELECT topic_id FROM topics WHERE model_id = $id ORDER BY position",
+                                           {"id": model_id}).fetchall()]
+    for lo in range(0, len(pending), FETCH_BATCH):
+        chunk = pending[lo:lo + FETCH_BATCH]
+        weights = disc.transform(model, _fetch_features(con, chunk, model.lang))
+        con.begin()
+        try:
+            _write_assignments(con, model_id, topic_ids, chunk, weights, dt.datetime.now(dt.timezone.utc))
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return len(pending)

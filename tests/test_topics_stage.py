@@ -1,0 +1,231 @@
+"""The `topics` enrichment stage on real articles, its tables and views, and the CLI over them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import analysis
+import topics_fixtures as fx
+from analysis.cli import cli
+from analysis.topics import modelstore, stage, taxonomy
+
+TABLES = ["topics", "topic_labels", "article_topics", "headline_topics", "topic_scored", "topic_models",
+          "topic_terms", "topic_examples"]
+
+
+@pytest.fixture(scope="module")
+def enriched(tmp_path_factory):
+    """The corpus slice loaded and enriched once; returns (path, counts of the first run)."""
+    path = tmp_path_factory.mktemp("topics") / "slice.duckdb"
+    con = fx.corpus_slice(path)
+    counts = stage.run(con)
+    con.close()
+    return path, counts
+
+
+@pytest.fixture
+def writable(enriched, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(enriched[0], copy)
+    con = analysis.connect(copy)
+    yield con
+    con.close()
+
+
+def test_first_run_scores_every_article_and_headline(enriched):
+    path, counts = enriched
+    con = analysis.connect(path, read_only=True)
+    n_articles, n_headlines = con.execute(
+        "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM headlines)").fetchone()
+    assert counts["articles"] == n_articles > 1000 and counts["headlines"] == n_headlines == 47
+    assert con.execute("SELECT count(*) FROM topic_scored WHERE kind = 'article'").fetchone()[0] == n_articles
+    # at most one primary topic per article and source
+    assert con.execute("""SELECT count(*) FROM (SELECT article_id, t.source FROM article_topics a JOIN topics t
+                          USING (topic_id) WHERE is_primary GROUP BY ALL HAVING count(*) > 1)""").fetchone()[0] == 0
+    assert 0.6 < counts["articles_primary"] / n_articles < 0.95
+    # every stored taxonomy score is at least the storage threshold, every topic id is known
+    tax = taxonomy.load_taxonomy()
+    assert con.execute("""SELECT min(score) FROM article_topics JOIN topics USING (topic_id)
+                          WHERE source = 'taxonomy'""").fetchone()[0] >= tax.store_min_score
+    assert con.execute("SELECT count(*) FROM article_topics WHERE topic_id NOT IN (SELECT topic_id FROM topics)"
+                       ).fetchone()[0] == 0
+    con.close()
+
+
+def test_ant_sport_articles_are_mostly_sport(enriched):
+    con = analysis.connect(enriched[0], read_only=True)
+    rows = dict(con.execute("""SELECT t.topic_id, count(*) FROM articles a JOIN article_topics t USING (article_id)
+                               WHERE a.category = 'sport' AND t.is_primary AND t.topic_id IN
+                               (SELECT topic_id FROM topics WHERE source = 'taxonomy') GROUP BY 1""").fetchall())
+    assert rows.get("football", 0) + rows.get("other_sport", 0) >= 0.85 * sum(rows.values())  # measured 0.90
+    con.close()
+
+
+def test_a_model_per_language_with_terms_examples_and_parameters(enriched):
+    con = analysis.connect(enriched[0], read_only=True)
+    models = con.execute("SELECT lang, n_topics, n_documents, params FROM topic_models ORDER BY lang").fetchall()
+    assert [m[0] for m in models] == ["ar", "en", "fr"]
+    for lang, k, n, params in models:
+        assert json.loads(params)["seed"] == 0
+        assert con.execute("SELECT count(*) FROM topics WHERE source = 'model' AND lang = ?", [lang]).fetchone()[0] == k
+        assert con.execute("""SELECT count(DISTINCT topic_id) FROM topic_terms JOIN topics USING (topic_id)
+                              WHERE lang = ?""", [lang]).fetchone()[0] == k
+        assert con.execute("""SELECT count(*) FROM article_topics JOIN topics USING (topic_id)
+                              WHERE lang = ? AND is_primary""", [lang]).fetchone()[0] <= n
+    # Arabic terms are shown as written (ta marbuta kept), not as normalised keys
+    labels = " ".join(r[0] for r in con.execute("SELECT label FROM topics WHERE lang = 'ar'").fetchall())
+    assert "ة" in labels
+    assert con.execute("SELECT count(*) FROM topic_examples").fetchone()[0] >= 5 * 3
+    con.close()
+
+
+def test_a_second_run_does_nothing_and_new_articles_are_picked_up(writable):
+    again = stage.run(writable)
+    assert again == {"articles": 0, "articles_primary": 0, "headlines": 0, "headlines_primary": 0,
+                     "models_fitted": 0, "model_articles": 0}
+    title, body = writable.execute("""SELECT title, body FROM articles JOIN article_topics USING (article_id)
+                                      WHERE topic_id = 'football' AND is_primary AND lang = 'ar'
+                                      ORDER BY article_id LIMIT 1""").fetchone()
+    fx.add_article(writable, 999_999, day=None, lang="ar", title=title, body=body)
+    counts = stage.run(writable)
+    assert (counts["articles"], counts["models_fitted"], counts["model_articles"]) == (1, 0, 1)
+    assert writable.execute("SELECT topic_id FROM article_topics WHERE article_id = 999999 AND is_primary "
+                            "AND topic_id NOT LIKE 'model:%'").fetchone()[0] == "football"
+
+
+def test_rebuild_reproduces_the_same_rows(writable):
+    before = writable.execute("SELECT * FROM article_topics ORDER BY ALL").fetchall()
+    labels = writable.execute("SELECT topic_id, label FROM topics ORDER BY 1").fetchall()
+    counts = stage.run(writable, rebuild=True)
+    assert counts["models_fitted"] == 3
+    assert writable.execute("SELECT * FROM article_topics ORDER BY ALL").fetchall() == before
+    assert writable.execute("SELECT topic_id, label FROM topics ORDER BY 1").fetchall() == labels
+
+
+def test_a_taxonomy_edit_rescores_everything(writable, tmp_path, monkeypatch):
+    folder = tmp_path / "topics"
+    shutil.copytree(taxonomy.data_dir(), folder)
+    meta = yaml.safe_load((folder / "topics.yaml").read_text(encoding="utf-8"))
+    meta["thresholds"]["article"]["min_score"] = 1000.0       # nothing can be primary any more
+    (folder / "topics.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    edited = taxonomy.load_taxonomy(folder)
+    monkeypatch.setattr(taxonomy, "load_taxonomy", lambda folder=None: edited)
+    n = writable.execute("SELECT count(*) FROM articles").fetchone()[0]
+    counts = stage.run(writable)
+    assert counts["articles"] == n and counts["articles_primary"] == 0
+    assert writable.execute("""SELECT count(*) FROM article_topics JOIN topics USING (topic_id)
+                               WHERE source = 'taxonomy' AND is_primary""").fetchone()[0] == 0
+    assert set(r[0] for r in writable.execute("SELECT DISTINCT version FROM topic_scored WHERE kind = 'article'"
+                                              ).fetchall()) == {edited.version}
+
+
+def test_a_grown_language_is_refitted(fresh_db, monkeypatch):
+    rows = [json.loads(line) for line in (fx.CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:130]]
+    for i, r in enumerate(rows[:100]):
+        fx.add_article(fresh_db, i + 1, day=None, lang="fr", title=r["title"], body=r["text"])
+    first = stage.run(fresh_db)
+    assert first["models_fitted"] == 1
+    model_id = fresh_db.execute("SELECT model_id FROM topic_models").fetchone()[0]
+    for i, r in enumerate(rows[100:]):                      # +30%: past REFIT_GROWTH
+        fx.add_article(fresh_db, 101 + i, day=None, lang="fr", title=r["title"], body=r["text"])
+    assert stage.run(fresh_db)["models_fitted"] == 1
+    new_id, n = fresh_db.execute("SELECT model_id, n_documents FROM topic_models").fetchone()
+    assert (new_id != model_id, n) == (True, 130)
+    assert fresh_db.execute("SELECT count(*) FROM topic_scored WHERE kind = 'model' AND version = ?",
+                            [model_id]).fetchone()[0] == 0
+    monkeypatch.setattr(modelstore, "MIN_DOCUMENTS", 10_000)
+    assert stage.run(fresh_db, rebuild=True)["models_fitted"] == 0
+
+
+def test_every_table_view_and_column_is_documented(enriched):
+    con = analysis.connect(enriched[0], read_only=True)
+    for table in TABLES:
+        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]
+    for view in ("topic_shares_weekly", "topic_shares_monthly"):
+        assert con.execute("SELECT comment FROM duckdb_views() WHERE view_name = ?", [view]).fetchone()[0]
+    missing = con.execute("""SELECT table_name, column_name FROM duckdb_columns()
+                             WHERE (table_name IN (SELECT unnest(?)) OR table_name LIKE 'topic_shares_%')
+                               AND (comment IS NULL OR comment = '')""", [TABLES]).fetchall()
+    assert missing == []
+    con.close()
+
+
+def test_share_views_agree_with_the_tables(enriched):
+    con = analysis.connect(enriched[0], read_only=True)
+    view = con.execute("""SELECT sum(n_articles), count(DISTINCT period) FROM topic_shares_monthly
+                          WHERE source = 'taxonomy'""").fetchone()
+    direct = con.execute("""SELECT count(*), count(DISTINCT date_trunc('month', a.published_date))
+                            FROM articles a JOIN article_topics t USING (article_id) JOIN topics USING (topic_id)
+                            WHERE source = 'taxonomy' AND is_primary AND a.published_date IS NOT NULL""").fetchone()
+    assert view == direct
+    assert con.execute("SELECT max(share) <= 1 AND min(share) > 0 FROM topic_shares_weekly").fetchone()[0]
+    con.close()
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+
+def invoke(path, *args):
+    result = CliRunner().invoke(cli, ["--db", str(path), *args])
+    return result
+
+
+def test_cli_top_and_timeline(enriched):
+    result = invoke(enriched[0], "topics", "top", "--by", "lang", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    assert "football" in result.output or "politics" in result.output
+    result = invoke(enriched[0], "topics", "timeline", "Football", "--freq", "month", "--format", "json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and {r["topic"] for r in rows} == {"football"}
+    assert set(rows[0]) == {"period", "group", "topic", "label", "n_documents", "n_total", "share", "incomplete"}
+    result = invoke(enriched[0], "topics", "timeline", "astrology")
+    assert result.exit_code == 2 and "no taxonomy topic called" in result.output
+
+
+def test_cli_bursts_show_their_articles(enriched):
+    result = invoke(enriched[0], "topics", "bursts", "--by", "lang", "--freq", "week", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines and ("kleinberg" in lines[0] or "zscore" in lines[0])
+    assert lines[1].startswith("    ")   # a driving article under the burst
+    result = invoke(enriched[0], "topics", "bursts", "--source", "model", "--by", "lang", "--format", "json")
+    assert all(json.loads(line)["key"].startswith("model:") for line in result.output.splitlines())
+
+
+def test_cli_models_lists_parameters_and_terms(enriched):
+    result = invoke(enriched[0], "topics", "models")
+    assert result.exit_code == 0 and "nmf-ar-" in result.output and '"seed": 0' in result.output
+
+
+def test_cli_eval_prints_one_json_line(tmp_path):
+    ant = fx.CORPUS / "ant-jawhara"
+    csv = tmp_path / "gold.csv"
+    csv.write_text("title,text,category\nLe Raja bat le Wydad,Un but de la tête en fin de match,Sport\n"
+                   "Le dirham recule,La Banque centrale et les marchés,Économie\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "topics", "--gold", str(ant / "technology"), "--gold", str(ant / "sport"),
+                                      "--gold", str(csv)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert {"macro_f1", "per_category", "coverage"} <= set(out)
+    assert set(out["per_category"]) == {"sport", "technology", "economy"}
+    assert out["n_documents"] == 44 + 170 + 2
+    assert out["languages"] == {"ar": 214, "fr": 2}
+    result = CliRunner().invoke(cli, ["eval", "topics", "--gold", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no gold file" in result.output
+
+
+def test_every_topics_command_is_documented():
+    from analysis.topics.commands import topics_group
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "topics.md").read_text(encoding="utf-8")
+    for name in topics_group.commands:
+        assert f"presswatch topics {name}" in doc, name
+    assert "presswatch eval topics --gold" in doc
