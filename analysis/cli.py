@@ -135,4 +135,8 @@ cli.add_command(__import__("analysis.topics.commands", fromlist=["topics_group"]
 eval_group.add_command(__import__("analysis.topics.commands", fromlist=["eval_topics"]).eval_topics)
 cli.add_command(__import__("analysis.entities.commands", fromlist=["entities_group"]).entities_group)
 eval_group.add_command(__import__("analysis.entities.commands", fromlist=["eval_entities"]).eval_entities)
+cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["sql"]).sql)
+cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["schema"]).schema)
+cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["export"]).export)
+cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["import_cmd"]).import_cmd)
 
