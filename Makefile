@@ -1,7 +1,7 @@
 # presswatch — two commands do everything on a fresh machine with Python 3.11:
 #   make demo   create .venv, install, load the bundled sample, enrich it, write a report
 #   make test   create .venv if needed, run the whole test suite
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PW     := $(VENV)/bin/presswatch
@@ -11,7 +11,7 @@ DB     ?= data/presswatch.duckdb
 .PHONY: demo test bench sample clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or run: make PYTHON=python3 ...)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "need Python 3.11 (python3.11 or python3 on PATH)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -21,8 +21,10 @@ demo: $(STAMP)
 	$(PW) --db $(DB) load data/sample/inputs
 	$(PW) --db $(DB) enrich
 	$(PW) --db $(DB) info
+	$(PW) --db $(DB) report --latest --out reports/
 
 test: $(STAMP)
+	sh tests/install_chromium.sh
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
@@ -32,4 +34,4 @@ sample: $(STAMP)
 	$(PY) -m analysis.pagegen --sample --corpus ../shared/corpus --out data/sample/inputs
 
 clean:
-	rm -rf $(VENV) $(DB) $(DB).wal reports/*/ .pytest_cache
+	rm -rf $(VENV) $(DB) $(DB).wal reports/*/ reports/index.html .pytest_cache

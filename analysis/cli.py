@@ -139,4 +139,5 @@ cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["sql"]).sql)
 cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["schema"]).schema)
 cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["export"]).export)
 cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["import_cmd"]).import_cmd)
+cli.add_command(__import__("analysis.report.commands", fromlist=["report"]).report)
 

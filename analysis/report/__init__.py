@@ -1,0 +1,29 @@
+"""Scheduled reports: one self-contained HTML page per period (``presswatch report``).
+
+- ``periods``: weeks and months, ``--at`` parsing, the last complete period of the data;
+- ``compute``: every number and table of a report as tidy frames (``report_data``);
+- ``extras``: the entity and topic sections, present only when their data exists;
+- ``render``: charts, HTML (Jinja2, autoescaped), Markdown and CSV from that data;
+- ``write``: the report folder, written atomically, and ``reports/index.html``;
+- ``notebooks``: running the notebooks of notebooks/ (tests, benchmark).
+
+Exports load lazily so that `presswatch --help` does not import pandas and matplotlib.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "Period": "analysis.report.periods",
+    "parse_at": "analysis.report.periods",
+    "latest_complete": "analysis.report.periods",
+    "ReportData": "analysis.report.compute",
+    "report_data": "analysis.report.compute",
+    "write_report": "analysis.report.write",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis.report' has no attribute {name!r}")

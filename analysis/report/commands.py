@@ -1,0 +1,36 @@
+"""`presswatch report`: write the report of a week or month (what a cron job calls)."""
+
+from __future__ import annotations
+
+import click
+
+from analysis.cli import friendly, open_db
+from analysis.report.periods import BASES, KINDS
+
+
+@click.command()
+@click.option("--period", "kind", type=click.Choice(KINDS), default="week", show_default=True,
+              help="Report on an ISO week or a calendar month.")
+@click.option("--at", help="Which one: 2016-W48 (week), 2016-11 (month), or any day in it (2016-11-30).")
+@click.option("--latest", is_flag=True, help="The last complete period of the data (what a cron job wants).")
+@click.option("--basis", type=click.Choice(BASES), default="auto", show_default=True,
+              help="Clock for --latest: page crawl times, article publication dates, or crawl times when there are any.")
+@click.option("--outlet", "outlets", multiple=True, help="Only these outlets (repeatable; as written in articles.outlet).")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["fr", "ar", "en", "es"]),
+              help="Only these languages (repeatable).")
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the reports; each goes to <out>/<period>/index.html.")
+@click.pass_context
+@friendly
+def report(ctx, kind, at, latest, basis, outlets, langs, out):
+    """Write one report: <out>/<period>/index.html (self-contained), report.md, CSV tables, and <out>/index.html."""
+    from analysis.report.write import write_report
+
+    con = open_db(ctx, read_only=True)
+    try:
+        written = write_report(con, out, kind=kind, at=at, latest=latest, basis=basis,
+                               outlets=list(outlets), langs=list(langs))
+    finally:
+        con.close()
+    state = f"{len(written.changed)} file(s) changed" if written.changed else "unchanged"
+    click.echo(f"report {written.period.label}: {written.folder / 'index.html'} ({state})")

@@ -1,0 +1,274 @@
+"""Turning ``ReportData`` into files' contents: charts (SVG), HTML, Markdown and CSV tables.
+
+Everything returns strings or bytes; ``analysis.report.write`` puts them on disk. HTML comes
+from Jinja2 templates with autoescaping on, so every text from the data is escaped; links
+are rendered only for http(s) URLs; the page carries a Content-Security-Policy that allows
+no script and no network request at all, so it opens offline and a hostile headline stays
+text even if an escape were missed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from analysis import plots
+from analysis.report.compute import ReportData
+
+LANGS = ("fr", "ar", "en", "es")
+
+
+def chart_figures(data: ReportData) -> dict[str, tuple[str, object]]:
+    """name -> (alt text, matplotlib Figure) for every chart the report shows."""
+    p = data.period
+    figures = {}
+    if not data.volume_daily.empty:
+        figures["volume_lang"] = ("Articles per day by language",
+                                  plots.volume_chart(data.volume_daily, by="lang", freq="day", span=(p.start, p.end),
+                                                     title=f"Articles per day by language, {p.title}"))
+        figures["volume_outlet"] = ("Articles per day by outlet",
+                                    plots.volume_chart(data.volume_daily, by="outlet", freq="day", span=(p.start, p.end),
+                                                       title=f"Articles per day by outlet, {p.title}"))
+    if data.ticker is not None and not data.ticker["language_mix"].empty:
+        figures["ticker_mix"] = ("Language mix of the ticker per day",
+                                 plots.share_chart(data.ticker["language_mix"], group="lang", value="share",
+                                                   span=(p.start, p.end),
+                                                   title=f"Ticker headlines by language (share of slots), {p.title}"))
+    if not data.coverage.empty:
+        first = data.coverage["period"].min()
+        figures["coverage"] = ("Articles per outlet and period (collection coverage)",
+                               plots.coverage_heatmap(data.coverage, freq=p.kind, title=(
+                                   f"Articles per outlet and {p.kind}, {_period_span(first, p)} (white: none)")))
+    for name, (alt, fig) in data.extras.get("figures", {}).items():
+        figures[name] = (alt, fig)
+    return figures
+
+
+def _period_span(first, p) -> str:
+    return f"{plots.style.day_month(pd.Timestamp(first), year=True)} – {plots.style.day_month(p.end, year=True)}"
+
+
+def svg_images(figures: dict[str, tuple[str, object]]) -> dict[str, tuple[str, bytes]]:
+    return {name: (alt, plots.to_svg(fig)) for name, (alt, fig) in figures.items()}
+
+
+# ---- HTML ---------------------------------------------------------------------------------
+
+def _num(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def _signed(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{int(value):+,}".replace("-", "−")
+
+
+def _pct(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.1f} %".replace("-", "−")
+
+
+def change_text(row: dict) -> str:
+    """"+12 (+8.0 %)", "+3 (new)" when the previous period had none, "–" when neither had any."""
+    if not row["value"] and not row["previous"]:
+        return "–"
+    pct = "new" if not row["previous"] else _pct(row["change_pct"])
+    return f"{_signed(row['change'])} ({pct})"
+
+
+def safe_url(url) -> str | None:
+    """The URL when it is a plain http(s) link, else None (no javascript:, data:, …)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if re.match(r"(?i)^https?://[^\s<>\"']+$", url) else None
+
+
+def lang_attr(code) -> str:
+    return code if code in LANGS else ""
+
+
+def _day(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    ts = pd.Timestamp(value)
+    return f"{ts:%Y-%m-%d}"
+
+
+def _when(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    ts = pd.Timestamp(value)
+    return f"{ts:%Y-%m-%d %H:%M}"
+
+
+def sparkline(values, incomplete=None, *, width: int = 120, height: int = 24) -> Markup:
+    """A tiny inline SVG line of numbers (only numbers go in: safe to mark as markup).
+    Incomplete periods are drawn as hollow dots."""
+    values = [float(v) for v in values]
+    if not values:
+        return Markup("")
+    top = max(values) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+    points = [(2 + i * step, height - 2 - (height - 4) * v / top) for i, v in enumerate(values)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="white" stroke="#0072B2"/>'
+                   for (x, y), bad in zip(points, incomplete or [False] * len(points)) if bad)
+    return Markup(f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+                  f'role="img" aria-label="trend over the last {len(values)} periods">'
+                  f'<polyline fill="none" stroke="#0072B2" stroke-width="1.5" points="{line}"/>{dots}</svg>')
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("analysis.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(num=_num, signed=_signed, pct=_pct, safe_url=safe_url, lang_attr=lang_attr,
+                       day=_day, when=_when, lang_name=plots.lang_name)
+    env.globals.update(sparkline=sparkline, change_text=change_text)
+    return env
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None or frame.empty:
+        return []
+    return [{k: (None if _isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _isna(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def render_html(data: ReportData, images: dict[str, tuple[str, bytes]]) -> str:
+    charts = {name: {"alt": alt, "src": data_uri(svg)} for name, (alt, svg) in images.items()}
+    ticker = {k: _records(v) for k, v in data.ticker.items()} if data.ticker is not None else None
+    return _env().get_template("report.html.j2").render(
+        d=data, p=data.period, charts=charts, numbers=_records(data.numbers),
+        volume=_records(data.volume_table), articles=_records(data.top_articles), ticker=ticker,
+        extras=data.extras, prov=data.provenance)
+
+
+def render_index(entries: list[dict]) -> str:
+    return _env().get_template("index.html.j2").render(entries=entries)
+
+
+# ---- Markdown -----------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|<>~])")
+
+
+def md(text) -> str:
+    """Data text made inert in Markdown: special characters and HTML escaped, one line."""
+    if text is None or _isna(text):
+        return "–"
+    text = " ".join(str(text).split()).replace("&", "&amp;")
+    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m[1], "\\" + m[1]), text)
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return ["_none in this period_", ""]
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out + [""]
+
+
+def render_markdown(data: ReportData, chart_files: dict[str, str]) -> str:
+    p = data.period
+    lines = [f"# presswatch {p.kind}ly report — {p.title}", "", md(data.chosen_by), ""]
+    if data.outlets or data.langs:
+        lines += [f"Filters: outlets {', '.join(md(o) for o in data.outlets) or 'all'}; "
+                  f"languages {', '.join(data.langs) or 'all'}.", ""]
+    lines += ["Articles are dated by their publication date; ticker headlines by the crawl time (UTC) of the "
+              "pages that showed them.", "", f"## Headline numbers, compared with {p.previous().title}", ""]
+    lines += _md_table(["", p.label, data.previous.label, "change"],
+                       [[md(r["label"]), _num(r["value"]), _num(r["previous"]),
+                         change_text(r)] for r in _records(data.numbers)])
+    for section in data.extras.get("markdown", []):
+        lines += section
+    lines += ["## Volume by outlet and language", ""]
+    lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name.startswith("volume")] + [""]
+    lines += _md_table(["outlet", "language", "articles", "stories", "previous", "change"],
+                       [[md(r["outlet"] or "unknown outlet"), plots.lang_name(r["lang"]), _num(r["n_placements"]),
+                         _num(r["n_stories"]), _num(r["previous_placements"]), _signed(r["change"])]
+                        for r in _records(data.volume_table)])
+    lines += ["## Top articles", ""]
+    lines += _md_table(["date", "outlet", "title", "placements", "ticker slots"],
+                       [[_day(r["published_date"]), md(r["outlet"] or "unknown outlet"),
+                         (f"[{md(r['title'] or r['lead'])}](<{safe_url(r['url'])}>)" if safe_url(r["url"])
+                          else md(r["title"] or r["lead"])), _num(r["n_placements"]), _num(r["n_ticker_sightings"])]
+                        for r in _records(data.top_articles)])
+    if data.ticker is not None:
+        lines += ["## On the ticker", ""]
+        lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name == "ticker_mix"] + [""]
+        for key, title in (("newest", "Newest headlines"), ("longest", "Longest on the ticker")):
+            lines += [f"### {title}", ""]
+            lines += _md_table(["first seen (UTC)", "last seen (UTC)", "hours", "language", "headline"],
+                               [[_when(r["first_seen"]), _when(r["last_seen"]), _num(r["hours"]),
+                                 plots.lang_name(r["lang"]), md(r["text"])] for r in _records(data.ticker[key])])
+    lines += ["## Collection coverage", ""]
+    lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name == "coverage"] + [""]
+    lines += _provenance_md(data.provenance)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _provenance_md(prov: dict) -> list[str]:
+    soft = ", ".join(f"{k} {v}" for k, v in prov["software"].items())
+    return ["## How the numbers were made", "",
+            f"- Articles published {_day(prov['published_first'])} … {_day(prov['published_last'])} "
+            f"({_num(prov['n_articles'])} articles); pages crawled {_when(prov['crawled_first'])} … "
+            f"{_when(prov['crawled_last'])} UTC ({_num(prov['n_pages'])} pages); {_num(prov['n_headlines'])} ticker headlines.",
+            f"- Parsers: {', '.join(prov['parsers']) or 'none'}.",
+            f"- Enrichment: {', '.join(md(m) for m in prov['models']) or 'no enrichment stage has run'}.",
+            f"- Loads: {_num(prov['n_loads'])} complete (last: #{prov['last_load'] or '–'}).",
+            f"- Database snapshot checksum: `{prov['snapshot']}`; software: {soft}.", ""]
+
+
+# ---- CSV ----------------------------------------------------------------------------------
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic CSV; text cells that a spreadsheet would run as a formula get a leading
+    apostrophe (OWASP "CSV injection")."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            days = series.dt.tz is None and (series.dropna() == series.dropna().dt.normalize()).all()
+            out[col] = series.dt.strftime("%Y-%m-%d" if days else "%Y-%m-%dT%H:%M:%S%z")
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = [("'" + v) if isinstance(v, str) and _FORMULA.match(v) else v for v in series]
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n", float_format="%.6g")
+    return buffer.getvalue().encode("utf-8")
+
+
+def tables(data: ReportData) -> dict[str, pd.DataFrame]:
+    """file stem -> frame, every table the report shows."""
+    out = {"headline_numbers": data.numbers, "volume_by_outlet": data.volume_table, "volume_daily": data.volume_daily,
+           "coverage": data.coverage, "top_articles": data.top_articles}
+    if data.ticker is not None:
+        out |= {"ticker_newest": data.ticker["newest"], "ticker_longest": data.ticker["longest"],
+                "ticker_language_mix": data.ticker["language_mix"]}
+    out |= data.extras.get("tables", {})
+    return out
