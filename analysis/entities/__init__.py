@@ -1,16 +1,25 @@
 """Entities: a multilingual registry, mention extraction (registry + spaCy NER), frequencies.
 
-See docs/entities.md. Heavy parts (spaCy) load only when extraction runs.
+See docs/entities.md. Heavy parts (spaCy) load only when extraction runs; exports load lazily
+so that importing the CLI does not import pandas or the registry.
 """
 
-from analysis.entities.frequencies import (
-    describe_entity,
-    entity_cooccurrence,
-    entity_frequencies,
-    resolve_entities,
-    top_entities,
-)
-from analysis.entities.registry import Registry, RegistryError, load_registry
+from importlib import import_module
 
-__all__ = ["entity_frequencies", "entity_cooccurrence", "top_entities", "describe_entity", "resolve_entities",
-           "load_registry", "Registry", "RegistryError"]
+_EXPORTS = {
+    "entity_frequencies": "analysis.entities.frequencies",
+    "entity_cooccurrence": "analysis.entities.frequencies",
+    "top_entities": "analysis.entities.frequencies",
+    "describe_entity": "analysis.entities.frequencies",
+    "resolve_entities": "analysis.entities.frequencies",
+    "load_registry": "analysis.entities.registry",
+    "Registry": "analysis.entities.registry",
+    "RegistryError": "analysis.entities.registry",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis.entities' has no attribute {name!r}")

@@ -7,7 +7,6 @@ import json
 import sys
 
 import click
-import pandas as pd
 
 from analysis.cli import friendly, open_db
 
@@ -40,6 +39,8 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 
 def _json_default(value):
+    import pandas as pd
+
     if isinstance(value, (dt.datetime, pd.Timestamp)) and value.time() != dt.time():
         return value.isoformat()
     if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
@@ -49,7 +50,10 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _emit(frame: pd.DataFrame, fmt: str) -> None:
+def _emit(frame, fmt: str) -> None:
+    """Print a frame as JSON lines, CSV or an aligned table."""
+    import pandas as pd  # here, not at module level: `presswatch --help` should not pay for pandas
+
     if fmt == "json":
         for record in frame.to_dict(orient="records"):
             click.echo(json.dumps(record, ensure_ascii=False, default=_json_default))
@@ -147,6 +151,8 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
     if found.empty:
         click.echo("no bursts found")
         return
+    import pandas as pd
+
     for row in found.itertuples(index=False):
         group = f" [{row.group}]" if row.group is not None else ""
         click.echo(f"{row.method:9} {row.label}{group}: {pd.Timestamp(row.start):%Y-%m-%d} .. "
