@@ -126,3 +126,13 @@ def test_same_core_shape_as_entity_frequencies(db):
     ours = set(topic_frequencies(db, freq="week").columns)
     theirs = set(entities.entity_frequencies(db, freq="week").columns)
     assert {"period", "group", "n_documents", "share", "incomplete"} <= ours & theirs
+
+
+def test_public_names_are_the_functions_whatever_was_imported_first():
+    import importlib
+
+    import analysis.topics.bursts  # noqa: F401  (a submodule with the same name as the function)
+    import analysis.topics.evaluate  # noqa: F401
+
+    topics = importlib.import_module("analysis.topics")
+    assert callable(topics.bursts) and callable(topics.evaluate)

@@ -1,7 +1,9 @@
 """Stories: near-duplicate and syndicated articles and re-edited ticker headlines,
 counted once. See docs/stories.md and ``detect`` for what a story is.
 
-Exports load lazily so that importing the CLI does not import numpy/scipy.
+Exports load lazily so that importing the CLI does not import numpy/scipy. (A lazy export
+must not share its name with a submodule: importing the submodule would replace it; the
+evaluation lives in ``analysis.stories.evaluate``.)
 """
 
 from importlib import import_module
@@ -12,7 +14,6 @@ _EXPORTS = {
     "top_stories": "analysis.stories.queries",
     "story_placements": "analysis.stories.queries",
     "story_timeline": "analysis.stories.queries",
-    "evaluate": "analysis.stories.evaluate",
 }
 __all__ = list(_EXPORTS)
 
