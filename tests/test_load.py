@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import analysis
 from analysis.db import scalar
@@ -314,3 +316,24 @@ def test_second_writer_gets_busy_message(tmp_path, seed_text):
     assert "busy" in first_line and "retrying" in first_line
     assert process.returncode == 0, err
     assert "1 loaded" in out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([".txt", ".jsonl", ".csv", ".bin", ".txt.gz", ""]),
+                          st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8"))),
+                min_size=1, max_size=8))
+def test_every_input_is_accounted_for(tmp_path_factory, files):
+    folder = tmp_path_factory.mktemp("random")
+    for i, (suffix, data) in enumerate(files):
+        (folder / f"f{i}{suffix}").write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    db = folder / "db.duckdb"
+    result = _load(db, [folder / f"f{i}{suffix}" for i, (suffix, _) in enumerate(files)])
+    assert result.balanced
+    con = analysis.connect(db, read_only=True)
+    try:
+        paths = {row[0] for row in rows(con, "SELECT path FROM documents")}
+        assert paths == {str(folder / f"f{i}{suffix}") for i, (suffix, _) in enumerate(files)}
+        assert scalar(con, "SELECT count(*) FROM documents") == result.counts.inputs
+        assert scalar(con, "SELECT count(*) FROM documents WHERE status = 'rejected'") == scalar(con, "SELECT count(*) FROM rejects")
+    finally:
+        con.close()
