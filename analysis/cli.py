@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 import click
@@ -72,11 +73,16 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
     """Load page dumps and article exports (files, folders, globs; .gz and .zip too)."""
     from analysis.ingest import load as load_inputs
     from analysis.ingest.summary import render_summary
+    from analysis.spark.commands import load_spark_outputs
 
+    # Folders written by `presswatch enrich --engine spark` are imported, not parsed.
+    paths = load_spark_outputs(lambda: open_db(ctx, read_only=False), paths)
+    if not paths:
+        return
     con = open_db(ctx, read_only=False)
     try:
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping),
-                             workers=workers, batch_size=batch_size,
+                             workers=workers or os.cpu_count() or 1, batch_size=batch_size,
                              progress=sys.stderr.isatty() if progress is None else progress,
                              arguments=json.dumps(sys.argv[1:]))
     finally:
@@ -88,10 +94,23 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
 @click.option("--stage", "stages", multiple=True, help="Run only this stage (repeatable).")
 @click.option("--rebuild", is_flag=True, help="Recompute everything instead of only what is new.")
 @click.option("--progress/--no-progress", default=None)
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="local: enrich the database in this process. spark: enrich an exported database on Apache Spark "
+                   "(language, entities, taxonomy topics) into Parquet that `presswatch load` imports; see docs/scale.md.")
+@click.option("--master", default="local[*]", show_default=True, help="With --engine spark: local[2], spark://HOST:7077, yarn, …")
+@click.option("--input", "input_dir", help="With --engine spark: a `presswatch export --format parquet` directory (or URI).")
+@click.option("--out", "out_dir", help="With --engine spark: where to write the enrichment (default: <input>-enriched).")
+@click.option("--spacy/--no-spacy", default=False, show_default=True,
+              help="With --engine spark: also run spaCy NER on French text (slow; NER entities resolved per partition).")
 @click.pass_context
 @friendly
-def enrich(ctx, stages, rebuild, progress):
+def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, spacy):
     """Enrich loaded articles and headlines (entities, topics, stories): only what is new, or all with --rebuild."""
+    if engine == "spark":
+        from analysis.spark.commands import enrich_spark
+
+        enrich_spark(input_dir, out_dir, master=master, spacy=spacy, stages=stages, rebuild=rebuild)
+        return
     from analysis import enrich as enrich_mod
 
     con = open_db(ctx, read_only=False)

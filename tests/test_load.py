@@ -263,6 +263,16 @@ def test_kill_during_load_then_rerun_finishes(tmp_path, many_pages):
     con.close()
 
 
+def test_parallel_load_equals_serial_load(tmp_path, many_pages):
+    parallel = tmp_path / "parallel.duckdb"
+    done = subprocess.run([*PRESSWATCH, "--db", str(parallel), "load", str(many_pages), "--workers", "2",
+                           "--batch-size", "300", "--no-progress"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    serial = tmp_path / "serial.duckdb"
+    _load(serial, [many_pages])
+    assert _table_fingerprint(parallel) == _table_fingerprint(serial)
+
+
 def test_kill_during_export_resumes_after_last_committed_record(tmp_path, corpus):
     rows_in = [json.loads(line) for line in (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").open(encoding="utf-8")]
     export = tmp_path / "big.jsonl"

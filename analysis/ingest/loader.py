@@ -74,9 +74,14 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
 
 
 def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | None = None,
-         mapping: Iterable[str] = (), workers: int | None = None, batch_size: int = 2000,
+         mapping: Iterable[str] = (), workers: int = 1, batch_size: int = 2000,
          progress: bool = False, arguments: str | None = None) -> LoadResult:
-    """Load page dumps and article exports into the database; see the module docstring."""
+    """Load page dumps and article exports into the database; see the module docstring.
+
+    ``workers > 1`` parses in that many processes (the CLI uses every core). They are
+    started with "spawn", which re-imports the calling script: a script that asks for
+    workers needs the usual ``if __name__ == "__main__":`` guard (notebooks need nothing).
+    """
     started = time.monotonic()
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
@@ -230,12 +235,11 @@ def _site(text: str) -> str | None:
     return m[1].lower() if m else None
 
 
-def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers: int | None,
+def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers: int,
                batch_size: int) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
     """(input, its documents as DocBatches) in input order. Small files are parsed in
     chunks, in worker processes when there are enough of them; streamed files (exports,
     archives) are parsed here, a slice at a time, so their memory stays bounded."""
-    workers = workers or os.cpu_count() or 1
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     small = sum(not _is_streamed(i) for i in todo)
     if workers > 1 and small >= PARALLEL_MIN_INPUTS and _can_spawn():
