@@ -30,13 +30,14 @@ from analysis.db import scalar
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
-from analysis.ingest.sources import Input, discover, read_manifests
+from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
 
 log = logging.getLogger(__name__)
 
 UTC = dt.timezone.utc
+NO_ENTRY = ManifestEntry(None, None, None)
 SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECASE)
 STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
@@ -88,7 +89,6 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     if batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
     inputs, manifest_files = discover(paths)
-    manifest = read_manifests(manifest_files)
 
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
@@ -98,6 +98,8 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     )
     result = LoadResult(load_id, files_found=len(inputs), manifests=len(manifest_files))
     todo, unchanged = _changed_inputs(con, inputs)
+    del inputs
+    manifest = read_manifests(manifest_files, wanted={i.path for i in todo})
     result.files_unchanged = unchanged
     con.execute("UPDATE loads SET n_unchanged = ? WHERE load_id = ?", [unchanged, load_id])
     resume = _committed_records(con, todo)
@@ -213,15 +215,15 @@ def _resumed(resume: dict[str, int], inp: Input) -> int:
     return sum(last + 1 for path, last in resume.items() if path == inp.path or path.startswith(inp.path + "!"))
 
 
-def _crawl(doc: Key, inp: Input, option, manifest: dict[str, dict]) -> Crawl:
-    entry = manifest.get(doc.path) or manifest.get(inp.path) or {}
-    site = entry.get("site") or _site(entry.get("url") or "") or _site(doc.path)
+def _crawl(doc: Key, inp: Input, option, manifest: dict[str, ManifestEntry]) -> Crawl:
+    entry = manifest.get(doc.path) or manifest.get(inp.path) or NO_ENTRY
+    site = entry.site or _site(entry.url or "") or _site(doc.path)
     if doc.format != "page":
         return Crawl(None, "unknown", site)
     if isinstance(option, dt.datetime):
         return Crawl(option, "option", site)
-    if entry.get("crawled_at"):
-        value = parse_crawled_at(entry["crawled_at"])
+    if entry.crawled_at:
+        value = parse_crawled_at(entry.crawled_at)
         return Crawl(value, "manifest", site)
     if option == "mtime":
         return Crawl(dt.datetime.fromtimestamp(inp.mtime_ns / 1e9, UTC), "file_mtime", site)

@@ -18,13 +18,15 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl")
 READ_LIMIT = 64 * 1024 * 1024  # members/pages larger than this are not read into memory
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
+    """One input file. A tuple, not a dataclass: a load of a million pages holds a million."""
+
     path: str  # absolute
     bytes: int
     mtime_ns: int
@@ -68,31 +70,47 @@ def discover(paths: list[str]) -> tuple[list[Input], list[Path]]:
         for candidate in candidates:
             # Resolve the argument once; walking below it keeps paths absolute without a
             # realpath() per file (which costs more than the stat on a folder of 100k pages).
-            for path, stat in _walk(os.path.realpath(candidate)):
+            for path, info in _walk(os.path.realpath(candidate)):
                 name = os.path.basename(path)
                 if name in MANIFEST_NAMES:
                     manifests.add(Path(path))
                 elif path not in found:
-                    found[path] = Input(path, stat.st_size, stat.st_mtime_ns)
+                    found[path] = info if isinstance(info, Input) else Input(path, info.st_size, info.st_mtime_ns)
     if missing:
         raise FileNotFoundError("no such file, folder or glob match: " + ", ".join(missing))
     return [found[k] for k in sorted(found)], sorted(manifests)
 
 
-def _walk(top: str) -> Iterator[tuple[str, os.stat_result]]:
-    """(path, stat) of every non-hidden regular file at or below ``top``."""
+def _walk(top: str) -> Iterator[tuple[str, os.stat_result | Input]]:
+    """(path, stat) of every non-hidden regular file at or below ``top``, sorted by path.
+
+    A folder's files are gathered as small (name, size, mtime) tuples and sorted before any
+    full path is built: the DirEntry and stat objects of a million-file folder would
+    otherwise all be alive at once (~1 KB a file)."""
     if not os.path.isdir(top):
         if not os.path.basename(top).startswith("."):
             yield top, os.stat(top)
         return
+    files, folders = [], []
     with os.scandir(top) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
+        for entry in entries:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir():
-                yield from _walk(entry.path)
+                folders.append(entry.name)
             elif entry.is_file():
-                yield entry.path, entry.stat()
+                stat = entry.stat()
+                files.append((entry.name, stat.st_size, stat.st_mtime_ns))
+    names = sorted([(name, False) for name, _, _ in files] + [(name, True) for name in folders])
+    sizes = {name: (size, mtime) for name, size, mtime in files}
+    del files
+    for name, is_folder in names:
+        path = os.path.join(top, name)
+        if is_folder:
+            yield from _walk(path)
+        else:
+            size, mtime = sizes.pop(name)
+            yield path, Input(path, size, mtime)
 
 
 def members(inp: Input) -> Iterator[Member]:
@@ -123,18 +141,27 @@ def _zip_opener(archive_path: str, name: str):
     return opener
 
 
-def read_manifests(manifests: list[Path]) -> dict[str, dict]:
-    """{absolute file path: {"crawled_at": str, "url": str|None, "site": str|None}}."""
-    entries: dict[str, dict] = {}
+class ManifestEntry(NamedTuple):
+    crawled_at: str | None
+    url: str | None
+    site: str | None
+
+
+def read_manifests(manifests: list[Path], *, wanted: set[str] | None = None) -> dict[str, ManifestEntry]:
+    """{absolute file path: ManifestEntry}, only for ``wanted`` paths when given (a re-run
+    that adds one page to a folder of a million keeps one entry, not a million)."""
+    entries: dict[str, ManifestEntry] = {}
+    sites: dict[str, str] = {}
     for manifest in manifests:
         with open(manifest, encoding="utf-8-sig", newline="") as handle:
-            if manifest.suffix == ".csv":
-                rows = list(csv.DictReader(handle))
-            else:
-                rows = [json.loads(line) for line in handle if line.strip()]
-        for row in rows:
-            if not row.get("file"):
-                raise ValueError(f"{manifest}: every row needs a 'file' column")
-            target = os.path.normpath(os.path.join(manifest.parent, row["file"]))
-            entries[target] = {k: row.get(k) or None for k in ("crawled_at", "url", "site")}
+            rows = csv.DictReader(handle) if manifest.suffix == ".csv" else (json.loads(line) for line in handle if line.strip())
+            for row in rows:
+                if not row.get("file"):
+                    raise ValueError(f"{manifest}: every row needs a 'file' column")
+                target = os.path.normpath(os.path.join(manifest.parent, row["file"]))
+                if wanted is not None and target not in wanted and target.split("!", 1)[0] not in wanted:
+                    continue
+                site = row.get("site") or None
+                entries[target] = ManifestEntry(row.get("crawled_at") or None, row.get("url") or None,
+                                                sites.setdefault(site, site) if site else None)
     return entries
