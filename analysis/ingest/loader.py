@@ -42,6 +42,7 @@ SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECAS
 STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
+LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
 
 
 @dataclass
@@ -106,6 +107,10 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
 
     bar = _Progress(len(todo), enabled=progress)
     pending = _Pending(con, load_id, result, batch_size)
+    # DuckDB's default memory limit is 80 % of RAM, and it keeps written blocks cached up to
+    # it: a long load would grow to gigabytes for no gain. Bounded for the load, then restored.
+    previous_limit = scalar(con, "SELECT current_setting('memory_limit')")
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     try:
         for inp, parsed in _parse_all(todo, column_map, resume, workers, batch_size):
             formats, n = set(), 0
@@ -132,6 +137,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
         raise
     finally:
         bar.close()
+        con.execute("SET memory_limit = ?", [previous_limit])
     result.seconds = time.monotonic() - started
     return result
 
