@@ -252,7 +252,9 @@ def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers
     small = sum(not _is_streamed(i) for i in todo)
     if workers > 1 and small >= PARALLEL_MIN_INPUTS and _can_spawn():
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            yield from _chunks_done(_ordered_map(pool, chunks, mapping, resume, workers), mapping, resume, batch_size)
+            # Enough chunks in flight to keep the workers busy while the parent commits a batch.
+            window = max(3 * workers, 2 * batch_size // CHUNK + workers)
+            yield from _chunks_done(_ordered_map(pool, chunks, mapping, resume, window), mapping, resume, batch_size)
     else:
         serial = ((chunk, _parse_chunk(chunk, mapping, resume)) for chunk in chunks)
         yield from _chunks_done(serial, mapping, resume, batch_size)
@@ -307,9 +309,8 @@ def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> t
     return to_batch(docs), sizes
 
 
-def _ordered_map(pool, chunks, mapping, resume, workers):
-    """Like pool.map, but with a bounded number of chunks in flight (bounded memory)."""
-    window = 3 * workers
+def _ordered_map(pool, chunks, mapping, resume, window: int):
+    """Like pool.map, but with at most ``window`` chunks in flight (bounded memory)."""
     pending = []
     for chunk in chunks:
         pending.append((chunk, pool.submit(_parse_chunk, chunk, mapping, resume)))
