@@ -4,9 +4,9 @@ See docs/entities.md. Heavy parts (spaCy) load only when extraction runs; export
 so that importing the CLI does not import pandas or the registry.
 """
 
-from importlib import import_module
+from analysis.lazy import lazy_exports
 
-_EXPORTS = {
+__getattr__, __all__ = lazy_exports(__name__, {
     "entity_frequencies": "analysis.entities.frequencies",
     "entity_cooccurrence": "analysis.entities.frequencies",
     "top_entities": "analysis.entities.frequencies",
@@ -15,11 +15,4 @@ _EXPORTS = {
     "load_registry": "analysis.entities.registry",
     "Registry": "analysis.entities.registry",
     "RegistryError": "analysis.entities.registry",
-}
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'analysis.entities' has no attribute {name!r}")
+})

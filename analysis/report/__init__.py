@@ -10,20 +10,13 @@
 Exports load lazily so that `presswatch --help` does not import pandas and matplotlib.
 """
 
-from importlib import import_module
+from analysis.lazy import lazy_exports
 
-_EXPORTS = {
+__getattr__, __all__ = lazy_exports(__name__, {
     "Period": "analysis.report.periods",
     "parse_at": "analysis.report.periods",
     "latest_complete": "analysis.report.periods",
     "ReportData": "analysis.report.compute",
     "report_data": "analysis.report.compute",
     "write_report": "analysis.report.write",
-}
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'analysis.report' has no attribute {name!r}")
+})

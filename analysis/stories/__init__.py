@@ -6,19 +6,12 @@ must not share its name with a submodule: importing the submodule would replace 
 evaluation lives in ``analysis.stories.evaluate``.)
 """
 
-from importlib import import_module
+from analysis.lazy import lazy_exports
 
-_EXPORTS = {
+__getattr__, __all__ = lazy_exports(__name__, {
     "detect_stories": "analysis.stories.stage",
     "run": "analysis.stories.stage",
     "top_stories": "analysis.stories.queries",
     "story_placements": "analysis.stories.queries",
     "story_timeline": "analysis.stories.queries",
-}
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'analysis.stories' has no attribute {name!r}")
+})
