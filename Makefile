@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PW     := $(VENV)/bin/presswatch
 STAMP  := $(VENV)/.installed
+SPARK  := $(VENV)/.spark
 DB     ?= data/presswatch.duckdb
 
 .PHONY: demo test bench sample clean
@@ -23,7 +24,13 @@ demo: $(STAMP)
 	$(PW) --db $(DB) info
 	$(PW) --db $(DB) report --latest --out reports/
 
-test: $(STAMP)
+# The tests also run the Spark engine in local mode (tests/test_spark.py): pyspark is an
+# optional extra, installed for the tests only (~490 MB; the demo does not need it).
+$(SPARK): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK)
+
+test: $(SPARK)
 	sh tests/install_chromium.sh
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -1,0 +1,329 @@
+"""The whole pipeline at growing N: `make bench` (= `python -m bench`).
+
+    python -m bench                                  # N = 10,000 and 100,000 pages (~20 min here)
+    python -m bench --sizes 10000 100000 1000000     # the 1M size is opt-in (hours on 2 cores)
+    python -m bench --sizes 100000 --spark           # + the Spark engine vs the local engine
+    python -m bench --sizes 2000 --repeat 1 --only load enrich
+
+For each N: generated page dumps (bench.generate) are loaded into a fresh database, then
+enriched stage by stage (the registry path: stories, topics, entities without spaCy), the
+full path with spaCy is measured on a French subsample and extrapolated (spaCy runs at
+~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
+report and five ad-hoc SQL queries run on the result. An N-record Parquet article export
+is loaded too. Every measurement runs in a fresh process, so ``peak_rss_mb`` is that
+stage's own (the largest process of it: the parser workers and a Spark JVM count alone).
+
+One JSON line per measurement: stage, n, seconds, items_per_s, mb_per_s, peak_rss_mb,
+cpu_seconds (user + system of the stage's processes: the machine is shared, wall time
+counts other people's work too), db_mb, load_avg_1min (at the end of the stage), and
+stage-specific counts. Quick stages (frequencies, report, queries) report the median of
+--repeat runs. After the last size, one ``growth`` line per stage compares the sizes:
+``time_exponent`` is log(t2/t1)/log(n2/n1) (1 = linear, < 1 sub-linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import CACHE, emit, folder_bytes
+from bench.report import run_measured
+
+PRESSWATCH = [sys.executable, "-m", "analysis"]
+GROUPS = ("load", "export", "enrich", "spacy", "frequencies", "report", "queries", "spark")
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "spark")
+
+# Five questions an analyst types into `presswatch sql` (values are bound parameters).
+QUERIES = {
+    "articles_per_outlet_month": """
+        SELECT outlet, date_trunc('month', published_date) AS month, count(*) AS n
+        FROM articles GROUP BY ALL ORDER BY month, n DESC""",
+    "top_entities_last_30_days": """
+        SELECT e.name, count(DISTINCT m.article_id) AS n_articles
+        FROM mentions m JOIN articles a USING (article_id) JOIN entities e USING (entity_id)
+        WHERE a.published_date > (SELECT max(published_date) FROM articles) - INTERVAL 30 DAY
+        GROUP BY ALL ORDER BY n_articles DESC LIMIT 20""",
+    "title_search_by_month": """
+        SELECT date_trunc('month', published_date) AS month, count(*) AS n
+        FROM articles WHERE title ILIKE $pattern GROUP BY ALL ORDER BY month""",
+    "longest_on_ticker": """
+        SELECT text, days_on_ticker, n_sightings FROM headline_lifespans
+        ORDER BY days_on_ticker DESC, n_sightings DESC LIMIT 20""",
+    "named_with_entity": """
+        SELECT e.name, count(DISTINCT b.article_id) AS n_articles
+        FROM mentions a JOIN mentions b ON a.article_id = b.article_id AND b.entity_id <> a.entity_id
+        JOIN entities e ON e.entity_id = b.entity_id
+        WHERE a.entity_id = $entity GROUP BY ALL ORDER BY n_articles DESC LIMIT 20""",
+}
+QUERY_PARAMS = {"title_search_by_month": {"pattern": "%Maroc%"}, "named_with_entity": {"entity": "morocco"}}
+
+
+def measure(args: list[str]) -> tuple[dict, dict]:
+    """Run a command in a fresh process: ({seconds, cpu_seconds, peak_rss_mb, load_avg_1min},
+    the JSON its last stdout line printed, or {})."""
+    seconds, cpu, rss, out = run_measured(args)
+    lines = [line for line in out.strip().splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1]) if lines else {}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": rss,
+            "load_avg_1min": round(os.getloadavg()[0], 2)}, result
+
+
+def child(name: str, db: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "bench.suite", "--child", name, "--db", db, *extra]
+
+
+def db_mb(db: Path) -> float:
+    wal = Path(f"{db}.wal")
+    return round((db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6, 1)
+
+
+def corpus_counts(db: Path) -> dict:
+    import analysis
+
+    con = analysis.connect(db, read_only=True)
+    try:
+        row = con.execute("""SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM headlines),
+            (SELECT count(*) FILTER (WHERE lang = 'fr') FROM articles), (SELECT count(*) FILTER (WHERE lang = 'fr') FROM headlines),
+            (SELECT coalesce(sum(strlen(coalesce(title, '')) + strlen(body)), 0) FROM articles),
+            (SELECT coalesce(sum(strlen(text)), 0) FROM headlines)""").fetchall()[0]
+    finally:
+        con.close()
+    keys = ("articles", "headlines", "fr_articles", "fr_headlines", "article_bytes", "headline_bytes")
+    return dict(zip(keys, row))
+
+
+class Run:
+    """Measurements of one size, and the emitted lines kept for the growth summary."""
+
+    def __init__(self, n: int, workdir: Path, repeat: int, lines: list[dict]):
+        self.n, self.workdir, self.repeat, self.lines = n, workdir, repeat, lines
+        self.db = workdir / "bench.duckdb"
+
+    def emit(self, stage: str, timing: dict, *, items: int | None = None, mb: float | None = None,
+             db: Path | None = None, **extra) -> dict:
+        seconds, db = timing["seconds"], db or self.db
+        line = emit(stage=stage, n=self.n, seconds=seconds, items_per_s=items / seconds if items else None,
+                    mb_per_s=mb / seconds if mb else None, peak_rss_mb=timing.get("peak_rss_mb"),
+                    cpu_seconds=timing.get("cpu_seconds"), db_mb=db_mb(db) if db.exists() else None,
+                    load_avg_1min=timing.get("load_avg_1min"), **extra)
+        self.lines.append(line)
+        return line
+
+
+def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, workdir: Path,
+               lines: list[dict]) -> None:
+    from bench.generate import pages_folder
+
+    run = Run(n, workdir, repeat, lines)
+    started = time.perf_counter()
+    folder = pages_folder(n)
+    emit(stage="generate_pages", n=n, seconds=time.perf_counter() - started, folder=str(folder), note="cached if ~0 s")
+    timing, _ = measure([*PRESSWATCH, "--db", str(run.db), "load", str(folder), "--no-progress"])
+    counts = corpus_counts(run.db)
+    run.emit("load", timing, items=n, mb=folder_bytes(folder) / 1e6, unit="pages",
+             articles=counts["articles"], headlines=counts["headlines"])
+    if "spark" in groups:
+        _copy_db(run.db, workdir / "loaded.duckdb")
+    steps = [("export", bench_export), ("enrich", bench_enrich), ("frequencies", bench_frequencies),
+             ("report", bench_report), ("queries", bench_queries)]
+    for group, step in steps:
+        if group in groups:
+            _guarded(run, group, lambda: step(run, counts, groups=groups, spacy_n=spacy_n))
+    if "spark" in groups:
+        from bench.suite_spark import bench_spark
+
+        _guarded(run, "spark", lambda: bench_spark(run, workdir / "loaded.duckdb", counts))
+
+
+def _guarded(run: Run, group: str, step) -> None:
+    """A failing stage (a bug elsewhere, a missing Java) is reported as a line; the suite goes on."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        emit(stage=f"{group}.failed", n=run.n, error=str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else repr(exc))
+
+
+def bench_export(run: Run, counts: dict, **_) -> None:
+    from bench.generate import export_file
+
+    path = export_file(run.n)
+    export_db = run.workdir / "export.duckdb"
+    timing, _ = measure([*PRESSWATCH, "--db", str(export_db), "load", str(path), "--no-progress"])
+    run.emit("load_export", timing, items=run.n, mb=path.stat().st_size / 1e6, unit="records (parquet)",
+             export_db_mb=db_mb(export_db))
+    export_db.unlink()
+
+
+def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
+    from analysis.enrich import STAGES
+
+    docs = counts["articles"] + counts["headlines"]
+    text_mb = (counts["article_bytes"] + counts["headline_bytes"]) / 1e6
+    total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0}
+    for stage in STAGES:
+        timing, result = measure(child("enrich", str(run.db), "--stage", stage))
+        run.emit(f"enrich.{stage}", timing, items=docs, mb=text_mb, unit="articles + headlines",
+                 mode="registry" if stage == "entities" else None, counts=result.get("counts"))
+        total = {k: (max if k == "peak_rss_mb" else sum)([total[k], timing[k]]) for k in total}
+    run.emit("enrich.registry_path", {**total, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
+             mb=text_mb, unit="articles + headlines", stages=list(STAGES))
+    if "spacy" in groups:
+        bench_spacy(run, counts, total, spacy_n)
+
+
+def bench_frequencies(run: Run, counts: dict, **_) -> None:
+    for name in ("entities_week", "topics_week"):
+        timing, result = measure(child("frequencies", str(run.db), "--name", name, "--repeat", str(run.repeat)))
+        run.emit(f"frequencies.{name}", {**timing, "seconds": result["median_s"]}, items=counts["articles"],
+                 unit="articles in the database", rows=result["rows"], first_run_s=result["first_s"],
+                 process_s=timing["seconds"])
+
+
+def bench_queries(run: Run, counts: dict, **_) -> None:
+    for name in QUERIES:
+        timing, result = measure(child("query", str(run.db), "--name", name, "--repeat", str(run.repeat)))
+        run.emit(f"query.{name}", {**timing, "seconds": result["median_s"]}, items=counts["articles"],
+                 unit="articles in the database", rows=result["rows"], first_run_s=result["first_s"],
+                 process_s=timing["seconds"])
+
+
+def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> None:
+    """The full path (spaCy NER on French text) measured on a subsample and extrapolated."""
+    timing, r = measure(child("spacy", str(run.db), "--n", str(spacy_n)))
+    extra_per_article = (r["combined_article_s"] - r["registry_article_s"]) / max(r["articles"], 1)
+    extra_per_headline = (r["combined_headline_s"] - r["registry_headline_s"]) / max(r["headlines"], 1)
+    extra = counts["fr_articles"] * extra_per_article + counts["fr_headlines"] * extra_per_headline
+    seconds = registry_total["seconds"] + extra
+    run.emit("enrich.full_path_extrapolated", {**timing, "seconds": seconds}, items=counts["articles"] + counts["headlines"],
+             extrapolated=True, sample_articles=r["articles"], sample_headlines=r["headlines"],
+             spacy_articles_per_s=r["articles"] / r["combined_article_s"] if r["combined_article_s"] else None,
+             french_articles=counts["fr_articles"], french_headlines=counts["fr_headlines"],
+             how="registry path measured + French articles/headlines x (combined - registry) seconds per document "
+                 "on the sample; peak_rss_mb is the sample process's")
+
+
+def bench_report(run: Run, counts: dict, **_) -> None:
+    times, cpu, rss, output = [], [], [], ""
+    for _ in range(run.repeat):
+        out = Path(tempfile.mkdtemp(prefix="pw-suite-report-"))
+        try:
+            timing, _ = measure([*PRESSWATCH, "--db", str(run.db), "report", "--latest", "--out", str(out)])
+            output = next(out.rglob("index.html"), None)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        times.append(timing["seconds"])
+        cpu.append(timing["cpu_seconds"])
+        rss.append(timing["peak_rss_mb"])
+    run.emit("report.week_latest", {"seconds": statistics.median(times), "cpu_seconds": statistics.median(cpu),
+                                     "peak_rss_mb": max(rss), "load_avg_1min": round(os.getloadavg()[0], 2)},
+             items=counts["articles"], unit="articles in the database", runs=len(times), wrote_html=output is not None)
+
+
+def growth(lines: list[dict]) -> None:
+    """How time and memory grow from the smallest to the largest N, per stage."""
+    by_stage: dict[str, dict[int, dict]] = {}
+    for line in lines:
+        by_stage.setdefault(line["stage"], {})[line["n"]] = line
+    for stage, sizes in by_stage.items():
+        if len(sizes) < 2:
+            continue
+        ns = sorted(sizes)
+        first, last = sizes[ns[0]], sizes[ns[-1]]
+        t0, t1 = first["seconds"], last["seconds"]
+        exponent = math.log(t1 / t0) / math.log(ns[-1] / ns[0]) if t0 and t1 else None
+        rss = [sizes[k].get("peak_rss_mb") for k in ns]
+        emit(stage="growth", of=stage, n=ns, seconds=[sizes[k]["seconds"] for k in ns], time_exponent=exponent,
+             seconds_per_1k=[round(1000 * sizes[k]["seconds"] / k, 4) for k in ns], peak_rss_mb=rss,
+             rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
+             cpu_seconds=[sizes[k].get("cpu_seconds") for k in ns])
+
+
+def table(path: Path) -> str:
+    """A Markdown table of a saved run (its JSON lines): per stage and size, wall seconds (CPU
+    seconds), items/s, peak RSS and load average; and the growth from the smallest to the largest size."""
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("{")]
+    sizes = sorted({x["n"] for x in lines if isinstance(x.get("n"), int) and "seconds" in x})
+    stages = list(dict.fromkeys(x["stage"] for x in lines if x.get("n") in sizes and "seconds" in x
+                                and not x["stage"].startswith("generate")))
+    growths = {x["of"]: x for x in lines if x["stage"] == "growth"}
+    cells = {(x["stage"], x["n"]): x for x in lines if x.get("n") in sizes}
+    head = " | ".join(f"N = {n:,}" for n in sizes)
+    out = [f"| stage | {head} | time exponent | RSS ratio |", "|---" * (len(sizes) + 3) + "|"]
+    for stage in stages:
+        row = []
+        for n in sizes:
+            c = cells.get((stage, n))
+            row.append("" if c is None else
+                       f"{c['seconds']:,.3g} s (CPU {c.get('cpu_seconds') or 0:,.3g}) · {c.get('items_per_s') or 0:,.0f}/s"
+                       f" · {c.get('peak_rss_mb') or 0:,.0f} MB · load {c.get('load_avg_1min') or 0:.1f}")
+        g = growths.get(stage, {})
+        exponent = "" if g.get("time_exponent") is None else f"{g['time_exponent']:.2f}"
+        out.append(f"| {stage} | {' | '.join(row)} | {exponent} | {g.get('rss_ratio') or ''} |")
+    return "\n".join(out)
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    if Path(f"{source}.wal").exists():
+        shutil.copyfile(f"{source}.wal", f"{target}.wal")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="pages per size")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the quick stages (median reported)")
+    parser.add_argument("--spacy-n", type=int, default=200, help="French articles (and as many headlines) in the spaCy sample")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, help="stage groups to run (load always runs)")
+    parser.add_argument("--spark", action="store_true", help="also measure the Spark engine (local[2]) against the local one")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (in $PRESSWATCH_BENCH_DIR/suite-N)")
+    parser.add_argument("--table", type=Path, help="print a Markdown table of a saved run (JSON lines) and exit")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--name", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        from bench.suite_children import run_child
+
+        print(json.dumps(run_child(args.child, args), default=str), flush=True)
+        return
+    if args.table:
+        print(table(args.table))
+        return
+    groups = tuple(args.only) if args.only else DEFAULT_GROUPS
+    if args.spark and "spark" not in groups:
+        groups = (*groups, "spark")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    emit(stage="machine", n=None, cores=os.cpu_count(), python=sys.version.split()[0],
+         load_avg_1min=round(os.getloadavg()[0], 2), memory_gb=_memory_gb(), cache=str(CACHE))
+    lines: list[dict] = []
+    for n in sorted(args.sizes):
+        workdir = CACHE / f"suite-{n}"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        try:
+            bench_size(n, groups=groups, repeat=args.repeat, spacy_n=args.spacy_n, workdir=workdir, lines=lines)
+        finally:
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+    growth(lines)
+
+
+def _memory_gb() -> float | None:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError):
+        return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The work of each measured stage of bench.suite, run in a fresh child process.
+
+``python -m bench.suite --child NAME --db PATH …`` calls ``run_child`` and prints its dict as
+one JSON line; the parent adds wall time, CPU time and peak RSS of the whole process.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+
+def run_child(name: str, args) -> dict:
+    return {"enrich": enrich, "spacy": spacy_sample, "frequencies": frequencies, "query": query,
+            "local_engine": local_engine}[name](args)
+
+
+def enrich(args) -> dict:
+    """One enrichment stage as `presswatch enrich --stage NAME --rebuild` runs it; the entities
+    stage on its registry path (no spaCy), which is what the 1M target is about."""
+    from importlib import import_module
+
+    import analysis
+    from analysis.enrich import STAGES
+
+    con = analysis.connect(args.db)
+    module, func = STAGES[args.stage].split(":")
+    options = {"mode": "registry"} if args.stage == "entities" else {}
+    started = time.perf_counter()
+    counts = getattr(import_module(module), func)(con, rebuild=True, progress=False, **options)
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"counts": counts, "seconds": seconds}
+
+
+def spacy_sample(args) -> dict:
+    """Registry and combined (registry + spaCy NER) extraction of the first N French articles
+    and N French headlines of the database, timed separately (model load excluded)."""
+    import analysis
+    from analysis.entities.matcher import RegistryMatcher
+    from analysis.entities.ner import load_nlp
+    from analysis.entities.pipeline import Document, extract
+    from analysis.entities.registry import load_registry
+    from analysis.entities.resolve import Resolver
+
+    con = analysis.connect(args.db, read_only=True)
+    arts = con.execute("SELECT article_id, title, body FROM articles WHERE lang = 'fr' ORDER BY article_id LIMIT ?",
+                       [args.n]).fetchall()
+    heads = con.execute("SELECT headline_id, text FROM headlines WHERE lang = 'fr' ORDER BY headline_id LIMIT ?",
+                        [args.n]).fetchall()
+    con.close()
+    registry = load_registry()
+    matcher = RegistryMatcher(registry.aliases)
+    load_nlp()
+    docs = {"article": [Document(i, "article", (("title", t or ""), ("body", b or "")), "fr") for i, t, b in arts],
+            "headline": [Document(i, "headline", (("headline", t),), "fr") for i, t in heads]}
+    out = {"articles": len(arts), "headlines": len(heads)}
+    for mode in ("registry", "combined"):
+        for kind, items in docs.items():
+            resolver = Resolver.from_registry(registry)
+            started = time.perf_counter()
+            out[f"{mode}_{kind}_mentions"] = sum(1 for _ in extract(items, matcher=matcher, resolver=resolver, mode=mode))
+            out[f"{mode}_{kind}_s"] = time.perf_counter() - started
+    return out
+
+
+def _timed(call, repeat: int) -> dict:
+    started = time.perf_counter()
+    rows = len(call())
+    first = time.perf_counter() - started
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return {"first_s": first, "median_s": statistics.median(times), "rows": rows}
+
+
+def frequencies(args) -> dict:
+    import analysis
+
+    con = analysis.connect(args.db, read_only=True)
+    if args.name == "entities_week":
+        from analysis.entities import entity_frequencies
+
+        call = lambda: entity_frequencies(con, freq="week")  # noqa: E731
+    else:
+        from analysis.topics import topic_frequencies
+
+        call = lambda: topic_frequencies(con, freq="week")  # noqa: E731
+    return _timed(call, args.repeat)
+
+
+def query(args) -> dict:
+    import analysis
+    from bench.suite import QUERIES, QUERY_PARAMS
+
+    con = analysis.connect(args.db, read_only=True)
+    sql, params = QUERIES[args.name], QUERY_PARAMS.get(args.name, {})
+    return _timed(lambda: con.execute(sql, params).fetchall(), args.repeat)
+
+
+def local_engine(args) -> dict:
+    """What the Spark engine computes, done by the local engine in one process: entities on
+    the registry path and taxonomy topic scores of every article and headline."""
+    import analysis
+    from analysis.entities.stage import run as entities
+    from analysis.topics import stage as topics
+    from analysis.topics.taxonomy import load_taxonomy
+
+    con = analysis.connect(args.db)
+    started = time.perf_counter()
+    counts = entities(con, rebuild=True, mode="registry")
+    tax = load_taxonomy()
+    topics.sync_taxonomy(con, tax)
+    for kind in ("article", "headline"):
+        counts[f"topic_{kind}s"] = topics.score_documents(con, tax, kind=kind, rebuild=True)[0]
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"counts": counts, "seconds": seconds}

@@ -1,0 +1,86 @@
+"""`python -m bench` (make bench) runs the whole suite and prints valid JSON lines (tiny N here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.suite import QUERIES, growth
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 200
+
+
+@pytest.fixture(scope="module")
+def lines(tmp_path_factory) -> list[dict]:
+    cache = tmp_path_factory.mktemp("bench")
+    done = subprocess.run([sys.executable, "-m", "bench", "--sizes", str(N), "--repeat", "1", "--spacy-n", "3"],
+                          cwd=ROOT, env={**os.environ, "PRESSWATCH_BENCH_DIR": str(cache)},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not list(cache.glob("suite-*")), "the suite leaves no databases behind without --keep"
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_every_stage_prints_one_measurement(lines):
+    by_stage = {line["stage"]: line for line in lines}
+    failed = [line for line in lines if line["stage"].endswith(".failed")]
+    assert not failed, failed
+    expected = ["load", "load_export", "enrich.stories", "enrich.topics", "enrich.entities", "enrich.registry_path",
+                "enrich.full_path_extrapolated", "frequencies.entities_week", "frequencies.topics_week",
+                "report.week_latest", *(f"query.{name}" for name in QUERIES)]
+    assert [s for s in expected if s not in by_stage] == []
+    for stage in expected:
+        line = by_stage[stage]
+        assert line["n"] == N
+        assert line["seconds"] > 0 and line["cpu_seconds"] > 0, line
+        assert line["peak_rss_mb"] > 20, line
+        assert line["db_mb"] > 0 and isinstance(line["load_avg_1min"], float), line
+    assert by_stage["machine"]["cores"] == os.cpu_count()
+
+
+def test_the_measurements_describe_the_work_done(lines):
+    by_stage = {line["stage"]: line for line in lines}
+    load = by_stage["load"]
+    # ticker-only and truncated pages carry no article; every page has a ticker or an article
+    assert 0.8 * N < load["articles"] <= N and load["headlines"] > 20
+    assert load["items_per_s"] == pytest.approx(N / load["seconds"], rel=0.01)
+    assert by_stage["enrich.entities"]["counts"]["mentions"] > 10 * load["articles"]
+    assert by_stage["enrich.entities"]["mode"] == "registry"
+    full = by_stage["enrich.full_path_extrapolated"]
+    assert full["extrapolated"] is True and full["sample_articles"] == 3
+    assert full["seconds"] > by_stage["enrich.registry_path"]["seconds"]
+    assert by_stage["report.week_latest"]["wrote_html"] is True
+    assert by_stage["query.top_entities_last_30_days"]["rows"] > 0
+
+
+def test_growth_compares_the_sizes(capsys):
+    lines = [{"stage": "load", "n": 1000, "seconds": 2.0, "peak_rss_mb": 300.0, "cpu_seconds": 2.0},
+             {"stage": "load", "n": 10000, "seconds": 20.0, "peak_rss_mb": 330.0, "cpu_seconds": 19.0},
+             {"stage": "query.x", "n": 1000, "seconds": 0.01, "peak_rss_mb": 90.0},
+             {"stage": "query.x", "n": 10000, "seconds": 0.02, "peak_rss_mb": 95.0},
+             {"stage": "only_once", "n": 1000, "seconds": 1.0}]
+    growth(lines)
+    out = {g["of"]: g for g in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert set(out) == {"load", "query.x"}
+    assert out["load"]["time_exponent"] == pytest.approx(1.0)
+    assert out["load"]["rss_ratio"] == 1.1
+    assert out["query.x"]["time_exponent"] == pytest.approx(0.301, abs=0.001)
+
+
+def test_table_summarises_a_saved_run(lines, tmp_path):
+    from bench.suite import table
+
+    saved = tmp_path / "run.jsonl"
+    saved.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    rows = table(saved).splitlines()
+    assert rows[0].startswith(f"| stage | N = {N:,} |")
+    stages = [row.split(" | ")[0].lstrip("| ") for row in rows[2:]]
+    assert stages[0] == "load" and "enrich.entities" in stages and "query.named_with_entity" in stages
+    load = next(line for line in lines if line["stage"] == "load")
+    assert f"{load['peak_rss_mb']:,.0f} MB" in rows[2] and f"{load['seconds']:,.3g} s" in rows[2]
