@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -143,3 +145,32 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     result left open (e.g. after ``fetchone()``) blocks the next statement on the connection."""
     rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
     return rows[0][0] if rows else None
+
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([KMGT]?)(i?)B$")
+
+
+def size_bytes(size: str) -> float:
+    """Bytes of a DuckDB memory size such as '512MB', '1.5 GiB' (what current_setting prints)."""
+    m = _SIZE.match(size.strip())
+    if not m:
+        raise ValueError(f"unexpected DuckDB memory size {size!r}")
+    return float(m[1]) * (1024 if m[3] else 1000) ** " KMGT".index(m[2] or " ")
+
+
+@contextmanager
+def memory_cap(con: duckdb.DuckDBPyConnection, limit: str):
+    """DuckDB's memory_limit lowered to ``limit`` inside the block, then put back.
+
+    DuckDB's default limit is 80 % of RAM and its buffer pool keeps every block it touched
+    up to it: a long load, a stage over a million rows or a big export would grow to
+    gigabytes for no gain. A lower limit someone set themselves is left alone."""
+    before = str(scalar(con, "SELECT current_setting('memory_limit')"))
+    if size_bytes(before) <= size_bytes(limit):
+        yield
+        return
+    con.execute("SET memory_limit = ?", [limit])
+    try:
+        yield
+    finally:
+        con.execute("SET memory_limit = ?", [before])

@@ -26,7 +26,7 @@ from multiprocessing import get_context
 import duckdb
 import pyarrow as pa
 
-from analysis.db import scalar
+from analysis.db import memory_cap, scalar
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
@@ -107,37 +107,34 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
 
     bar = _Progress(len(todo), enabled=progress)
     pending = _Pending(con, load_id, result, batch_size)
-    # DuckDB's default memory limit is 80 % of RAM, and it keeps written blocks cached up to
-    # it: a long load would grow to gigabytes for no gain. Bounded for the load, then restored.
-    previous_limit = scalar(con, "SELECT current_setting('memory_limit')")
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    try:
-        for inp, parsed in _parse_all(todo, column_map, resume, workers, batch_size):
-            formats, n = set(), 0
-            for part in parsed:  # one DocBatch for a small file, several for a streamed export
-                formats.update(k.format for k in part.keys)
-                n += len(part)
-                pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys])
-                # Only a streamed file (an export, an archive) is committed in several
-                # batches: a re-run resumes it after its last committed record. Any other
-                # file is committed whole, together with its `files` row.
-                if _is_streamed(inp) and pending.full:
+    # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap).
+    with memory_cap(con, LOAD_MEMORY_LIMIT):
+        try:
+            for inp, parsed in _parse_all(todo, column_map, resume, workers, batch_size):
+                formats, n = set(), 0
+                for part in parsed:  # one DocBatch for a small file, several for a streamed export
+                    formats.update(k.format for k in part.keys)
+                    n += len(part)
+                    pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys])
+                    # Only a streamed file (an export, an archive) is committed in several
+                    # batches: a re-run resumes it after its last committed record. Any other
+                    # file is committed whole, together with its `files` row.
+                    if _is_streamed(inp) and pending.full:
+                        pending.commit()
+                        bar.update(docs=result.counts.inputs)
+                pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
+                result.bytes_read += inp.bytes
+                if pending.full:
                     pending.commit()
-                    bar.update(docs=result.counts.inputs)
-            pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
-            result.bytes_read += inp.bytes
-            if pending.full:
-                pending.commit()
-            bar.advance(docs=result.counts.inputs + pending.n_docs)
-        pending.commit()
-        con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
-    except BaseException:
-        _rollback(con)
-        con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
-        raise
-    finally:
-        bar.close()
-        con.execute("SET memory_limit = ?", [previous_limit])
+                bar.advance(docs=result.counts.inputs + pending.n_docs)
+            pending.commit()
+            con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
+        except BaseException:
+            _rollback(con)
+            con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
+            raise
+        finally:
+            bar.close()
     result.seconds = time.monotonic() - started
     return result
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
-from contextlib import contextmanager
 
 import duckdb
 
+from analysis.db import memory_cap
 from analysis.stories import index
 from analysis.stories.detect import Rule
 
@@ -33,7 +32,6 @@ RULES = {"articles": ARTICLE_RULE, "headlines": HEADLINE_RULE}
 # DuckDB's buffer pool keeps every table block it touched up to 80 % of RAM; over a
 # million articles that alone passes 1.5 GB. Capped while the stage runs (then restored).
 DUCKDB_MEMORY = "700MB"
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([KMGT]?)(i?)B$")
 BATCH_SIZE = {"articles": 20_000, "headlines": 50_000}
 
 
@@ -70,32 +68,8 @@ def detect_stories(con: duckdb.DuckDBPyConnection, source: str = "articles", *, 
     rule = rule or RULES[source]
     size = batch_size or BATCH_SIZE[source]
     _check_version(con, src, rule, rebuild=rebuild)
-    with _memory_cap(con):
+    with memory_cap(con, DUCKDB_MEMORY):
         return _detect(con, src, rule, size, progress)
-
-
-def _bytes(size: str) -> float:
-    m = _SIZE.match(size)
-    if not m:
-        raise ValueError(f"unexpected DuckDB memory size {size!r}")
-    unit = (1024 if m[3] else 1000) ** " KMGT".index(m[2] or " ")
-    return float(m[1]) * unit
-
-
-@contextmanager
-def _memory_cap(con: duckdb.DuckDBPyConnection):
-    before = str(index.scalar(con, "SELECT current_setting('memory_limit')"))
-    if _bytes(before) <= _bytes(DUCKDB_MEMORY):
-        yield
-        return
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    try:
-        yield
-    finally:
-        con.execute("RESET memory_limit")
-        if str(index.scalar(con, "SELECT current_setting('memory_limit')")) != before:
-            # Someone had set their own: put it back (a size DuckDB printed and _SIZE accepted).
-            con.execute(f"SET memory_limit = '{before}'")
 
 
 def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size: int, progress: bool) -> dict:

@@ -1,0 +1,52 @@
+"""memory_cap: DuckDB's memory limit lowered for a block (load, stories, export), then restored."""
+
+from __future__ import annotations
+
+import pytest
+
+import analysis
+from analysis.db import memory_cap, scalar, size_bytes
+from analysis.sqlcli.export import EXPORT_MEMORY, export_database
+
+
+def limit(con) -> float:
+    return size_bytes(scalar(con, "SELECT current_setting('memory_limit')"))
+
+
+def test_sizes_as_duckdb_prints_them():
+    assert size_bytes("512MB") == 512e6
+    assert size_bytes("1.5 GiB") == 1.5 * 2**30
+    assert size_bytes("700.0 MiB") == 700 * 2**20
+    with pytest.raises(ValueError):
+        size_bytes("lots")
+
+
+def test_lowered_inside_restored_after_even_on_error(tmp_path):
+    con = analysis.connect(tmp_path / "m.duckdb")
+    con.execute("SET memory_limit = '4GB'")
+    with pytest.raises(RuntimeError):
+        with memory_cap(con, "300MB"):
+            assert limit(con) == pytest.approx(300e6, rel=0.05)
+            raise RuntimeError("boom")
+    assert limit(con) == pytest.approx(4e9, rel=0.05)
+
+
+def test_a_lower_limit_of_the_user_is_kept(tmp_path):
+    con = analysis.connect(tmp_path / "m.duckdb")
+    con.execute("SET memory_limit = '200MB'")
+    with memory_cap(con, "512MB"):
+        assert limit(con) == pytest.approx(200e6, rel=0.05)
+    assert limit(con) == pytest.approx(200e6, rel=0.05)
+
+
+def test_export_runs_under_the_cap_and_restores(tmp_path, monkeypatch):
+    con = analysis.connect(tmp_path / "m.duckdb")
+    con.execute("SET memory_limit = '4GB'")
+    seen = []
+    import analysis.sqlcli.export as export
+
+    real = export._export_table
+    monkeypatch.setattr(export, "_export_table", lambda c, *a: seen.append(limit(c)) or real(c, *a))
+    export_database(con, tmp_path / "out")
+    assert seen and all(s == pytest.approx(size_bytes(EXPORT_MEMORY), rel=0.05) for s in seen)
+    assert limit(con) == pytest.approx(4e9, rel=0.05)
