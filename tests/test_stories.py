@@ -345,3 +345,16 @@ def test_stage_over_the_loaded_corpus(corpus_db_path, tmp_path):
               for u in ("stories", "placements")}
     assert (weekly["stories"] <= weekly["placements"]).all() and (weekly["stories"] < weekly["placements"]).any()
     assert run(con)["articles"] == 0  # nothing new: nothing processed
+
+
+def test_batches_end_at_a_count_or_an_amount_of_text():
+    from analysis.stories.stage import batches
+
+    ids = np.arange(10, 20)
+    sizes = np.array([5, 5, 5, 30, 5, 5, 5, 5, 5, 5])
+    got = batches(ids, sizes, max_docs=4, max_bytes=12)
+    assert [list(b) for b in got] == [[10, 11], [12], [13], [14, 15], [16, 17], [18, 19]]
+    assert np.concatenate(got).tolist() == ids.tolist()  # every id once, in order
+    assert [list(b) for b in batches(ids, sizes, max_docs=3, max_bytes=10**9)] == [
+        [10, 11, 12], [13, 14, 15], [16, 17, 18], [19]]
+    assert batches(ids[:0], sizes[:0], max_docs=3, max_bytes=10) == []

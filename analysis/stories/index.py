@@ -86,10 +86,11 @@ def table(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) 
     return con.sql(sql, params=params).to_arrow_table()
 
 
-def pending_ids(con: duckdb.DuckDBPyConnection, src: Source) -> np.ndarray:
-    """Ids of the documents not processed yet, ascending."""
-    return frame(con, f"""SELECT d.{src.id} AS id FROM {src.table} d
-                          ANTI JOIN {src.members} m ON m.{src.id} = d.{src.id} ORDER BY id""")["id"].to_numpy()
+def pending_ids(con: duckdb.DuckDBPyConnection, src: Source) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the documents not processed yet, ascending, and the UTF-8 bytes of each text."""
+    pending = frame(con, f"""SELECT d.{src.id} AS id, coalesce(strlen(d.{src.text}), 0) AS bytes FROM {src.table} d
+                             ANTI JOIN {src.members} m ON m.{src.id} = d.{src.id} ORDER BY id""")
+    return pending["id"].to_numpy(), pending["bytes"].to_numpy()
 
 
 def pending_batch(con: duckdb.DuckDBPyConnection, src: Source, *, first: int, last: int) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import duckdb
+import numpy as np
 
 from analysis.db import memory_cap
 from analysis.stories import index
@@ -33,6 +34,10 @@ RULES = {"articles": ARTICLE_RULE, "headlines": HEADLINE_RULE}
 # million articles that alone passes 1.5 GB. Capped while the stage runs (then restored).
 DUCKDB_MEMORY = "700MB"
 BATCH_SIZE = {"articles": 20_000, "headlines": 50_000}
+# A batch also ends at this much text: memory follows the text (shingles, signatures of the
+# batch), not the count. 20,000 articles of ~7 KB peaked at 2.2 GB over 100k articles;
+# batches of 40 MB peak at 1.5 GB (bench/README.md). Short articles still go 20,000 at a time.
+BATCH_BYTES = 40_000_000
 
 
 class StaleIndex(ValueError):
@@ -73,11 +78,10 @@ def detect_stories(con: duckdb.DuckDBPyConnection, source: str = "articles", *, 
 
 
 def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size: int, progress: bool) -> dict:
-    pending = index.pending_ids(con, src)
+    pending, sizes = index.pending_ids(con, src)
     counts = {"documents": 0, "exact_copies": 0, "linked": 0, "candidates": 0}
     bar = _progress(progress, f"stories: {src.name}", pending.size)
-    for start in range(0, pending.size, size):
-        chunk = pending[start: start + size]
+    for chunk in batches(pending, sizes, max_docs=size, max_bytes=BATCH_BYTES):
         batch = index.pending_batch(con, src, first=chunk[0], last=chunk[-1])
         if batch.height == 0:
             continue
@@ -97,6 +101,20 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
         bar[0].stop()
     counts["stories"] = index.scalar(con, f"SELECT count(*) FROM {src.summary}")
     return counts
+
+
+def batches(ids: np.ndarray, sizes: np.ndarray, *, max_docs: int, max_bytes: int) -> list[np.ndarray]:
+    """Consecutive slices of ``ids`` with at most ``max_docs`` ids and, unless one document
+    alone is larger, at most ``max_bytes`` of text."""
+    out, start = [], 0
+    ends = np.cumsum(sizes, dtype=np.int64)
+    while start < ids.size:
+        before = ends[start - 1] if start else 0
+        stop = int(np.searchsorted(ends, before + max_bytes, side="right"))
+        stop = min(max(stop, start + 1), start + max_docs, ids.size)
+        out.append(ids[start:stop])
+        start = stop
+    return out
 
 
 def _progress(enabled: bool, label: str, total: int):
