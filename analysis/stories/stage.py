@@ -36,7 +36,7 @@ DUCKDB_MEMORY = "700MB"
 BATCH_SIZE = {"articles": 20_000, "headlines": 50_000}
 # A batch also ends at this much text: memory follows the text (shingles, signatures of the
 # batch), not the count. 20,000 articles of ~7 KB peaked at 2.2 GB over 100k articles;
-# batches of 40 MB peak at 1.5 GB (bench/README.md). Short articles still go 20,000 at a time.
+# batches of 40 MB peaked at 1.6 GB (bench/README.md). Short articles still go 20,000 at a time.
 BATCH_BYTES = 40_000_000
 
 
