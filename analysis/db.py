@@ -173,4 +173,29 @@ def memory_cap(con: duckdb.DuckDBPyConnection, limit: str):
     try:
         yield
     finally:
-        con.execute("SET memory_limit = ?", [before])
+        _restore(con, "memory_limit", before)
+
+
+@contextmanager
+def checkpoint_every(con: duckdb.DuckDBPyConnection, size: str):
+    """DuckDB checkpoints (writes the WAL into the file) when the WAL reaches ``size`` inside
+    the block, instead of the default 16 MB, then the previous threshold is put back.
+
+    Fewer checkpoints pay off while loading: 100k pages took ~90 s with 256 MB against ~98 s
+    with 16 MB (medians of two runs). Whether it also cures the slowdown seen at 1M pages
+    (checkpoints write key indexes that grow with the archive) is not measured. A crash
+    replays a longer WAL, nothing more."""
+    before = str(scalar(con, "SELECT current_setting('checkpoint_threshold')"))
+    con.execute("SET checkpoint_threshold = ?", [size])
+    try:
+        yield
+    finally:
+        _restore(con, "checkpoint_threshold", before)
+
+
+def _restore(con: duckdb.DuckDBPyConnection, name: str, before: str) -> None:
+    """Put a size setting back: the default exactly (RESET), else the value as DuckDB printed
+    it (rounded to 0.1 of its unit). ``name`` comes from the two callers above."""
+    con.execute(f"RESET {name}")
+    if str(scalar(con, f"SELECT current_setting('{name}')")) != before:
+        con.execute(f"SET {name} = ?", [before])

@@ -50,3 +50,28 @@ def test_export_runs_under_the_cap_and_restores(tmp_path, monkeypatch):
     export_database(con, tmp_path / "out")
     assert seen and all(s == pytest.approx(size_bytes(EXPORT_MEMORY), rel=0.05) for s in seen)
     assert limit(con) == pytest.approx(4e9, rel=0.05)
+
+
+def test_checkpoint_threshold_raised_inside_restored_after(tmp_path):
+    from analysis.db import checkpoint_every
+
+    con = analysis.connect(tmp_path / "c.duckdb")
+    before = scalar(con, "SELECT current_setting('checkpoint_threshold')")
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint_every(con, "256MB"):
+            assert size_bytes(scalar(con, "SELECT current_setting('checkpoint_threshold')")) == pytest.approx(256e6, rel=0.05)
+            raise KeyboardInterrupt
+    assert scalar(con, "SELECT current_setting('checkpoint_threshold')") == before
+
+
+def test_a_load_restores_both_settings(tmp_path, seed_text):
+    from analysis.ingest import load
+
+    page = tmp_path / "p.txt"
+    page.write_text(seed_text, encoding="utf-8")
+    con = analysis.connect(tmp_path / "l.duckdb")
+    con.execute("SET memory_limit = '4GiB'")  # printed exactly, so it is restored exactly
+    settings = "SELECT current_setting('memory_limit'), current_setting('checkpoint_threshold')"
+    before = con.execute(settings).fetchall()
+    assert load(con, [str(page)]).counts.loaded == 1
+    assert con.execute(settings).fetchall() == before

@@ -26,7 +26,7 @@ from multiprocessing import get_context
 import duckdb
 import pyarrow as pa
 
-from analysis.db import memory_cap, scalar
+from analysis.db import checkpoint_every, memory_cap, scalar
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
@@ -43,6 +43,7 @@ STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
+LOAD_CHECKPOINT = "256MB"  # WAL size that triggers a checkpoint while loading
 
 
 @dataclass
@@ -107,8 +108,9 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
 
     bar = _Progress(len(todo), enabled=progress)
     pending = _Pending(con, load_id, result, batch_size)
-    # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap).
-    with memory_cap(con, LOAD_MEMORY_LIMIT):
+    # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap);
+    # and many small checkpoints each rewrite the growing key indexes (see checkpoint_every).
+    with memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT):
         try:
             for inp, parsed in _parse_all(todo, column_map, resume, workers, batch_size):
                 formats, n = set(), 0
