@@ -123,8 +123,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_state (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     if scalar(con, "SELECT count(*) FROM schema_state WHERE digest = ?", [digest]):
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for name in (*schema_files(), *view_files()):
             con.execute(sql_text(name))
         con.execute("DELETE FROM schema_state")
@@ -132,12 +131,20 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this database (a writable open re-applies them when they change).'")
         con.execute("COMMENT ON COLUMN schema_state.digest IS 'SHA-256 of the packaged analysis/sql files.'")
         con.execute("COMMENT ON COLUMN schema_state.applied_at IS 'When they were applied.'")
-        con.execute("COMMIT")
+    # Keep DDL out of the WAL: a crash right after connect then leaves only data to replay.
+    con.execute("CHECKPOINT")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """BEGIN … COMMIT around the block; ROLLBACK on any exception, Ctrl-C included."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    # Keep DDL out of the WAL: a crash right after connect then leaves only data to replay.
-    con.execute("CHECKPOINT")
+    con.execute("COMMIT")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):

@@ -101,20 +101,14 @@ def query(args) -> dict:
 
 
 def local_engine(args) -> dict:
-    """What the Spark engine computes, done by the local engine in one process: entities on
-    the registry path and taxonomy topic scores of every article and headline."""
+    """What the Spark engine computes, done by the local engine in one process
+    (analysis.spark.enrich_locally, from scratch)."""
     import analysis
-    from analysis.entities.stage import run as entities
-    from analysis.topics import stage as topics
-    from analysis.topics.taxonomy import load_taxonomy
+    from analysis.spark import enrich_locally
 
     con = analysis.connect(args.db)
     started = time.perf_counter()
-    counts = entities(con, rebuild=True, mode="registry")
-    tax = load_taxonomy()
-    topics.sync_taxonomy(con, tax)
-    for kind in ("article", "headline"):
-        counts[f"topic_{kind}s"] = topics.score_documents(con, tax, kind=kind, rebuild=True)[0]
+    counts = enrich_locally(con, rebuild=True)
     seconds = time.perf_counter() - started
     con.close()
     return {"counts": counts, "seconds": seconds}

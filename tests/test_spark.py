@@ -23,7 +23,7 @@ from analysis.cli import cli  # noqa: E402
 from analysis.spark import job  # noqa: E402
 from analysis.spark.documents import current_versions  # noqa: E402
 from analysis.sqlcli.export import export_database  # noqa: E402
-from tests.test_spark_import import TABLES, local_engine, table_sets  # noqa: E402
+from tests.test_spark_import import TABLES, local_expected, table_sets  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +43,7 @@ def exported(db_path, out):
 
 
 def test_spark_local_mode_equals_the_local_engine_on_the_corpus(corpus_db_path, spark, tmp_path):
-    local_path, spark_path = tmp_path / "local.duckdb", tmp_path / "spark.duckdb"
-    shutil.copyfile(corpus_db_path, local_path)
-    shutil.copyfile(corpus_db_path, spark_path)
-    local = analysis.connect(local_path)
-    local_engine(local)
-    expected = table_sets(local)
-    local.close()
+    expected, spark_path = local_expected(corpus_db_path, tmp_path)
 
     source = exported(spark_path, tmp_path / "export")
     manifest = job.run(str(source), str(tmp_path / "enriched"), spark=spark)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import analysis
 from analysis.cli import cli
 from analysis.entities.stage import run as entities_stage
-from analysis.spark import documents
+from analysis.spark import documents, enrich_locally
 from analysis.spark.output import MANIFEST, FORMAT, import_enrichment, is_enrichment_output
 
 
@@ -49,18 +49,6 @@ def sample_output(sample_db_path, tmp_path_factory):
     return out
 
 
-def local_engine(con) -> None:
-    """What the Spark engine computes, done by the local engine."""
-    from analysis.topics import stage as topics
-    from analysis.topics.taxonomy import load_taxonomy
-
-    entities_stage(con, mode="registry")
-    tax = load_taxonomy()
-    topics.sync_taxonomy(con, tax)
-    for kind in ("article", "headline"):
-        topics.score_documents(con, tax, kind=kind, rebuild=False)
-
-
 TABLES = {
     "mentions": 'SELECT article_id, headline_id, field, entity_id, surface, "start", "end", method, label FROM mentions',
     "article_topics": "SELECT article_id, topic_id, score, is_primary FROM article_topics",
@@ -74,6 +62,19 @@ TABLES = {
 
 def table_sets(con) -> dict[str, set]:
     return {name: set(con.execute(sql).fetchall()) for name, sql in TABLES.items()}
+
+
+def local_expected(db_path, tmp_path):
+    """The local engine's TABLES on one copy of ``db_path``, and a second, untouched copy."""
+    local_path, other_path = tmp_path / "local.duckdb", tmp_path / "other.duckdb"
+    shutil.copyfile(db_path, local_path)
+    shutil.copyfile(db_path, other_path)
+    local = analysis.connect(local_path)
+    try:
+        enrich_locally(local)
+        return table_sets(local), other_path
+    finally:
+        local.close()
 
 
 def test_missing_language_is_detected_as_the_loader_would():
@@ -92,13 +93,7 @@ def test_missing_language_is_detected_as_the_loader_would():
 
 
 def test_import_gives_the_local_engine_results_and_is_idempotent(sample_db_path, sample_output, tmp_path):
-    local_path, imported_path = tmp_path / "local.duckdb", tmp_path / "imported.duckdb"
-    shutil.copyfile(sample_db_path, local_path)
-    shutil.copyfile(sample_db_path, imported_path)
-    local = analysis.connect(local_path)
-    local_engine(local)
-    expected = table_sets(local)
-    local.close()
+    expected, imported_path = local_expected(sample_db_path, tmp_path)
 
     result = CliRunner().invoke(cli, ["--db", str(imported_path), "load", str(sample_output)])
     assert result.exit_code == 0, result.output

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
+from analysis.db import transaction
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import Document, Mention, extract
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -35,7 +36,7 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
     if registry_changed and not rebuild:
         log.info("entity registry changed since the last run: recomputing all mentions")
         rebuild = True
-    with _transaction(con):
+    with transaction(con):
         if rebuild:
             for sql in ("DELETE FROM mentions", "DELETE FROM entity_done", "DELETE FROM entities WHERE source = 'ner'",
                         "DELETE FROM aliases WHERE source = 'ner'"):
@@ -57,13 +58,13 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
                 docs = [_document(kind, row) for row in rows]
                 mentions = list(extract(docs, matcher=matcher, resolver=resolver, mode=mode))
                 new_entities, new_aliases = resolver.drain()
-                with _transaction(con):
+                with transaction(con):
                     _write(con, kind, docs, mentions, new_entities, new_aliases)
                 counts[f"{kind}s"] += len(docs)
                 counts["mentions"] += len(mentions)
                 counts["new_entities"] += len(new_entities)
                 advance(len(docs))
-    with _transaction(con):
+    with transaction(con):
         _refresh_ner_entities(con)
     return counts
 
@@ -171,17 +172,6 @@ def _insert(con, table: str, arrow: pa.Table, select: str) -> None:
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _batch")
     finally:
         con.unregister("_batch")
-
-
-@contextmanager
-def _transaction(con):
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from analysis.db import scalar
+from analysis.db import scalar, transaction
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +69,18 @@ def import_enrichment(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
              for name in ("document", "mention", "topic")}
     if not files["document"]:
         raise ValueError(f"{path} has no output=document files: the Spark job did not finish")
-    con.execute("BEGIN TRANSACTION")
     try:
-        _stage(con, files)
-        missing = scalar(con, """SELECT count(*) FROM _spark_docs d
-            WHERE (d.kind = 'article' AND d.doc_id NOT IN (SELECT article_id FROM articles))
-               OR (d.kind = 'headline' AND d.doc_id NOT IN (SELECT headline_id FROM headlines))""")
-        if missing:
-            raise ValueError(f"{missing:,} documents of {path} are not in this database: load the inputs that were "
-                             "exported before importing their enrichment")
-        sync_registry(con, registry)
-        con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
-        counts = _replace(con, tax.version)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _stage(con, files)
+            missing = scalar(con, """SELECT count(*) FROM _spark_docs d
+                WHERE (d.kind = 'article' AND d.doc_id NOT IN (SELECT article_id FROM articles))
+                   OR (d.kind = 'headline' AND d.doc_id NOT IN (SELECT headline_id FROM headlines))""")
+            if missing:
+                raise ValueError(f"{missing:,} documents of {path} are not in this database: load the inputs that were "
+                                 "exported before importing their enrichment")
+            sync_registry(con, registry)
+            con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
+            counts = _replace(con, tax.version)
     finally:
         con.execute("DROP TABLE IF EXISTS _spark_docs")
         for view in ("_spark_mentions", "_spark_topics"):

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 import analysis
-from analysis.db import memory_cap, scalar
+from analysis.db import memory_cap, scalar, transaction
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,7 @@ def import_export(con: duckdb.DuckDBPyConnection, source: str | Path) -> pd.Data
     if non_empty:
         raise ValueError(f"the database already holds rows in {', '.join(non_empty)}; import into a new database")
     results = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for entry in manifest["tables"]:
             table = entry["table"]
             if table not in known:
@@ -133,10 +132,6 @@ def import_export(con: duckdb.DuckDBPyConnection, source: str | Path) -> pd.Data
                 _insert(con, table, columns, source / entry["path"], manifest["format"], bool(entry["partition_by"]))
             results.append({"table": table, "rows": scalar(con, f"SELECT count(*) FROM {_quote(table)}"),
                             "status": "imported"})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return pd.DataFrame(results, columns=["table", "rows", "status"])
 
 

@@ -7,7 +7,7 @@ import logging
 import duckdb
 import numpy as np
 
-from analysis.db import memory_cap
+from analysis.db import memory_cap, transaction
 from analysis.stories import index
 from analysis.stories.detect import Rule
 
@@ -85,13 +85,8 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
         batch = index.pending_batch(con, src, first=chunk[0], last=chunk[-1])
         if batch.height == 0:
             continue
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             result = index.process_batch(con, src, rule, batch)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         for key in counts:
             counts[key] += getattr(result, key)
         log.info("stories %s: batch of %d, %d linked", src.name, result.documents, result.linked)
