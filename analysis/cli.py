@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 
 import click
 
 from analysis import db as dbmod
+from analysis.workers import default_workers
 
 
 class UserError(click.ClickException):
@@ -82,7 +82,7 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
     con = open_db(ctx, read_only=False)
     try:
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping),
-                             workers=workers or os.cpu_count() or 1, batch_size=batch_size,
+                             workers=workers or default_workers(), batch_size=batch_size,
                              progress=sys.stderr.isatty() if progress is None else progress,
                              arguments=json.dumps(sys.argv[1:]))
     finally:
@@ -100,23 +100,26 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
 @click.option("--master", default="local[*]", show_default=True, help="With --engine spark: local[2], spark://HOST:7077, yarn, …")
 @click.option("--input", "input_dir", help="With --engine spark: a `presswatch export --format parquet` directory (or URI).")
 @click.option("--out", "out_dir", help="With --engine spark: where to write the enrichment (default: <input>-enriched).")
-@click.option("--spacy/--no-spacy", default=False, show_default=True,
-              help="With --engine spark: also run spaCy NER on French text (slow; NER entities resolved per partition).")
+@click.option("--spacy/--no-spacy", default=None,
+              help="spaCy NER on French text besides the entity registry (slow: ~8 articles/s per core). "
+                   "Default: on with the local engine, off with Spark (where NER entities are resolved per partition).")
+@click.option("--workers", type=int, default=None, help="Local engine: processes for the per-document work (default: number of cores).")
 @click.pass_context
 @friendly
-def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, spacy):
+def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, spacy, workers):
     """Enrich loaded articles and headlines (entities, topics, stories): only what is new, or all with --rebuild."""
     if engine == "spark":
         from analysis.spark.commands import enrich_spark
 
-        enrich_spark(input_dir, out_dir, master=master, spacy=spacy, stages=stages, rebuild=rebuild)
+        enrich_spark(input_dir, out_dir, master=master, spacy=bool(spacy), stages=stages, rebuild=rebuild)
         return
     from analysis import enrich as enrich_mod
 
     con = open_db(ctx, read_only=False)
     try:
         results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
-                                 progress=sys.stderr.isatty() if progress is None else progress)
+                                 progress=sys.stderr.isatty() if progress is None else progress,
+                                 workers=workers or default_workers(), spacy=spacy is not False)
     finally:
         con.close()
     if not results:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,22 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     result left open (e.g. after ``fetchone()``) blocks the next statement on the connection."""
     rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
     return rows[0][0] if rows else None
+
+
+def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_000, size: int = 500,
+               params: dict | None = None):
+    """Arrow tables of ``size`` rows of ``sql`` for the given ids, ``fetch`` ids per query.
+
+    ``sql`` selects by ``$ids`` (a BIGINT[]) in id order. The pending ids of a stage are
+    computed once and fetched this way: a per-batch "next N not done yet" query (ORDER BY
+    … LIMIT) re-read every remaining text each time, 0.37 s a batch at 100k articles and
+    growing with the archive. Arrow tables also move to worker processes as whole buffers."""
+    for lo in range(0, len(ids), fetch):
+        chunk = [int(i) for i in ids[lo:lo + fetch]]
+        table = con.sql(sql, params={**(params or {}), "ids": chunk}).to_arrow_table()
+        for start in range(0, table.num_rows, size):
+            # take(), not slice(): a pickled slice would carry the whole query's buffers.
+            yield table.take(pa.array(range(start, min(start + size, table.num_rows)), pa.int64()))
 
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([KMGT]?)(i?)B$")

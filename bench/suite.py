@@ -103,8 +103,8 @@ def corpus_counts(db: Path) -> dict:
 class Run:
     """Measurements of one size, and the emitted lines kept for the growth summary."""
 
-    def __init__(self, n: int, workdir: Path, repeat: int, lines: list[dict]):
-        self.n, self.workdir, self.repeat, self.lines = n, workdir, repeat, lines
+    def __init__(self, n: int, workdir: Path, repeat: int, lines: list[dict], workers: int | None = None):
+        self.n, self.workdir, self.repeat, self.lines, self.workers = n, workdir, repeat, lines, workers
         self.db = workdir / "bench.duckdb"
 
     def emit(self, stage: str, timing: dict, *, items: int | None = None, mb: float | None = None,
@@ -119,10 +119,10 @@ class Run:
 
 
 def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, workdir: Path,
-               lines: list[dict]) -> None:
+               lines: list[dict], workers: int | None = None) -> None:
     from bench.generate import pages_folder
 
-    run = Run(n, workdir, repeat, lines)
+    run = Run(n, workdir, repeat, lines, workers)
     started = time.perf_counter()
     folder = pages_folder(n)
     emit(stage="generate_pages", n=n, seconds=time.perf_counter() - started, folder=str(folder), note="cached if ~0 s")
@@ -169,9 +169,11 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
     text_mb = (counts["article_bytes"] + counts["headline_bytes"]) / 1e6
     total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0}
     for stage in STAGES:
-        timing, result = measure(child("enrich", str(run.db), "--stage", stage))
+        timing, result = measure(child("enrich", str(run.db), "--stage", stage,
+                                       *(["--workers", str(run.workers)] if run.workers else [])))
         run.emit(f"enrich.{stage}", timing, items=docs, mb=text_mb, unit="articles + headlines",
-                 mode="registry" if stage == "entities" else None, counts=result.get("counts"))
+                 mode="registry" if stage == "entities" else None, workers=result.get("workers"),
+                 counts=result.get("counts"))
         total = {k: (max if k == "peak_rss_mb" else sum)([total[k], timing[k]]) for k in total}
     run.emit("enrich.registry_path", {**total, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
              mb=text_mb, unit="articles + headlines", stages=list(STAGES))
@@ -288,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -311,7 +314,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
         try:
-            bench_size(n, groups=groups, repeat=args.repeat, spacy_n=args.spacy_n, workdir=workdir, lines=lines)
+            bench_size(n, groups=groups, repeat=args.repeat, spacy_n=args.spacy_n, workdir=workdir, lines=lines,
+                       workers=args.workers)
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)

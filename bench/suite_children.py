@@ -16,21 +16,25 @@ def run_child(name: str, args) -> dict:
 
 
 def enrich(args) -> dict:
-    """One enrichment stage as `presswatch enrich --stage NAME --rebuild` runs it; the entities
-    stage on its registry path (no spaCy), which is what the 1M target is about."""
+    """One enrichment stage as `presswatch enrich --stage NAME --rebuild --no-spacy` runs it
+    (all cores unless --workers): the entities stage on its registry path, which is what
+    the 1M target is about."""
     from importlib import import_module
 
     import analysis
     from analysis.enrich import STAGES
 
+    from analysis.workers import default_workers
+
     con = analysis.connect(args.db)
     module, func = STAGES[args.stage].split(":")
     options = {"mode": "registry"} if args.stage == "entities" else {}
+    workers = args.workers or default_workers()
     started = time.perf_counter()
-    counts = getattr(import_module(module), func)(con, rebuild=True, progress=False, **options)
+    counts = getattr(import_module(module), func)(con, rebuild=True, progress=False, workers=workers, **options)
     seconds = time.perf_counter() - started
     con.close()
-    return {"counts": counts, "seconds": seconds}
+    return {"counts": counts, "seconds": seconds, "workers": workers}
 
 
 def spacy_sample(args) -> dict:
@@ -101,14 +105,16 @@ def query(args) -> dict:
 
 
 def local_engine(args) -> dict:
-    """What the Spark engine computes, done by the local engine in one process
-    (analysis.spark.enrich_locally, from scratch)."""
+    """What the Spark engine computes, done by the local engine with as many worker processes
+    as Spark has cores (analysis.spark.enrich_locally, from scratch)."""
     import analysis
     from analysis.spark import enrich_locally
+    from analysis.workers import default_workers
 
     con = analysis.connect(args.db)
+    workers = args.workers or default_workers()
     started = time.perf_counter()
-    counts = enrich_locally(con, rebuild=True)
+    counts = enrich_locally(con, rebuild=True, workers=workers)
     seconds = time.perf_counter() - started
     con.close()
-    return {"counts": counts, "seconds": seconds}
+    return {"counts": counts, "seconds": seconds, "workers": workers}

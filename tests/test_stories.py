@@ -163,6 +163,21 @@ def test_syndicated_copies_join_one_story_and_exact_copies_short_circuit(tmp_pat
     assert row == (ids[0], "Jawhara FM", 3, 3)
 
 
+def test_stored_copies_outside_the_time_window_are_not_even_candidates(tmp_path):
+    # One article per batch, so every comparison is with the stored index (the path whose
+    # cost used to grow with the archive); the window is ARTICLE_RULE.window_days (14).
+    con = stories_db(tmp_path / "w.duckdb")
+    base = article("JA-localNews-2745-20161114")
+    ids = add_articles(con, [base, syndicated(base, outlet="La Presse", header="تونس (وات) - ", days_later=40),
+                             syndicated(base, outlet="Assabah", header="(وات) - ", days_later=3)])
+    counts = detect_stories(con, "articles", batch_size=1)
+    assert story_of(con, ids[2]) == story_of(con, ids[0]) == ids[0]
+    assert story_of(con, ids[1]) == ids[1]  # same text, 40 days later: another story
+    # the 3-day copy against the original only; the 40-day copy against nothing (before the
+    # window was applied to stored candidates: 3 pairs, each judged and then rejected)
+    assert counts["candidates"] == 1
+
+
 def test_ant_article_filed_twice_under_two_categories_is_one_story(tmp_path):
     con = stories_db(tmp_path / "s.duckdb")
     ids = add_articles(con, [article("JA-localNews-218-18012017"), article("JA-politic-22-20161227"),

@@ -16,6 +16,7 @@ from analysis.entities.ner import NerSpan, ner_spans
 from analysis.entities.resolve import Resolver
 
 MODES = ("registry", "spacy", "combined")
+LABELS = ("PER", "ORG", "LOC", "EVENT", "MISC")  # what the mentions table accepts; anything else is MISC
 NER_LANGS = ("fr",)
 
 
@@ -75,10 +76,7 @@ def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolv
     ner_by_field: dict[tuple[int, str], list[NerSpan]] = {}
     if use_ner:
         cache = ner_cache if ner_cache is not None else {}
-        wanted = [(i, name, text) for i, d in enumerate(docs) if d.lang in NER_LANGS
-                  for name, text in d.fields if text and (d.doc_id, name) not in cache]
-        for (i, name, _), spans in zip(wanted, ner_spans((t for _, _, t in wanted), batch_size=batch_size)):
-            cache[docs[i].doc_id, name] = spans
+        cache.update(ner_of(docs, batch_size=batch_size, known=cache))
         for i, d in enumerate(docs):
             for name, _ in d.fields:
                 if (d.doc_id, name) in cache:
@@ -86,6 +84,17 @@ def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolv
     for i, doc in enumerate(docs):
         yield from _document_mentions(doc, i, ner_by_field, matcher if use_registry else None, resolver,
                                       combined=mode == "combined")
+
+
+def ner_of(docs: list[Document], *, batch_size: int = 32, known: dict | None = None) -> dict:
+    """NER spans of every field of the documents in an NER language, keyed by (doc_id, field)
+    (skipping keys already ``known``). Pure per document: worker processes can run it and hand
+    the result to ``extract`` as its ``ner_cache``."""
+    known = known or {}
+    wanted = [(d.doc_id, name, text) for d in docs if d.lang in NER_LANGS
+              for name, text in d.fields if text and (d.doc_id, name) not in known]
+    return {(doc_id, name): spans for (doc_id, name, _), spans
+            in zip(wanted, ner_spans((t for _, _, t in wanted), batch_size=batch_size))}
 
 
 def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *, combined: bool) -> Iterator[Mention]:

@@ -15,21 +15,25 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
-from analysis.db import transaction
+from analysis.db import memory_cap, rows_by_id, scalar, transaction
 from analysis.entities.matcher import RegistryMatcher
-from analysis.entities.pipeline import Document, Mention, extract
+from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
 from analysis.entities.resolve import Resolver
+from analysis.workers import ordered_map, pool as worker_pool
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # documents per transaction and per work item
+WINDOW = 6        # work items in flight
+DUCKDB_MEMORY = "512MB"  # DuckDB's buffer pool while mentions are extracted (analysis.db.memory_cap)
 STATE_KEY = "registry_fingerprint"
 
 
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
-        registry_dir=None, mode: str = "combined", batch_size: int = BATCH_SIZE) -> dict:
-    """Run the stage; returns counts for the `presswatch enrich` summary."""
+        registry_dir=None, mode: str = "combined", batch_size: int = BATCH_SIZE, workers: int = 1) -> dict:
+    """Run the stage; returns counts for the `presswatch enrich` summary. With ``workers`` > 1
+    the registry path runs in that many processes; with spaCy, the NER parsing does."""
     registry = load_registry(registry_dir)
     previous = con.execute("SELECT value FROM entity_state WHERE key = ?", [STATE_KEY]).fetchone()
     registry_changed = previous is not None and previous[0] != registry.fingerprint
@@ -43,30 +47,48 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
                 con.execute(sql)
         sync_registry(con, registry)
         con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
-    matcher = RegistryMatcher(registry.aliases)
-    resolver = _resolver(con, registry)
     counts = {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": rebuild}
-    for kind in ("article", "headline"):
-        total = con.execute(_PENDING_COUNT[kind]).fetchone()[0]
-        with _progress(progress, f"entities: {kind}s", total) as advance:
-            last = -(2**63)
-            while True:
-                rows = con.execute(_PENDING[kind], {"last": last, "n": batch_size}).fetchall()
-                if not rows:
-                    break
-                last = rows[-1][0]
-                docs = [_document(kind, row) for row in rows]
-                mentions = list(extract(docs, matcher=matcher, resolver=resolver, mode=mode))
-                new_entities, new_aliases = resolver.drain()
-                with transaction(con):
-                    _write(con, kind, docs, mentions, new_entities, new_aliases)
-                counts[f"{kind}s"] += len(docs)
-                counts["mentions"] += len(mentions)
-                counts["new_entities"] += len(new_entities)
-                advance(len(docs))
+    with memory_cap(con, DUCKDB_MEMORY):
+        _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts)
     with transaction(con):
         _refresh_ner_entities(con)
     return counts
+
+
+def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_size: int, workers: int,
+                     progress: bool, counts: dict) -> None:
+    """Mentions of every pending article and headline, one transaction per batch (``counts`` updated)."""
+    if mode == "registry":
+        # Registry matching is pure per document: it runs in worker processes when asked.
+        _matchers.clear()  # this process builds the matcher once (workers build their own)
+        _matchers[str(registry_dir), registry.fingerprint] = _matcher_and_resolver(registry)
+        with worker_pool(workers) as executor:
+            for kind in ("article", "headline"):
+                items = ((registry_dir, registry.fingerprint, kind, rows) for rows in _pending(con, kind, batch_size))
+                with _progress(progress, f"entities: {kind}s", _count(con, kind)) as advance:
+                    for (*_, rows), table in ordered_map(executor, registry_mentions, items, window=WINDOW):
+                        with transaction(con):
+                            _write(con, kind, rows.column(0), table, [], [])
+                        _counted(counts, kind, rows.num_rows, table.num_rows, 0)
+                        advance(rows.num_rows)
+    else:
+        # NER entities are resolved against the ones found before: here, in document order.
+        matcher = RegistryMatcher(registry.aliases)
+        resolver = _resolver(con, registry)
+        # spaCy is the slow part and pure per document: workers parse, this process resolves.
+        with worker_pool(workers) as executor:
+            for kind in ("article", "headline"):
+                with _progress(progress, f"entities: {kind}s", _count(con, kind)) as advance:
+                    items = ((kind, rows) for rows in _pending(con, kind, batch_size))
+                    for (_, rows), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
+                        docs = documents(kind, rows)
+                        table = mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode=mode,
+                                                            ner_cache=spans))
+                        new_entities, new_aliases = resolver.drain()
+                        with transaction(con):
+                            _write(con, kind, rows.column(0), table, new_entities, new_aliases)
+                        _counted(counts, kind, len(docs), table.num_rows, len(new_entities))
+                        advance(len(docs))
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
@@ -97,21 +119,22 @@ def _resolver(con: duckdb.DuckDBPyConnection, registry: Registry) -> Resolver:
 
 
 _PENDING = {
-    "article": """
-        SELECT a.article_id, a.title, a.body, a.lang FROM articles a
-        WHERE a.article_id > $last
-          AND NOT EXISTS (SELECT 1 FROM entity_done d WHERE d.kind = 'article' AND d.doc_id = a.article_id)
-        ORDER BY a.article_id LIMIT $n""",
-    "headline": """
-        SELECT h.headline_id, h.text, h.lang FROM headlines h
-        WHERE h.headline_id > $last
-          AND NOT EXISTS (SELECT 1 FROM entity_done d WHERE d.kind = 'headline' AND d.doc_id = h.headline_id)
-        ORDER BY h.headline_id LIMIT $n""",
+    "article": """SELECT a.article_id FROM articles a WHERE NOT EXISTS
+                  (SELECT 1 FROM entity_done d WHERE d.kind = 'article' AND d.doc_id = a.article_id) ORDER BY 1""",
+    "headline": """SELECT h.headline_id FROM headlines h WHERE NOT EXISTS
+                   (SELECT 1 FROM entity_done d WHERE d.kind = 'headline' AND d.doc_id = h.headline_id) ORDER BY 1""",
 }
-_PENDING_COUNT = {
-    "article": "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM entity_done d WHERE d.kind = 'article' AND d.doc_id = a.article_id)",
-    "headline": "SELECT count(*) FROM headlines h WHERE NOT EXISTS (SELECT 1 FROM entity_done d WHERE d.kind = 'headline' AND d.doc_id = h.headline_id)",
+_FETCH = {
+    "article": """SELECT a.article_id, a.title, a.body, a.lang FROM articles a
+                  JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1""",
+    "headline": """SELECT h.headline_id, h.text, h.lang FROM headlines h
+                   JOIN (SELECT unnest($ids::BIGINT[]) AS headline_id) USING (headline_id) ORDER BY 1""",
 }
+
+
+def documents(kind: str, rows: pa.Table) -> list[Document]:
+    """Documents of a fetched batch (``_FETCH`` columns)."""
+    return [_document(kind, row) for row in zip(*(column.to_pylist() for column in rows.columns))]
 
 
 def _document(kind: str, row: tuple) -> Document:
@@ -122,7 +145,70 @@ def _document(kind: str, row: tuple) -> Document:
     return Document(doc_id, kind, (("headline", text),), lang)
 
 
-def _write(con, kind: str, docs: list[Document], mentions: list[Mention], new_entities, new_aliases) -> None:
+def _pending(con, kind: str, batch_size: int):
+    """Unprocessed documents of a kind as Arrow tables of ``batch_size`` rows, in id order."""
+    ids = con.execute(_PENDING[kind]).fetchnumpy()
+    yield from rows_by_id(con, _FETCH[kind], next(iter(ids.values())), size=batch_size)
+
+
+def _count(con, kind: str) -> int:
+    return scalar(con, f"SELECT count(*) FROM ({_PENDING[kind]})")
+
+
+def _counted(counts: dict, kind: str, docs: int, mentions: int, new_entities: int) -> None:
+    counts[f"{kind}s"] += docs
+    counts["mentions"] += mentions
+    counts["new_entities"] += new_entities
+
+
+# (registry folder, fingerprint) -> (matcher, resolver): built once per process.
+_matchers: dict[tuple[str, str], tuple[RegistryMatcher, Resolver]] = {}
+
+
+def _matcher_and_resolver(registry: Registry) -> tuple[RegistryMatcher, Resolver]:
+    return RegistryMatcher(registry.aliases), Resolver.from_registry(registry)
+
+
+def ner_of_rows(item: tuple[str, pa.Table]) -> dict:
+    """spaCy spans of a fetched batch, keyed by (doc_id, field) (what a worker runs)."""
+    kind, rows = item
+    return ner_of(documents(kind, rows))
+
+
+def registry_mentions(item: tuple) -> pa.Table:
+    """Registry mentions of a fetched batch as a ``mentions`` table (what a worker runs)."""
+    registry_dir, fingerprint, kind, rows = item
+    docs = documents(kind, rows)
+    found = _matchers.get((str(registry_dir), fingerprint))
+    if found is None:
+        registry = load_registry(registry_dir)
+        if registry.fingerprint != fingerprint:
+            raise RuntimeError(f"the entity registry in {registry_dir or 'the package'} changed during the run; "
+                               "run `presswatch enrich` again")
+        _matchers.clear()
+        found = _matchers[str(registry_dir), fingerprint] = _matcher_and_resolver(registry)
+    matcher, resolver = found
+    return mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode="registry"))
+
+
+def mention_table(kind: str, mentions) -> pa.Table:
+    """Mentions as the columns of the ``mentions`` table (labels outside its list become MISC)."""
+    ms = list(mentions)
+    is_article = kind == "article"
+    ids = pa.array([m.doc_id for m in ms], pa.int64())
+    nulls = pa.nulls(len(ms), pa.int64())
+    return pa.table({
+        "article_id": ids if is_article else nulls, "headline_id": nulls if is_article else ids,
+        "field": pa.array([m.field for m in ms], pa.string()),
+        "entity_id": pa.array([m.entity_id for m in ms], pa.string()),
+        "surface": pa.array([m.surface for m in ms], pa.string()),
+        "start": pa.array([m.start for m in ms], pa.int64()), "end": pa.array([m.end for m in ms], pa.int64()),
+        "method": pa.array([m.method for m in ms], pa.string()),
+        "label": pa.array([m.label if m.label in LABELS else "MISC" for m in ms], pa.string()),
+    })
+
+
+def _write(con, kind: str, doc_ids: pa.ChunkedArray, mentions: pa.Table, new_entities, new_aliases) -> None:
     if new_entities:
         table = pa.table({"entity_id": [e[0] for e in new_entities], "name": [e[1] for e in new_entities],
                           "type": [e[2] for e in new_entities]})
@@ -140,28 +226,26 @@ def _write(con, kind: str, docs: list[Document], mentions: list[Mention], new_en
                                   AND a.lang = 'fr')""")
         finally:
             con.unregister("_new_aliases")
-    if mentions:
-        is_article = kind == "article"
-        table = pa.table({
-            "article_id": pa.array([m.doc_id if is_article else None for m in mentions], pa.int64()),
-            "headline_id": pa.array([None if is_article else m.doc_id for m in mentions], pa.int64()),
-            "field": [m.field for m in mentions], "entity_id": [m.entity_id for m in mentions],
-            "surface": [m.surface for m in mentions], "start": [m.start for m in mentions],
-            "end": [m.end for m in mentions], "method": [m.method for m in mentions],
-            "label": [m.label if m.label in ("PER", "ORG", "LOC", "EVENT", "MISC") else "MISC" for m in mentions],
-        })
-        _insert(con, "mentions", table, 'article_id, headline_id, field, entity_id, surface, "start", "end", method, label')
-    done = pa.table({"doc_id": pa.array([d.doc_id for d in docs], pa.int64())})
+    if mentions.num_rows:
+        _insert(con, "mentions", mentions, 'article_id, headline_id, field, entity_id, surface, "start", "end", method, label')
+    done = pa.table({"doc_id": doc_ids})
     _insert(con, "entity_done", done, f"'{kind}', doc_id")
 
 
 def _refresh_ner_entities(con) -> None:
     """NER entities take the most frequent label of their mentions, and the most frequent spelling
-    found as a name of its own (not a surname or typo resolved to it)."""
+    found as a name of its own (not a surname or typo resolved to it); ties go to the first in
+    alphabetical order (``mode()`` picks among ties by hash order, which varies run to run)."""
     con.execute("""
         UPDATE entities SET type = t.label, name = coalesce(t.surface, entities.name)
-        FROM (SELECT entity_id, mode(label) AS label, mode(surface) FILTER (WHERE method = 'spacy') AS surface
-              FROM mentions WHERE starts_with(entity_id, 'ner:') GROUP BY entity_id) t
+        FROM (SELECT l.entity_id, l.label, s.surface
+              FROM (SELECT entity_id, first(label ORDER BY n DESC, label) AS label
+                    FROM (SELECT entity_id, label, count(*) AS n FROM mentions
+                          WHERE starts_with(entity_id, 'ner:') GROUP BY ALL) GROUP BY entity_id) l
+              LEFT JOIN (SELECT entity_id, first(surface ORDER BY n DESC, surface) AS surface
+                         FROM (SELECT entity_id, surface, count(*) AS n FROM mentions
+                               WHERE starts_with(entity_id, 'ner:') AND method = 'spacy' GROUP BY ALL)
+                         GROUP BY entity_id) s USING (entity_id)) t
         WHERE entities.entity_id = t.entity_id AND entities.source = 'ner'""")
 
 

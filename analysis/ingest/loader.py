@@ -16,12 +16,10 @@ import json
 import logging
 import os
 import re
-import sys
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -33,6 +31,7 @@ from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
+from analysis.workers import ordered_map, pool
 
 log = logging.getLogger(__name__)
 
@@ -249,14 +248,11 @@ def _parse_all(todo: list[Input], mapping: dict, resume: dict[str, int], workers
     archives) are parsed here, a slice at a time, so their memory stays bounded."""
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     small = sum(not _is_streamed(i) for i in todo)
-    if workers > 1 and small >= PARALLEL_MIN_INPUTS and _can_spawn():
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            # Enough chunks in flight to keep the workers busy while the parent commits a batch.
-            window = max(3 * workers, 2 * batch_size // CHUNK + workers)
-            yield from _chunks_done(_ordered_map(pool, chunks, mapping, resume, window), mapping, resume, batch_size)
-    else:
-        serial = ((chunk, _parse_chunk(chunk, mapping, resume)) for chunk in chunks)
-        yield from _chunks_done(serial, mapping, resume, batch_size)
+    parse = partial(_parse_chunk, mapping=mapping, resume=resume)
+    with pool(workers if small >= PARALLEL_MIN_INPUTS else 1) as executor:
+        # Enough chunks in flight to keep the workers busy while the parent commits a batch.
+        window = max(3 * workers, 2 * batch_size // CHUNK + workers)
+        yield from _chunks_done(ordered_map(executor, parse, chunks, window=window), mapping, resume, batch_size)
 
 
 def _chunks_done(parsed, mapping, resume, batch_size):
@@ -287,12 +283,6 @@ def _stream(inp: Input, mapping: dict, resume: dict[str, int], batch_size: int) 
         yield to_batch(part)
 
 
-def _can_spawn() -> bool:
-    """Spawned workers re-import the main script; code piped on stdin has none to import."""
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return main_file is None or os.path.exists(main_file)
-
-
 def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> tuple[DocBatch, list[int | None]]:
     """One DocBatch for the small files of a chunk and how many documents each gave
     (None for a streamed file, which the parent parses itself)."""
@@ -306,18 +296,6 @@ def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> t
         docs.extend(worker.parse_input(inp, mapping=mapping, skip_records=resume))
         sizes.append(len(docs) - before)
     return to_batch(docs), sizes
-
-
-def _ordered_map(pool, chunks, mapping, resume, window: int):
-    """Like pool.map, but with at most ``window`` chunks in flight (bounded memory)."""
-    pending = []
-    for chunk in chunks:
-        pending.append((chunk, pool.submit(_parse_chunk, chunk, mapping, resume)))
-        if len(pending) >= window:
-            chunk0, future = pending.pop(0)
-            yield chunk0, future.result()
-    for chunk0, future in pending:
-        yield chunk0, future.result()
 
 
 class _Progress:

@@ -28,19 +28,22 @@ def enrich_on_spark(source: str, out: str, *, master: str = "local[*]", spacy: b
     return job.run(source, out, master=master, spacy=spacy, conf=conf)
 
 
-def enrich_locally(con, *, rebuild: bool = False) -> dict:
-    """What the Spark engine computes, done by the local engine in this process: entities on
-    the registry path and taxonomy topic scores of every article and headline (the tests and
-    `bench --spark` compare both engines with it). Returns counts."""
+def enrich_locally(con, *, rebuild: bool = False, workers: int = 1) -> dict:
+    """What the Spark engine computes, done by the local engine (in ``workers`` processes):
+    entities on the registry path and taxonomy topic scores of every article and headline
+    (the tests and `bench --spark` compare both engines with it). Returns counts."""
     from analysis.entities.stage import run as entities
     from analysis.topics import stage as topics
     from analysis.topics.taxonomy import load_taxonomy
+    from analysis.workers import pool
 
-    counts = entities(con, rebuild=rebuild, mode="registry")
+    counts = entities(con, rebuild=rebuild, mode="registry", workers=workers)
     tax = load_taxonomy()
     topics.sync_taxonomy(con, tax)
-    for kind in ("article", "headline"):
-        counts[f"topic_{kind}s"] = topics.score_documents(con, tax, kind=kind, rebuild=rebuild)[0]
+    with pool(workers) as executor:
+        for kind in ("article", "headline"):
+            counts[f"topic_{kind}s"] = topics.score_documents(con, tax, kind=kind, rebuild=rebuild,
+                                                              executor=executor)[0]
     return counts
 
 

@@ -33,8 +33,6 @@ OUTPUT_SCHEMA = pa.schema([
     ("topic_id", pa.string()), ("score", pa.float64()), ("is_primary", pa.bool_()),
 ])
 OUTPUTS = ("document", "mention", "topic")
-# The labels the mentions table accepts; anything else is stored as MISC (as the entities stage does).
-LABELS = ("PER", "ORG", "LOC", "EVENT", "MISC")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def enrich_partition(batches: Iterable[pa.RecordBatch], *, spacy: bool = False,
 
 def enrich_batch(batch: pa.RecordBatch, *, matcher, resolver, spacy: bool = False) -> pa.RecordBatch:
     """Documents in (DOCUMENT_SCHEMA columns), enriched rows out (OUTPUT_SCHEMA)."""
-    from analysis.entities.pipeline import Document, extract
+    from analysis.entities.pipeline import LABELS, Document, extract
     from analysis.topics.taxonomy import score_text
 
     tax = _taxonomy()

@@ -122,8 +122,11 @@ def _progress(enabled: bool, label: str, total: int):
     return bar, bar.add_task(label, total=total)
 
 
-def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False) -> dict:
+def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False, workers: int = 1) -> dict:
     """Enrichment stage entry point: article stories, then headline stories.
+
+    ``workers`` is accepted like every stage's, but this one stays in one process: its work is
+    already columnar (Polars, NumPy, DuckDB use their own threads).
 
     Counts: documents processed now (``articles``, ``headlines``), how many of them joined
     a story with another document (``*_linked``), and the stories now stored in all

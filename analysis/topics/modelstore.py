@@ -17,17 +17,23 @@ import logging
 import numpy as np
 import pyarrow as pa
 
+from analysis.db import rows_by_id, transaction
 from analysis.topics import discovery as disc
+from analysis.workers import ordered_map
 
 log = logging.getLogger(__name__)
 
 MIN_DOCUMENTS = 50          # fewer articles in a language: no model for it
-MAX_FIT_DOCUMENTS = 100_000 # larger languages are fitted on a deterministic sample of this size
+# Larger languages are fitted on a deterministic sample of this size and the rest projected:
+# 100,000 kept ~1 GB of key lists in memory and fitting cost grew with the archive.
+MAX_FIT_DOCUMENTS = 30_000
 REFIT_GROWTH = 0.20
 MODEL_MIN_SHARE = 0.20      # secondary model topics are stored when they hold this share of the article
 N_TERMS = 15
 N_EXAMPLES = 5
-FETCH_BATCH = 5_000
+FETCH_BATCH = 5_000  # articles per query and per transaction
+CHUNK = 1_000        # articles per work item (projected together: also the serial unit)
+WINDOW = 6           # work items in flight
 SURFACE_SAMPLE = 1_000
 
 # Spreads article ids over the sample without depending on DuckDB's hash function.
@@ -39,7 +45,8 @@ def params_key(options: dict | None = None) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def update_models(con, *, rebuild: bool = False, progress: bool = False, options: dict | None = None) -> dict:
+def update_models(con, *, rebuild: bool = False, progress: bool = False, options: dict | None = None,
+                  executor=None) -> dict:
     """Fit or refresh the model of every language with enough articles; returns counts."""
     counts = {"models_fitted": 0, "model_articles": 0}
     langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
@@ -53,7 +60,7 @@ def update_models(con, *, rebuild: bool = False, progress: bool = False, options
         key = params_key(options)
         stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
         if rebuild or stale:
-            model_id, assigned = fit_language(con, lang, options=options)
+            model_id, assigned = fit_language(con, lang, options=options, executor=executor)
             counts["models_fitted"] += 1
             counts["model_articles"] += assigned
             model = None
@@ -62,7 +69,7 @@ def update_models(con, *, rebuild: bool = False, progress: bool = False, options
             model = disc.Model.from_state(current[5], lang=lang, method=current[3], params=json.loads(current[4]))
         if model is None:
             model = load_model(con, lang)
-        counts["model_articles"] += assign_pending(con, model, model_id)
+        counts["model_articles"] += assign_pending(con, model, model_id, executor=executor)
     return counts
 
 
@@ -73,28 +80,45 @@ def load_model(con, lang: str) -> disc.Model:
     return disc.Model.from_state(row[2], lang=lang, method=row[0], params=json.loads(row[1]))
 
 
-def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None) -> list[list[str]]:
+_TEXTS = """SELECT a.title, a.body FROM articles a JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id)
+            ORDER BY a.article_id"""
+
+
+def _rows(con, ids: list[int]):
+    """(title, body) of the given articles in id order, CHUNK rows at a time (Arrow tables)."""
+    return rows_by_id(con, _TEXTS, ids, fetch=FETCH_BATCH, size=CHUNK)
+
+
+def _texts(rows) -> list[tuple[str | None, str | None]]:
+    return list(zip(rows.column("title").to_pylist(), rows.column("body").to_pylist()))
+
+
+def features_of(item: tuple) -> list[list[str]]:
+    """Discovery features of fetched (title, body) rows (what a worker runs)."""
+    lang, rows = item
+    return [disc.features(title, body, lang) for title, body in _texts(rows)]
+
+
+def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None,
+                    executor=None) -> list[list[str]]:
     feats: list[list[str]] = []
-    for lo in range(0, len(ids), FETCH_BATCH):
-        chunk = ids[lo:lo + FETCH_BATCH]
-        rows = con.execute("""SELECT a.title, a.body FROM articles a
-                              JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id)
-                              ORDER BY a.article_id""", {"ids": chunk}).fetchall()
-        for title, body in rows:
-            feats.append(disc.features(title, body, lang))
-            if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
-                keep_texts.append(f"{title or ''}\n{body or ''}")
+    items = ((lang, rows) for rows in _rows(con, ids))
+    for (_, rows), part in ordered_map(executor, features_of, items, window=WINDOW):
+        feats.extend(part)
+        if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
+            keep_texts.extend(f"{title or ''}\n{body or ''}"
+                              for title, body in _texts(rows)[:SURFACE_SAMPLE - len(keep_texts)])
     return feats
 
 
-def fit_language(con, lang: str, *, options: dict | None = None) -> tuple[str, int]:
+def fit_language(con, lang: str, *, options: dict | None = None, executor=None) -> tuple[str, int]:
     """Fit a new model for ``lang`` and replace the old one; returns (model_id, articles assigned)."""
     n_documents = con.execute("SELECT count(*) FROM articles WHERE lang = $lang", {"lang": lang}).fetchone()[0]
     ids = sorted(int(r[0]) for r in con.execute(
         f"SELECT article_id FROM articles WHERE lang = $lang ORDER BY {_SAMPLE_ORDER} LIMIT $n",
         {"lang": lang, "n": MAX_FIT_DOCUMENTS}).fetchall())
     texts: list[str] = []
-    feats = _fetch_features(con, ids, lang, keep_texts=texts)
+    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor)
     model = disc.fit(feats, lang, **(options or {}))
     fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
                               "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
@@ -171,9 +195,9 @@ def _write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int],
     con.register("m_assign", batch)
     con.register("m_ids", pa.table({"doc_id": id_array}))
     try:
-        con.execute("""DELETE FROM article_topics WHERE article_id IN (SELECT doc_id FROM m_ids)
-                       AND topic_id IN (SELECT topic_id FROM topics WHERE source = 'model' AND model_id = $id)""",
-                    {"id": model_id})
+        # No old rows to delete: a refit deleted the language's rows (_delete_language), and an
+        # article is pending only while it has no `topic_scored` row for this model, which is
+        # written in the same transaction as its topics.
         con.execute("INSERT INTO article_topics SELECT * FROM m_assign")
         con.execute("""INSERT OR REPLACE INTO topic_scored SELECT 'model', doc_id, $id, $now FROM m_ids""",
                     {"id": model_id, "now": now})
@@ -182,7 +206,7 @@ def _write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int],
         con.unregister("m_ids")
 
 
-def assign_pending(con, model: disc.Model, model_id: str) -> int:
+def assign_pending(con, model: disc.Model, model_id: str, *, executor=None) -> int:
     """Give model topics to the articles of the model's language that do not have them yet."""
     pending = [int(r[0]) for r in con.execute(
         """SELECT a.article_id FROM articles a
@@ -192,14 +216,29 @@ def assign_pending(con, model: disc.Model, model_id: str) -> int:
         return 0
     topic_ids = [r[0] for r in con.execute("SELECT topic_id FROM topics WHERE model_id = $id ORDER BY position",
                                            {"id": model_id}).fetchall()]
-    for lo in range(0, len(pending), FETCH_BATCH):
-        chunk = pending[lo:lo + FETCH_BATCH]
-        weights = disc.transform(model, _fetch_features(con, chunk, model.lang))
-        con.begin()
-        try:
-            _write_assignments(con, model_id, topic_ids, chunk, weights, dt.datetime.now(dt.timezone.utc))
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    spec = (model_id, model.to_state(), model.lang, model.method, model.params)
+    done, ids, parts = 0, [], []
+    for (_, rows), weights in ordered_map(executor, project, ((spec, rows) for rows in _rows(con, pending)),
+                                          window=WINDOW):
+        ids.extend(pending[done:done + len(rows)])
+        parts.append(weights)
+        done += len(rows)
+        if len(ids) >= FETCH_BATCH or done == len(pending):
+            with transaction(con):
+                _write_assignments(con, model_id, topic_ids, ids, np.vstack(parts), dt.datetime.now(dt.timezone.utc))
+            ids, parts = [], []
     return len(pending)
+
+
+_models: dict[str, disc.Model] = {}
+
+
+def project(item: tuple) -> np.ndarray:
+    """Topic weights of fetched (title, body) rows under a stored model (what a worker runs; the
+    model is rebuilt from its state once per process)."""
+    (model_id, state, lang, method, params), rows = item
+    model = _models.get(model_id)
+    if model is None:
+        _models.clear()
+        model = _models[model_id] = disc.Model.from_state(state, lang=lang, method=method, params=params)
+    return disc.transform(model, [disc.features(title, body, lang) for title, body in _texts(rows)])

@@ -1,0 +1,65 @@
+"""Worker processes for the CPU-bound per-document work of loading and enrichment.
+
+The parent process owns the DuckDB connection (one writer) and hands pure functions over
+chunks of documents to a pool; results come back in input order, so a parallel run writes
+exactly what a serial run writes. Workers are started with "spawn" (safe with DuckDB's and
+Arrow's threads), which re-imports the calling script: a script that asks for workers needs
+the usual ``if __name__ == "__main__":`` guard (notebooks need nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """What the CLI uses: every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_spawn() -> bool:
+    """Spawned workers re-import the main script; code piped on stdin has none to import."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
+
+
+@contextmanager
+def pool(workers: int):
+    """A process pool of ``workers`` processes, or None when the work should stay in this
+    process (one worker asked, or a main script that spawned processes could not import)."""
+    if workers <= 1 or not can_spawn():
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as executor:
+        yield executor
+
+
+def ordered_map(executor, fn: Callable[[T], R], items: Iterable[T], *, window: int) -> Iterator[tuple[T, R]]:
+    """(item, fn(item)) in input order, with at most ``window`` items in flight (bounded
+    memory: ``items`` is consumed lazily). With ``executor=None`` everything runs here."""
+    if executor is None:
+        for item in items:
+            yield item, fn(item)
+        return
+    pending: deque = deque()
+    for item in items:
+        pending.append((item, executor.submit(fn, item)))
+        if len(pending) >= window:
+            first, future = pending.popleft()
+            yield first, future.result()
+    while pending:
+        first, future = pending.popleft()
+        yield first, future.result()
