@@ -38,7 +38,7 @@ def bench_spark(run, loaded: Path, counts: dict) -> None:
     imported = run.emit("spark.import", timing, items=docs, db=loaded, unit="articles + headlines", output_mb=_mb(out_dir))
     timing, _ = measure(child("local_engine", str(local_db)))
     local = run.emit("spark.local_engine_same_work", timing, items=docs, db=local_db, mb=text_mb, unit="articles + headlines",
-                     note="entities (registry path) + taxonomy topic scores, one process")
+                     note="entities (registry path) + taxonomy topic scores, one worker process per core")
     differences = _differences(loaded, local_db)
     from bench.common import emit
 
