@@ -93,6 +93,8 @@ def ner_of(docs: list[Document], *, batch_size: int = 32, known: dict | None = N
     known = known or {}
     wanted = [(d.doc_id, name, text) for d in docs if d.lang in NER_LANGS
               for name, text in d.fields if text and (d.doc_id, name) not in known]
+    if not wanted:  # e.g. the parent of workers that parsed everything: never load spaCy here
+        return {}
     return {(doc_id, name): spans for (doc_id, name, _), spans
             in zip(wanted, ner_spans((t for _, _, t in wanted), batch_size=batch_size))}
 
