@@ -155,8 +155,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     return rows[0][0] if rows else None
 
 
-def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_000, size: int = 500,
-               params: dict | None = None):
+def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_000, size: int = 500):
     """Arrow tables of ``size`` rows of ``sql`` for the given ids, ``fetch`` ids per query.
 
     ``sql`` selects by ``$ids`` (a BIGINT[]) in id order. The pending ids of a stage are
@@ -165,7 +164,7 @@ def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_
     growing with the archive. Arrow tables also move to worker processes as whole buffers."""
     for lo in range(0, len(ids), fetch):
         chunk = [int(i) for i in ids[lo:lo + fetch]]
-        table = con.sql(sql, params={**(params or {}), "ids": chunk}).to_arrow_table()
+        table = con.sql(sql, params={"ids": chunk}).to_arrow_table()
         for start in range(0, table.num_rows, size):
             # take(), not slice(): a pickled slice would carry the whole query's buffers.
             yield table.take(pa.array(range(start, min(start + size, table.num_rows)), pa.int64()))

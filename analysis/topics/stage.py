@@ -109,7 +109,7 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
     _forget(con, table, key, kind, ids)
     if executor is not None and tax is not taxmod.load_taxonomy():
         executor = None  # workers load the installed taxonomy; a custom one is scored here
-    done = n_primary = 0
+    done = n_primary = unwritten = 0
     bar = _progress(progress, len(ids), f"topics: {kind}s")
     parts: list[dict] = []
 
@@ -117,10 +117,11 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
     for (_, rows), part in ordered_map(executor, score_rows, items, window=WINDOW):
         parts.append(part)
         done += len(rows)
+        unwritten += len(rows)
         n_primary += part["n_primary"]
-        if sum(len(p["doc_ids"]) for p in parts) >= batch_size or done == len(ids):
+        if unwritten >= batch_size or done == len(ids):
             _write_batch(con, table, key, kind, parts, tax.version)
-            parts = []
+            parts, unwritten = [], 0
         if bar:
             bar.update(len(rows))
     if bar:
