@@ -13,6 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CACHE = Path(os.environ.get("PRESSWATCH_BENCH_DIR", "/tmp/presswatch-bench"))
+# The generator's settings for every benchmark input (analysis.pagegen.generate); RECIPE names
+# them in the cache, so inputs made with older settings are not reused. v2: articles dated by
+# their crawl (date_from_crawl), not by their source.
+RECIPE = "v2"
+GENERATE = {"min_body_chars": 5000, "pages_per_day": 200, "date_from_crawl": True}
 
 
 def emit(**fields) -> dict:

@@ -1,7 +1,7 @@
 """Deterministic benchmark inputs from the real corpus: page dumps and article exports at any N.
 
-    python -m bench.generate --pages 100000        # CACHE/pages-100000-0/ (bench.ingest's folder)
-    python -m bench.generate --export 100000       # CACHE/export-100000-0.parquet
+    python -m bench.generate --pages 100000        # CACHE/pages-100000-0-v2/ (bench.ingest's folder)
+    python -m bench.generate --export 100000       # CACHE/export-100000-0-v2.parquet
 
 Pages come from ``bench.ingest.pages_folder`` (``analysis.pagegen``: real WiNER-fr and ANT
 articles rendered in the maghress layout with the real variants of LAYOUT.md, ~12 KB each,
@@ -17,7 +17,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from bench.common import CACHE, CORPUS
+from bench.common import CACHE, CORPUS, GENERATE, RECIPE
 
 ROW_GROUP = 20_000
 
@@ -37,7 +37,7 @@ def export_file(n: int, *, seed: int = 0) -> Path:
 
     from analysis.pagegen import generate, read_corpus
 
-    path = CACHE / f"export-{n}-{seed}.parquet"
+    path = CACHE / f"export-{n}-{seed}-{RECIPE}.parquet"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def export_file(n: int, *, seed: int = 0) -> Path:
     schema = pa.schema([("id", pa.string()), ("title", pa.string()), ("text", pa.string()), ("date", pa.string()),
                         ("source", pa.string()), ("url", pa.string()), ("lang", pa.string())])
     # Same recipe as the pages (bench.ingest), another seed: ticker-only pages carry no article.
-    pages = (p for p in generate(read_corpus(CORPUS), 10**9, seed=seed + 1, min_body_chars=5000, pages_per_day=200)
+    pages = (p for p in generate(read_corpus(CORPUS), 10**9, seed=seed + 1, **GENERATE)
              if p.expected["title"])
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for start in range(0, n, ROW_GROUP):

@@ -17,20 +17,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import CACHE, CORPUS, emit, folder_bytes, run_measured
+from bench.common import CACHE, CORPUS, GENERATE, RECIPE, emit, folder_bytes, run_measured
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
 
 
 def pages_folder(n: int, *, seed: int = 0) -> Path:
     """N generated pages (~12 KB like the seed page), cached between runs."""
-    folder = CACHE / f"pages-{n}-{seed}"
+    folder = CACHE / f"pages-{n}-{seed}-{RECIPE}"
     if (folder / ".complete").exists():
         return folder
     from analysis.pagegen import generate, read_corpus, write_pages
 
     shutil.rmtree(folder, ignore_errors=True)
-    write_pages(generate(read_corpus(CORPUS), n, seed=seed, min_body_chars=5000, pages_per_day=200), folder)
+    write_pages(generate(read_corpus(CORPUS), n, seed=seed, **GENERATE), folder)
     (folder / ".complete").touch()
     return folder
 

@@ -255,6 +255,31 @@ def test_incremental_runs_equal_a_rebuild(tmp_path):
     assert snapshot(con) == incremental
 
 
+def test_stored_texts_are_verified_a_slice_at_a_time(tmp_path, monkeypatch):
+    # Pairs near a threshold are checked on exact shingle sets, recomputed from the stored
+    # texts; those are fetched a slice at a time so memory stays bounded (a batch of 6,300
+    # bench articles compared with every stored copy reached 2.7 GB in one go).
+    from analysis.stories import index
+
+    data = labelled.article_set(corpus_articles().filter(pl.col("category").is_in(["politic", "economy"])
+                                                         | (pl.col("lang") != "ar")),
+                                seed=5, n_bases={"ar": 30, "fr": 20, "en": 10})
+    rows = data.drop("article_id", "group", "origin", "edits", "base_id")
+    shingled, real = {"whole": [], "sliced": []}, detect.shingle_sets
+    dbs = {}
+    for name, chunk in (("whole", index._VERIFY_CHUNK), ("sliced", 2)):
+        monkeypatch.setattr(detect, "shingle_sets", lambda texts, rule, n=name: shingled[n].append(len(texts))
+                            or real(texts, rule))
+        monkeypatch.setattr(index, "_VERIFY_CHUNK", chunk)
+        dbs[name] = con = stories_db(tmp_path / f"{name}.duckdb")
+        add_articles(con, rows)
+        detect_stories(con, "articles", batch_size=40)
+    assert max(shingled["whole"]) > 2 and max(shingled["sliced"]) == 2
+    assert sum(shingled["sliced"]) == sum(shingled["whole"]) and len(shingled["sliced"]) > len(shingled["whole"])
+    whole, sliced = dbs["whole"], dbs["sliced"]
+    assert snapshot(sliced) == snapshot(whole)
+
+
 def test_changed_settings_require_a_rebuild(tmp_path):
     con = stories_db(tmp_path / "s.duckdb")
     add_articles(con, [article(WEATHER)])

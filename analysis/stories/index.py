@@ -127,6 +127,9 @@ def _signatures_from(column: pa.ChunkedArray, k: int) -> np.ndarray:
 
 
 _PAIR_CHUNK = 100_000
+# Stored documents fetched and shingled at a time for exact verification (~2,000 texts of
+# 7 KB: ~15 MB of text, ~50 MB of shingle sets).
+_VERIFY_CHUNK = 2_000
 
 
 @dataclass
@@ -244,15 +247,6 @@ def _judge(con: duckdb.DuckDBPyConnection, src: Source, rule: detect.Rule, f: de
     decided &= ~(calendar_conflict(cal_a, cal_b) & (j < rule.near_copy - detect.EXACT_MARGIN))
     check = np.flatnonzero(detect.uncertain(rule, j, contain) & decided)
     if check.size:
-        texts = {}
-        need = np.unique(stored_ids[bo[check][~local[check]]]) if stored_ids.size else np.zeros(0, np.int64)
-        if need.size:
-            con.register("_need", pa.table({"id": need}))
-            got = frame(con, f"SELECT d.{src.id} AS id, d.{src.text} AS text FROM {src.table} d "
-                             f"JOIN _need n ON n.id = d.{src.id} ORDER BY id")
-            con.unregister("_need")
-            sets = detect.shingle_sets(got["text"], rule)
-            texts = dict(zip(got["id"].to_list(), sets))
         n_a, n_b = n_a.copy(), n_b.copy()
         mine: dict[int, np.ndarray] = {}
 
@@ -261,11 +255,26 @@ def _judge(con: duckdb.DuckDBPyConnection, src: Source, rule: detect.Rule, f: de
                 mine[i] = f.shingle_set(i)
             return mine[i]
 
-        for p in check:
-            sa = own(int(a[p]))
-            sb = own(int(bl[p])) if local[p] else texts[int(stored_ids[bo[p]])]
-            j[p], contain[p] = detect.exact(sa, sb)
-            n_a[p], n_b[p] = sa.size, sb.size
+        def verify(pairs: np.ndarray, theirs) -> None:
+            for p in pairs:
+                sa, sb = own(int(a[p])), theirs(p)
+                j[p], contain[p] = detect.exact(sa, sb)
+                n_a[p], n_b[p] = sa.size, sb.size
+
+        verify(check[local[check]], lambda p: own(int(bl[p])))
+        # Stored ends: their texts are fetched and shingled again, a slice of documents at a
+        # time, so memory stays bounded however many stored copies a batch is compared with.
+        stored_pairs = check[~local[check]]
+        other = stored_ids[bo[stored_pairs]] if stored_ids.size else np.zeros(0, np.int64)
+        need = np.unique(other)
+        for lo in range(0, need.size, _VERIFY_CHUNK):
+            part = need[lo: lo + _VERIFY_CHUNK]
+            con.register("_need", pa.table({"id": part}))
+            got = frame(con, f"SELECT d.{src.id} AS id, d.{src.text} AS text FROM {src.table} d "
+                             f"JOIN _need n ON n.id = d.{src.id} ORDER BY id")
+            con.unregister("_need")
+            sets = dict(zip(got["id"].to_list(), detect.shingle_sets(got["text"], rule)))
+            verify(stored_pairs[np.isin(other, part)], lambda p: sets[int(stored_ids[bo[p]])])
     return detect.same_story(rule, j, contain, n_a, n_b, day_a, day_b, cal_a, cal_b)
 
 
