@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -155,6 +156,12 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     return rows[0][0] if rows else None
 
 
+# (article_id, title, body, lang) of the articles whose ids are bound as $ids, in id order:
+# what the topics and entities stages read, through rows_by_id.
+ARTICLES_BY_ID = """SELECT a.article_id, a.title, a.body, a.lang FROM articles a
+                    JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1"""
+
+
 def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_000, size: int = 500):
     """Arrow tables of ``size`` rows of ``sql`` for the given ids, ``fetch`` ids per query.
 
@@ -168,6 +175,11 @@ def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_
         for start in range(0, table.num_rows, size):
             # take(), not slice(): a pickled slice would carry the whole query's buffers.
             yield table.take(pa.array(range(start, min(start + size, table.num_rows)), pa.int64()))
+
+
+def python_rows(table: pa.Table) -> Iterator[tuple]:
+    """The rows of an Arrow table as tuples of Python values (each column converted once)."""
+    return zip(*(column.to_pylist() for column in table.columns))
 
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([KMGT]?)(i?)B$")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
-from analysis.db import memory_cap, rows_by_id, scalar, transaction
+from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, scalar, transaction
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -125,8 +125,7 @@ _PENDING = {
                    (SELECT 1 FROM entity_done d WHERE d.kind = 'headline' AND d.doc_id = h.headline_id) ORDER BY 1""",
 }
 _FETCH = {
-    "article": """SELECT a.article_id, a.title, a.body, a.lang FROM articles a
-                  JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1""",
+    "article": ARTICLES_BY_ID,
     "headline": """SELECT h.headline_id, h.text, h.lang FROM headlines h
                    JOIN (SELECT unnest($ids::BIGINT[]) AS headline_id) USING (headline_id) ORDER BY 1""",
 }
@@ -134,7 +133,7 @@ _FETCH = {
 
 def documents(kind: str, rows: pa.Table) -> list[Document]:
     """Documents of a fetched batch (``_FETCH`` columns)."""
-    return [_document(kind, row) for row in zip(*(column.to_pylist() for column in rows.columns))]
+    return [_document(kind, row) for row in python_rows(rows)]
 
 
 def _document(kind: str, row: tuple) -> Document:

@@ -24,7 +24,7 @@ from functools import partial
 import duckdb
 import pyarrow as pa
 
-from analysis.db import checkpoint_every, memory_cap, scalar
+from analysis.db import checkpoint_every, memory_cap, scalar, transaction
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
@@ -131,7 +131,6 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
             pending.commit()
             con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
         except BaseException:
-            _rollback(con)
             con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
             raise
         finally:
@@ -163,18 +162,10 @@ class _Pending:
         if not self.batches and not self.done:
             return
         batch = DocBatch.concat(self.batches) if self.batches else DocBatch([], empty_heavy())
-        self.con.execute("BEGIN TRANSACTION")
-        counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id)
-        self.con.execute("COMMIT")
+        with transaction(self.con):  # a crash or Ctrl-C inside rolls the whole batch back
+            counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id)
         self.result.counts.add(counts)
         self.batches, self.crawls, self.done, self.n_docs = [], [], [], 0
-
-
-def _rollback(con) -> None:
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass  # no transaction was open
 
 
 def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int]:

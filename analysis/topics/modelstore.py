@@ -17,7 +17,7 @@ import logging
 import numpy as np
 import pyarrow as pa
 
-from analysis.db import rows_by_id, transaction
+from analysis.db import ARTICLES_BY_ID, rows_by_id, transaction
 from analysis.topics import discovery as disc
 from analysis.workers import ordered_map
 
@@ -80,13 +80,9 @@ def load_model(con, lang: str) -> disc.Model:
     return disc.Model.from_state(row[2], lang=lang, method=row[0], params=json.loads(row[1]))
 
 
-_TEXTS = """SELECT a.title, a.body FROM articles a JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id)
-            ORDER BY a.article_id"""
-
-
 def _rows(con, ids: list[int]):
-    """(title, body) of the given articles in id order, CHUNK rows at a time (Arrow tables)."""
-    return rows_by_id(con, _TEXTS, ids, fetch=FETCH_BATCH, size=CHUNK)
+    """The given articles (ARTICLES_BY_ID columns) in id order, CHUNK rows at a time (Arrow tables)."""
+    return rows_by_id(con, ARTICLES_BY_ID, ids, fetch=FETCH_BATCH, size=CHUNK)
 
 
 def _texts(rows) -> list[tuple[str | None, str | None]]:
@@ -132,34 +128,30 @@ def fit_language(con, lang: str, *, options: dict | None = None, executor=None) 
               for i, topic in enumerate(terms)]
     examples = disc.representatives(model.doc_topic, N_EXAMPLES)
     now = dt.datetime.now(dt.timezone.utc)
-    con.begin()
     try:
-        _delete_language(con, lang)
-        con.execute("""INSERT INTO topic_models VALUES ($id, $lang, $method, $k, $n, $fitted, $terms, $params,
-                       $key, $err, $sec, $now, $state)""",
-                    {"id": model_id, "lang": lang, "method": model.method, "k": model.n_topics, "n": n_documents,
-                     "fitted": len(ids), "terms": len(model.keys), "params": json.dumps(model.params),
-                     "key": input_key, "err": model.reconstruction_error, "sec": round(model.seconds, 3),
-                     "now": now, "state": model.to_state()})
-        topics = pa.table({"topic_id": topic_ids, "label": labels, "position": list(range(model.n_topics))})
-        term_rows = [(topic_ids[i], r + 1, surface.get(k, k), k, w) for i, t in enumerate(terms)
-                     for r, (k, w) in enumerate(t)]
-        example_rows = [(topic_ids[i], r + 1, ids[row], w) for i, ex in enumerate(examples)
-                        for r, (row, w) in enumerate(ex)]
-        con.register("m_topics", topics)
-        con.register("m_terms", pa.table(list(zip(*term_rows)) if term_rows else [[]] * 5,
-                                         names=["topic_id", "rank", "term", "key", "weight"]))
-        con.register("m_examples", pa.table(list(zip(*example_rows)) if example_rows else [[]] * 4,
-                                            names=["topic_id", "rank", "article_id", "weight"]))
-        con.execute("""INSERT INTO topics SELECT topic_id, label, 'model', $lang, $id, position FROM m_topics""",
-                    {"lang": lang, "id": model_id})
-        con.execute("INSERT INTO topic_terms SELECT * FROM m_terms")
-        con.execute("INSERT INTO topic_examples SELECT * FROM m_examples")
-        _write_assignments(con, model_id, topic_ids, ids, model.doc_topic, now)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _delete_language(con, lang)
+            con.execute("""INSERT INTO topic_models VALUES ($id, $lang, $method, $k, $n, $fitted, $terms, $params,
+                           $key, $err, $sec, $now, $state)""",
+                        {"id": model_id, "lang": lang, "method": model.method, "k": model.n_topics, "n": n_documents,
+                         "fitted": len(ids), "terms": len(model.keys), "params": json.dumps(model.params),
+                         "key": input_key, "err": model.reconstruction_error, "sec": round(model.seconds, 3),
+                         "now": now, "state": model.to_state()})
+            topics = pa.table({"topic_id": topic_ids, "label": labels, "position": list(range(model.n_topics))})
+            term_rows = [(topic_ids[i], r + 1, surface.get(k, k), k, w) for i, t in enumerate(terms)
+                         for r, (k, w) in enumerate(t)]
+            example_rows = [(topic_ids[i], r + 1, ids[row], w) for i, ex in enumerate(examples)
+                            for r, (row, w) in enumerate(ex)]
+            con.register("m_topics", topics)
+            con.register("m_terms", pa.table(list(zip(*term_rows)) if term_rows else [[]] * 5,
+                                             names=["topic_id", "rank", "term", "key", "weight"]))
+            con.register("m_examples", pa.table(list(zip(*example_rows)) if example_rows else [[]] * 4,
+                                                names=["topic_id", "rank", "article_id", "weight"]))
+            con.execute("""INSERT INTO topics SELECT topic_id, label, 'model', $lang, $id, position FROM m_topics""",
+                        {"lang": lang, "id": model_id})
+            con.execute("INSERT INTO topic_terms SELECT * FROM m_terms")
+            con.execute("INSERT INTO topic_examples SELECT * FROM m_examples")
+            _write_assignments(con, model_id, topic_ids, ids, model.doc_topic, now)
     finally:
         for name in ("m_topics", "m_terms", "m_examples"):
             con.unregister(name)

@@ -18,7 +18,7 @@ import logging
 import numpy as np
 import pyarrow as pa
 
-from analysis.db import memory_cap, rows_by_id, transaction
+from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
 from analysis.topics import modelstore
 from analysis.topics import taxonomy as taxmod
 from analysis.workers import ordered_map, pool as worker_pool
@@ -55,27 +55,23 @@ def sync_taxonomy(con, tax: taxmod.Taxonomy) -> None:
     labels = pa.table({"topic_id": [t for t in ids for _ in tax.labels[t]],
                        "lang": [lang for t in ids for lang in tax.labels[t]],
                        "label": [lab for t in ids for lab in tax.labels[t].values()]})
-    con.begin()
-    try:
+    with transaction(con):  # BEGIN first: it also ends a result a caller left unread
         con.register("tax_rows", rows)
         con.register("tax_labels", labels)
-        gone = ("SELECT topic_id FROM topics WHERE source = 'taxonomy' "
-                "AND topic_id NOT IN (SELECT topic_id FROM tax_rows)")
-        con.execute(f"DELETE FROM article_topics WHERE topic_id IN ({gone})")
-        con.execute(f"DELETE FROM headline_topics WHERE topic_id IN ({gone})")
-        con.execute("DELETE FROM topic_labels WHERE topic_id IN "
-                    "(SELECT topic_id FROM topics WHERE source = 'taxonomy')")
-        con.execute(f"DELETE FROM topics WHERE topic_id IN ({gone})")
-        con.execute("""INSERT OR REPLACE INTO topics (topic_id, label, source, lang, model_id, position)
-                       SELECT topic_id, label, 'taxonomy', NULL, NULL, position FROM tax_rows""")
-        con.execute("INSERT INTO topic_labels SELECT topic_id, lang, label FROM tax_labels")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("tax_rows")
-        con.unregister("tax_labels")
+        try:
+            gone = ("SELECT topic_id FROM topics WHERE source = 'taxonomy' "
+                    "AND topic_id NOT IN (SELECT topic_id FROM tax_rows)")
+            con.execute(f"DELETE FROM article_topics WHERE topic_id IN ({gone})")
+            con.execute(f"DELETE FROM headline_topics WHERE topic_id IN ({gone})")
+            con.execute("DELETE FROM topic_labels WHERE topic_id IN "
+                        "(SELECT topic_id FROM topics WHERE source = 'taxonomy')")
+            con.execute(f"DELETE FROM topics WHERE topic_id IN ({gone})")
+            con.execute("""INSERT OR REPLACE INTO topics (topic_id, label, source, lang, model_id, position)
+                           SELECT topic_id, label, 'taxonomy', NULL, NULL, position FROM tax_rows""")
+            con.execute("INSERT INTO topic_labels SELECT topic_id, lang, label FROM tax_labels")
+        finally:
+            con.unregister("tax_rows")
+            con.unregister("tax_labels")
 
 
 _PENDING = {
@@ -87,8 +83,7 @@ _PENDING = {
                    WHERE $rebuild OR s.doc_id IS NULL OR s.version <> $version ORDER BY 1""",
 }
 _FETCH = {
-    "article": """SELECT a.article_id, a.title, a.body, a.lang FROM articles a
-                  JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1""",
+    "article": ARTICLES_BY_ID,
     "headline": """SELECT h.headline_id, h.text, NULL::VARCHAR, h.lang FROM headlines h
                    JOIN (SELECT unnest($ids::BIGINT[]) AS headline_id) USING (headline_id) ORDER BY 1""",
 }
@@ -135,7 +130,7 @@ def score_rows(item: tuple[str, pa.Table]) -> dict:
     kind, rows = item
     tax = taxmod.load_taxonomy()
     part = {"doc_ids": [], "id": [], "topic": [], "score": [], "primary": [], "n_primary": 0}
-    for doc_id, title, body, lang in zip(*(column.to_pylist() for column in rows.columns)):
+    for doc_id, title, body, lang in python_rows(rows):
         scored = taxmod.score_text(tax, title=title, body=body, lang=lang, kind=kind)
         part["doc_ids"].append(doc_id)
         part["n_primary"] += scored.primary is not None
