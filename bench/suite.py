@@ -243,9 +243,16 @@ def growth(lines: list[dict]) -> None:
         exponent = math.log(t1 / t0) / math.log(ns[-1] / ns[0]) if t0 and t1 else None
         rss = [sizes[k].get("peak_rss_mb") for k in ns]
         emit(stage="growth", of=stage, n=ns, seconds=[sizes[k]["seconds"] for k in ns], time_exponent=exponent,
+             step_exponents=_steps(ns, [sizes[k]["seconds"] for k in ns]),
              seconds_per_1k=[round(1000 * sizes[k]["seconds"] / k, 4) for k in ns], peak_rss_mb=rss,
              rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
              cpu_seconds=[sizes[k].get("cpu_seconds") for k in ns])
+
+
+def _steps(ns: list[int], seconds: list[float]) -> list[float | None]:
+    """Time exponent between each pair of consecutive sizes."""
+    return [round(math.log(t1 / t0) / math.log(n1 / n0), 2) if t0 and t1 else None
+            for n0, n1, t0, t1 in zip(ns, ns[1:], seconds, seconds[1:])]
 
 
 def table(path: Path) -> str:
@@ -258,7 +265,8 @@ def table(path: Path) -> str:
     growths = {x["of"]: x for x in lines if x["stage"] == "growth"}
     cells = {(x["stage"], x["n"]): x for x in lines if x.get("n") in sizes}
     head = " | ".join(f"N = {n:,}" for n in sizes)
-    out = [f"| stage | {head} | time exponent | RSS ratio |", "|---" * (len(sizes) + 3) + "|"]
+    steps = " · ".join(f"{a:,}→{b:,}" for a, b in zip(sizes, sizes[1:]))
+    out = [f"| stage | {head} | time exponent {steps} | RSS ratio |", "|---" * (len(sizes) + 3) + "|"]
     for stage in stages:
         row = []
         for n in sizes:
@@ -267,7 +275,9 @@ def table(path: Path) -> str:
                        f"{c['seconds']:,.3g} s (CPU {c.get('cpu_seconds') or 0:,.3g}) · {c.get('items_per_s') or 0:,.0f}/s"
                        f" · {c.get('peak_rss_mb') or 0:,.0f} MB · load {c.get('load_avg_1min') or 0:.1f}")
         g = growths.get(stage, {})
-        exponent = "" if g.get("time_exponent") is None else f"{g['time_exponent']:.2f}"
+        measured = [n for n in sizes if (stage, n) in cells]
+        exponent = " · ".join("—" if e is None else f"{e:.2f}"
+                              for e in _steps(measured, [cells[(stage, n)]["seconds"] for n in measured]))
         out.append(f"| {stage} | {' | '.join(row)} | {exponent} | {g.get('rss_ratio') or ''} |")
     return "\n".join(out)
 

@@ -73,6 +73,20 @@ def test_growth_compares_the_sizes(capsys):
     assert out["query.x"]["time_exponent"] == pytest.approx(0.301, abs=0.001)
 
 
+def test_growth_and_table_give_each_step_between_three_sizes(capsys, tmp_path):
+    from bench.suite import table
+
+    lines = [{"stage": "stories", "n": n, "seconds": s, "peak_rss_mb": 500.0}
+             for n, s in ((1000, 1.0), (10_000, 10.0), (100_000, 1000.0))]
+    growth(lines)
+    out = json.loads(capsys.readouterr().out)
+    assert out["time_exponent"] == pytest.approx(1.5) and out["step_exponents"] == [1.0, 2.0]
+    saved = tmp_path / "run.jsonl"
+    saved.write_text("\n".join(json.dumps(line) for line in [*lines, out]) + "\n")
+    head, _, row = table(saved).splitlines()
+    assert "time exponent 1,000→10,000 · 10,000→100,000" in head and "| 1.00 · 2.00 |" in row
+
+
 def test_table_summarises_a_saved_run(lines, tmp_path):
     from bench.suite import table
 
