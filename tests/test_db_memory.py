@@ -75,3 +75,26 @@ def test_a_load_restores_both_settings(tmp_path, seed_text):
     before = con.execute(settings).fetchall()
     assert load(con, [str(page)]).counts.loaded == 1
     assert con.execute(settings).fetchall() == before
+
+
+def test_a_failed_transaction_reports_the_error_that_aborted_it(tmp_path):
+    # Cleanup in a `finally` (unregistering an Arrow table) fails once the transaction is
+    # aborted; the error to report is the one that aborted it, not "transaction is aborted".
+    import duckdb
+    import pyarrow as pa
+
+    from analysis.db import transaction
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
+    with pytest.raises(duckdb.ConstraintException):
+        with transaction(con):
+            con.register("twice", pa.table({"a": [1, 1]}))
+            try:
+                con.execute("INSERT INTO t SELECT a FROM twice")
+            finally:
+                con.unregister("twice")
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    with transaction(con):  # the connection is usable again
+        con.execute("INSERT INTO t VALUES (1)")
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
