@@ -38,6 +38,13 @@ def writable(enriched, tmp_path):
     con.close()
 
 
+def one_row_per_document_and_topic(con) -> bool:
+    """The score tables have no primary key (topics.sql): the stage itself keeps them unique."""
+    return all(con.execute(f"SELECT count(*) FROM (SELECT {key}, topic_id FROM {table} GROUP BY ALL "
+                           "HAVING count(*) > 1)").fetchone()[0] == 0
+               for table, key in (("article_topics", "article_id"), ("headline_topics", "headline_id")))
+
+
 def test_first_run_scores_every_article_and_headline(enriched):
     path, counts = enriched
     con = analysis.connect(path, read_only=True)
@@ -55,6 +62,7 @@ def test_first_run_scores_every_article_and_headline(enriched):
                           WHERE source = 'taxonomy'""").fetchone()[0] >= tax.store_min_score
     assert con.execute("SELECT count(*) FROM article_topics WHERE topic_id NOT IN (SELECT topic_id FROM topics)"
                        ).fetchone()[0] == 0
+    assert one_row_per_document_and_topic(con)
     con.close()
 
 
@@ -106,6 +114,7 @@ def test_rebuild_reproduces_the_same_rows(writable):
     assert counts["models_fitted"] == 3
     assert writable.execute("SELECT * FROM article_topics ORDER BY ALL").fetchall() == before
     assert writable.execute("SELECT topic_id, label FROM topics ORDER BY 1").fetchall() == labels
+    assert one_row_per_document_and_topic(writable)
 
 
 def test_a_taxonomy_edit_rescores_everything(writable, tmp_path, monkeypatch):
@@ -123,6 +132,7 @@ def test_a_taxonomy_edit_rescores_everything(writable, tmp_path, monkeypatch):
                                WHERE source = 'taxonomy' AND is_primary""").fetchone()[0] == 0
     assert set(r[0] for r in writable.execute("SELECT DISTINCT version FROM topic_scored WHERE kind = 'article'"
                                               ).fetchall()) == {edited.version}
+    assert one_row_per_document_and_topic(writable)
 
 
 def test_a_grown_language_is_refitted(fresh_db, monkeypatch):
@@ -140,6 +150,7 @@ def test_a_grown_language_is_refitted(fresh_db, monkeypatch):
     assert (new_id != model_id, n) == (True, 130)
     assert fresh_db.execute("SELECT count(*) FROM topic_scored WHERE kind = 'model' AND version = ?",
                             [model_id]).fetchone()[0] == 0
+    assert one_row_per_document_and_topic(fresh_db)
     monkeypatch.setattr(modelstore, "MIN_DOCUMENTS", 10_000)
     assert stage.run(fresh_db, rebuild=True)["models_fitted"] == 0
 
