@@ -1,4 +1,5 @@
-"""memory_cap: DuckDB's memory limit lowered for a block (load, stories, export), then restored."""
+"""analysis.db: memory_cap (DuckDB's memory limit lowered for a block: load, stories, export), and the
+error a failed transaction reports."""
 
 from __future__ import annotations
 
