@@ -19,19 +19,15 @@ def enrich(args) -> dict:
     """One enrichment stage as `presswatch enrich --stage NAME --rebuild --no-spacy` runs it
     (all cores unless --workers): the entities stage on its registry path, which is what
     the 1M target is about."""
-    from importlib import import_module
-
     import analysis
-    from analysis.enrich import STAGES
-
+    from analysis import enrich as enrich_mod
     from analysis.workers import default_workers
 
     con = analysis.connect(args.db)
-    module, func = STAGES[args.stage].split(":")
-    options = {"mode": "registry"} if args.stage == "entities" else {}
     workers = args.workers or default_workers()
     started = time.perf_counter()
-    counts = getattr(import_module(module), func)(con, rebuild=True, progress=False, workers=workers, **options)
+    counts = enrich_mod.run(con, stages=[args.stage], rebuild=True, progress=False, workers=workers,
+                            spacy=False)[args.stage]
     seconds = time.perf_counter() - started
     con.close()
     return {"counts": counts, "seconds": seconds, "workers": workers}

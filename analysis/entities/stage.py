@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
-from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, scalar, transaction
+from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -64,8 +64,9 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
         _matchers[str(registry_dir), registry.fingerprint] = _matcher_and_resolver(registry)
         with worker_pool(workers) as executor:
             for kind in ("article", "headline"):
-                items = ((registry_dir, registry.fingerprint, kind, rows) for rows in _pending(con, kind, batch_size))
-                with _progress(progress, f"entities: {kind}s", _count(con, kind)) as advance:
+                ids = _pending_ids(con, kind)
+                items = ((registry_dir, registry.fingerprint, kind, rows) for rows in _rows(con, kind, ids, batch_size))
+                with _progress(progress, f"entities: {kind}s", len(ids)) as advance:
                     for (*_, rows), table in ordered_map(executor, registry_mentions, items, window=WINDOW):
                         with transaction(con):
                             _write(con, kind, rows.column(0), table, [], [])
@@ -78,8 +79,9 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
         # spaCy is the slow part and pure per document: workers parse, this process resolves.
         with worker_pool(workers) as executor:
             for kind in ("article", "headline"):
-                with _progress(progress, f"entities: {kind}s", _count(con, kind)) as advance:
-                    items = ((kind, rows) for rows in _pending(con, kind, batch_size))
+                ids = _pending_ids(con, kind)
+                with _progress(progress, f"entities: {kind}s", len(ids)) as advance:
+                    items = ((kind, rows) for rows in _rows(con, kind, ids, batch_size))
                     for (_, rows), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
                         docs = documents(kind, rows)
                         table = mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode=mode,
@@ -144,14 +146,14 @@ def _document(kind: str, row: tuple) -> Document:
     return Document(doc_id, kind, (("headline", text),), lang)
 
 
-def _pending(con, kind: str, batch_size: int):
-    """Unprocessed documents of a kind as Arrow tables of ``batch_size`` rows, in id order."""
-    ids = con.execute(_PENDING[kind]).fetchnumpy()
-    yield from rows_by_id(con, _FETCH[kind], next(iter(ids.values())), size=batch_size)
+def _pending_ids(con, kind: str):
+    """Ids of the unprocessed documents of a kind, ascending (computed once per run)."""
+    return next(iter(con.execute(_PENDING[kind]).fetchnumpy().values()))
 
 
-def _count(con, kind: str) -> int:
-    return scalar(con, f"SELECT count(*) FROM ({_PENDING[kind]})")
+def _rows(con, kind: str, ids, batch_size: int):
+    """Those documents as Arrow tables of ``batch_size`` rows, in id order."""
+    return rows_by_id(con, _FETCH[kind], ids, size=batch_size)
 
 
 def _counted(counts: dict, kind: str, docs: int, mentions: int, new_entities: int) -> None:

@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS topic_labels (
 -- No primary key on the two score tables: at a million pages article_topics holds ~16M rows,
 -- and DuckDB keeps a key's index in memory; deleting a rebuild's old scores under the stage's
 -- 512 MB cap ran out of memory (bench/README.md). One row per (document, topic) is the
--- stage's own guarantee: a document's old rows are deleted in the transaction that writes
--- its new ones (tests/test_topics_stage.py checks it). Databases created before keep the key.
+-- stage's own guarantee: a document is written only while it has no topic_scored row, in the
+-- transaction that adds that row, and its old rows go first (topics.stage._forget for the
+-- taxonomy, modelstore._delete_language for a refit); tests/test_topics_stage.py checks it.
+-- Databases created before keep the key.
 CREATE TABLE IF NOT EXISTS article_topics (
     article_id BIGINT NOT NULL,
     topic_id   VARCHAR NOT NULL,

@@ -17,7 +17,7 @@ import logging
 import numpy as np
 import pyarrow as pa
 
-from analysis.db import ARTICLES_BY_ID, rows_by_id, transaction
+from analysis.db import ARTICLES_BY_ID, python_rows, rows_by_id, transaction
 from analysis.topics import discovery as disc
 from analysis.workers import ordered_map
 
@@ -86,7 +86,7 @@ def _rows(con, ids: list[int]):
 
 
 def _texts(rows) -> list[tuple[str | None, str | None]]:
-    return list(zip(rows.column("title").to_pylist(), rows.column("body").to_pylist()))
+    return list(python_rows(rows.select(["title", "body"])))
 
 
 def features_of(item: tuple) -> list[list[str]]:
