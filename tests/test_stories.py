@@ -178,6 +178,52 @@ def test_stored_copies_outside_the_time_window_are_not_even_candidates(tmp_path)
     assert counts["candidates"] == 1
 
 
+def test_undated_articles_are_compared_with_every_stored_one_and_every_stored_one_with_them(tmp_path):
+    # Stored bands are read for the batch's days +/- the window only; an undated article
+    # (no day to place it) must still meet its copies whatever their day, both ways.
+    con = stories_db(tmp_path / "u.duckdb")
+    base = article("JA-localNews-2745-20161114")
+    undated = {**syndicated(base, outlet="La Presse", header="تونس (وات) - "), "published_date": None}
+    far_copy = syndicated(base, outlet="Assabah", header="(وات) - ", days_later=200)
+    ids = add_articles(con, [base, undated, far_copy])
+    counts = detect_stories(con, "articles", batch_size=1)
+    assert story_of(con, ids[1]) == ids[0]  # undated new copy meets the stored dated original
+    assert story_of(con, ids[2]) == ids[0]  # a copy 200 days later meets the stored undated one
+    # the undated copy vs the original; the far copy vs the undated one, not the original
+    assert counts["candidates"] == 2
+    assert con.execute("SELECT count(*) FROM article_story_bands WHERE day < 0").fetchall()[0][0] > 0
+
+
+def test_a_database_made_before_bands_had_a_day_gets_it_on_open(tmp_path):
+    # The day column of the bands came later; an older database is upgraded by the schema
+    # (filled from the index) and then gives the same stories as one built from scratch.
+    data = labelled.article_set(corpus_articles().filter(pl.col("category").is_in(["politic", "sport"])
+                                                         | (pl.col("lang") != "ar")),
+                                seed=4, n_bases={"ar": 20, "fr": 15, "en": 5})
+    rows = data.drop("article_id", "group", "origin", "edits", "base_id")
+    half = rows.height // 2
+    old = stories_db(tmp_path / "old.duckdb")
+    add_articles(old, rows[:half])
+    detect_stories(old, "articles", batch_size=50)
+    for table, id_column in (("article_story_bands", "article_id"), ("headline_story_bands", "headline_id")):
+        old.execute(f"CREATE TABLE _old AS SELECT key, {id_column} FROM {table}")
+        old.execute(f"DROP TABLE {table}")
+        old.execute(f"ALTER TABLE _old RENAME TO {table}")
+    old.execute("DELETE FROM schema_state")
+    old.close()
+    upgraded = stories_db(tmp_path / "old.duckdb")
+    assert upgraded.execute("""SELECT count(*), count(b.day), count(*) FILTER (b.day = i.day)
+                               FROM article_story_bands b JOIN article_story_index i USING (article_id)"""
+                            ).fetchall()[0] == (upgraded.execute("SELECT count(*) FROM article_story_bands").fetchall()[0][0],) * 3
+    add_articles(upgraded, rows[half:])
+    detect_stories(upgraded, "articles", batch_size=50)
+    fresh = stories_db(tmp_path / "fresh.duckdb")
+    add_articles(fresh, rows)
+    detect_stories(fresh, "articles", batch_size=50)
+    assert snapshot(upgraded) == snapshot(fresh)
+    assert len(snapshot(fresh)["article_stories"]) == rows.height
+
+
 def test_ant_article_filed_twice_under_two_categories_is_one_story(tmp_path):
     con = stories_db(tmp_path / "s.duckdb")
     ids = add_articles(con, [article("JA-localNews-218-18012017"), article("JA-politic-22-20161227"),

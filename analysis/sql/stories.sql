@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS article_story_index (
 
 CREATE TABLE IF NOT EXISTS article_story_bands (
     key        UBIGINT NOT NULL,
-    article_id BIGINT NOT NULL
+    article_id BIGINT NOT NULL,
+    day        INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS headline_story_index (
@@ -62,8 +63,21 @@ CREATE TABLE IF NOT EXISTS headline_story_index (
 
 CREATE TABLE IF NOT EXISTS headline_story_bands (
     key         UBIGINT NOT NULL,
-    headline_id BIGINT NOT NULL
+    headline_id BIGINT NOT NULL,
+    day         INTEGER NOT NULL
 );
+
+-- The bands carry their document's day so that a batch scans only the stored bands of its
+-- time window (a filter, before the join) instead of probing every stored band and joining
+-- the index for the day: at 1M articles (38M bands) that join took 4.9 of a late batch's
+-- 10.8 s, growing with the archive. Databases made before the column existed get it here,
+-- filled from the index, once (the first writable open after the upgrade).
+ALTER TABLE article_story_bands ADD COLUMN IF NOT EXISTS day INTEGER;
+UPDATE article_story_bands SET day = i.day FROM article_story_index i
+WHERE article_story_bands.day IS NULL AND i.article_id = article_story_bands.article_id;
+ALTER TABLE headline_story_bands ADD COLUMN IF NOT EXISTS day INTEGER;
+UPDATE headline_story_bands SET day = i.day FROM headline_story_index i
+WHERE headline_story_bands.day IS NULL AND i.headline_id = headline_story_bands.headline_id;
 
 CREATE TABLE IF NOT EXISTS story_index_meta (
     source   VARCHAR PRIMARY KEY CHECK (source IN ('articles', 'headlines')),
@@ -109,6 +123,7 @@ COMMENT ON COLUMN article_story_index.signature IS '128 MinHash values, low 16 b
 COMMENT ON TABLE article_story_bands IS 'LSH buckets of article_story_index: articles sharing a key are compared.';
 COMMENT ON COLUMN article_story_bands.key IS 'Hash of one band (3 MinHash values) with its band number.';
 COMMENT ON COLUMN article_story_bands.article_id IS 'The indexed article.';
+COMMENT ON COLUMN article_story_bands.day IS 'The article''s day, as in article_story_index (lets a batch read only the bands of its time window).';
 
 COMMENT ON TABLE headline_story_index IS 'Near-duplicate index of ticker headlines (as article_story_index, over word 1- and 2-grams).';
 COMMENT ON COLUMN headline_story_index.headline_id IS 'The indexed headline.';
@@ -120,6 +135,7 @@ COMMENT ON COLUMN headline_story_index.signature IS '128 MinHash values, low 16 
 COMMENT ON TABLE headline_story_bands IS 'LSH buckets of headline_story_index.';
 COMMENT ON COLUMN headline_story_bands.key IS 'Hash of one band (3 MinHash values) with its band number.';
 COMMENT ON COLUMN headline_story_bands.headline_id IS 'The indexed headline.';
+COMMENT ON COLUMN headline_story_bands.day IS 'The headline''s day, as in headline_story_index (lets a batch read only the bands of its time window).';
 
 COMMENT ON TABLE story_index_meta IS 'Settings the story index of each source was built with; a change requires --rebuild.';
 COMMENT ON COLUMN story_index_meta.source IS 'articles or headlines.';
