@@ -6,7 +6,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -199,6 +198,22 @@ def test_crawl_time_sources(tmp_path, seed_text):
     con.close()
     with pytest.raises(ValueError, match="crawled-at"):
         _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+
+
+@given(st.datetimes(min_value=dt.datetime(1800, 1, 1), max_value=dt.datetime(2199, 12, 31)),
+       st.sampled_from(["Z", "+00:00", "+01:00", "-05:30", "+14:00"]))
+def test_manifest_instants_read_fast_mean_what_parse_date_reads(moment, offset):
+    # Manifests give one whole-second ISO instant per page, which the writer process reads
+    # with datetime.fromisoformat; every other form goes through parse_date.
+    from analysis.ingest.dates import parse_date
+    from analysis.ingest.loader import parse_crawled_at
+
+    text = moment.replace(microsecond=0).isoformat() + offset
+    fast = parse_crawled_at(text)
+    assert fast == parse_date(text).at.astimezone(dt.timezone.utc) and fast.tzinfo == dt.timezone.utc
+    assert parse_crawled_at(text.replace("T", " ")) == fast  # the slow path, same instant
+    with pytest.raises(ValueError, match="crawled-at"):
+        parse_crawled_at(text[:5] + "13" + text[7:])  # month 13: refused by both paths
 
 
 def test_missing_path_is_a_clear_error(tmp_path):

@@ -42,7 +42,7 @@ STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
-LOAD_CHECKPOINT = "256MB"  # WAL size that triggers a checkpoint while loading
+LOAD_CHECKPOINT = "1GB"  # WAL size that triggers a checkpoint while loading (see checkpoint_every)
 
 
 @dataclass
@@ -61,10 +61,20 @@ class LoadResult:
         return c.inputs == c.loaded + c.duplicates + c.rejected
 
 
+# What crawl manifests hold: a whole-second ISO instant with its offset. The parent process
+# reads one per page; datetime.fromisoformat takes ~1 µs where parse_date took ~50.
+_ISO_INSTANT = re.compile(r"(?:18|19|20|21)\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
+
+
 def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
     """--crawled-at: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
     if value is None or value == "mtime":
         return value
+    if _ISO_INSTANT.fullmatch(value):
+        try:
+            return dt.datetime.fromisoformat(value).astimezone(UTC)
+        except ValueError:  # 2025-02-30T…: parse_date says why below
+            pass
     parsed = parse_date(value)
     if parsed.date is None:
         raise ValueError(f"--crawled-at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
