@@ -229,8 +229,8 @@ def checkpoint_every(con: duckdb.DuckDBPyConnection, size: str):
     """DuckDB checkpoints (writes the WAL into the file) when the WAL reaches ``size`` inside
     the block, instead of the default 16 MB, then the previous threshold is put back.
 
-    Fewer checkpoints pay off while loading. A checkpoint recompresses the table's unfinished
-    row group, not just what was appended since the last one: with a checkpoint every 5,000
+    Fewer checkpoints pay off while loading. A checkpoint recompresses more of the unfinished
+    row group than what was appended since the last one: with a checkpoint every 5,000
     articles, each one cost 1, 2, 1, 4, 1, 2, 1, 8… units (a binary counter) until the row
     group (122,880 rows) was full, so every body was compressed several times. Loading 300k
     pages (warm cache, same code): 261 s with 256 MB, 211–242 s with 1 GB, 225 s with 2 GB;

@@ -220,20 +220,20 @@ def _stored_candidates(con: duckdb.DuckDBPyConnection, src: Source, rule: detect
     work per batch no longer grows with the archive; undated documents (day -1) are compared
     with every stored one, and every stored undated one with the batch, as the rule says."""
     dated = days >= 0
+    join = f"SELECT DISTINCT k.lid, b.{src.id} AS old FROM _keys k JOIN {src.bands} b USING (key)"
+    queries = []
+    if dated.any():
+        queries.append((dated, join + """ WHERE (b.day < 0 OR b.day BETWEEN $lo AND $hi)
+                                            AND (b.day < 0 OR abs(b.day - k.day) <= $window)""",
+                        {"lo": int(days[dated].min()) - rule.window_days,
+                         "hi": int(days[dated].max()) + rule.window_days, "window": rule.window_days}))
+    if not dated.all():
+        queries.append((~dated, join, None))
     parts = []
-    for sel, sql in ((dated, f"""SELECT DISTINCT k.lid, b.{src.id} AS old FROM _keys k JOIN {src.bands} b USING (key)
-                                  WHERE (b.day < 0 OR b.day BETWEEN $lo AND $hi)
-                                    AND (b.day < 0 OR abs(b.day - k.day) <= $window)"""),
-                     (~dated, f"SELECT DISTINCT k.lid, b.{src.id} AS old FROM _keys k JOIN {src.bands} b USING (key)")):
-        if not sel.any():
-            continue
-        params = {}
-        if sel is dated:
-            params = {"lo": int(days[sel].min()) - rule.window_days, "hi": int(days[sel].max()) + rule.window_days,
-                      "window": rule.window_days}
+    for sel, sql, params in queries:
         con.register("_keys", pa.table({"key": keys[sel], "lid": owners[sel], "day": days[sel]}))
         try:
-            parts.append(frame(con, sql, params or None))
+            parts.append(frame(con, sql, params))
         finally:
             con.unregister("_keys")
     if not parts:
