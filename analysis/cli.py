@@ -47,6 +47,16 @@ def open_db(ctx: click.Context, *, read_only: bool):
     return dbmod.connect(obj["db"], read_only=read_only, timeout=obj["timeout"], on_wait=_busy_notice)
 
 
+def _show_progress(con, progress: bool | None) -> bool:
+    """Our bar when asked (default: on a terminal). Without it DuckDB's own bar goes too: it
+    drew itself on stdout for every statement over 2 s (a load's checkpoints), after the
+    command's own output and into the logs of scheduled runs."""
+    show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        con.execute("SET enable_progress_bar = false")
+    return show
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", envvar="PRESSWATCH_DB", default=dbmod.DEFAULT_DB, show_default=True,
               help="DuckDB database file (or set PRESSWATCH_DB).")
@@ -83,7 +93,7 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
     try:
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping),
                              workers=workers or default_workers(), batch_size=batch_size,
-                             progress=sys.stderr.isatty() if progress is None else progress,
+                             progress=_show_progress(con, progress),
                              arguments=json.dumps(sys.argv[1:]))
     finally:
         con.close()
@@ -118,7 +128,7 @@ def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, s
     con = open_db(ctx, read_only=False)
     try:
         results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
-                                 progress=sys.stderr.isatty() if progress is None else progress,
+                                 progress=_show_progress(con, progress),
                                  workers=workers or default_workers(), spacy=spacy is not False)
     finally:
         con.close()

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import analysis
@@ -347,6 +347,7 @@ def test_second_writer_gets_busy_message(tmp_path, seed_text):
 @given(st.lists(st.tuples(st.sampled_from([".txt", ".jsonl", ".csv", ".bin", ".txt.gz", ""]),
                           st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8"))),
                 min_size=1, max_size=8))
+@example(files=[(".csv", b"\r\x00")])  # found by this test: the CSV header's error escaped the reader
 def test_every_input_is_accounted_for(tmp_path_factory, files):
     folder = tmp_path_factory.mktemp("random")
     for i, (suffix, data) in enumerate(files):
@@ -362,3 +363,43 @@ def test_every_input_is_accounted_for(tmp_path_factory, files):
         assert scalar(con, "SELECT count(*) FROM documents WHERE status = 'rejected'") == scalar(con, "SELECT count(*) FROM rejects")
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("flag, shown", [("--no-progress", False), ("--progress", True)])
+def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, shown):
+    # DuckDB draws a bar on stdout for any statement over 2 s (a load's checkpoints do), which
+    # ended up in the output of runs that asked for no progress.
+    from click.testing import CliRunner
+
+    import analysis.cli as climod
+    import analysis.enrich
+    import analysis.ingest
+    from analysis.cli import cli
+    from analysis.ingest.loader import LoadResult
+
+    seen = {}
+
+    def fake_load(con, paths, *, progress, **kwargs):
+        seen["load"] = (progress, scalar(con, "SELECT current_setting('enable_progress_bar')"))
+        return LoadResult(1)
+
+    def fake_enrich(con, *, progress, **kwargs):
+        seen["enrich"] = (progress, scalar(con, "SELECT current_setting('enable_progress_bar')"))
+        return {}
+
+    def open_with_bar(ctx, *, read_only):  # DuckDB's default outside pytest, which turns it off
+        con = real_open(ctx, read_only=read_only)
+        con.execute("SET enable_progress_bar = true")
+        return con
+
+    real_open = climod.open_db
+    monkeypatch.setattr(climod, "open_db", open_with_bar)
+    monkeypatch.setattr(analysis.ingest, "load", fake_load)
+    monkeypatch.setattr(analysis.enrich, "run", fake_enrich)
+    db = str(tmp_path / "p.duckdb")
+    page = tmp_path / "page.txt"
+    page.write_text("x", encoding="utf-8")
+    for args in (["load", str(page), flag], ["enrich", flag]):
+        result = CliRunner().invoke(cli, ["--db", db, *args])
+        assert result.exit_code == 0, result.output
+    assert seen == {"load": (shown, shown), "enrich": (shown, shown)}

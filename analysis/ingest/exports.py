@@ -193,7 +193,10 @@ def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
     except csv.Error:
         delimiter = ","
     reader = csv.reader(_prepend(first, source), delimiter=delimiter)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:  # e.g. a lone carriage return in the first line
+        raise FileProblem("bad_csv", f"header row: {exc}") from None
     width = len(header)
     index = 0
     while True:
