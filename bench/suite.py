@@ -255,6 +255,20 @@ def _steps(ns: list[int], seconds: list[float]) -> list[float | None]:
             for n0, n1, t0, t1 in zip(ns, ns[1:], seconds, seconds[1:])]
 
 
+def _cell(c: dict) -> str:
+    """Wall (CPU) · items/s · peak RSS · load average; a figure the line lacks is left out, not
+    shown as 0 (lines measured outside the suite, e.g. under /usr/bin/time, have no load average)."""
+    cpu = f" (CPU {c['cpu_seconds']:,.3g})" if c.get("cpu_seconds") is not None else ""
+    parts = [f"{c['seconds']:,.3g} s{cpu}"]
+    if c.get("items_per_s") is not None:
+        parts.append(f"{c['items_per_s']:,.0f}/s")
+    if c.get("peak_rss_mb") is not None:
+        parts.append(f"{c['peak_rss_mb']:,.0f} MB")
+    if c.get("load_avg_1min") is not None:
+        parts.append(f"load {c['load_avg_1min']:.1f}")
+    return " · ".join(parts)
+
+
 def table(path: Path) -> str:
     """A Markdown table of a saved run (its JSON lines): per stage and size, wall seconds (CPU
     seconds), items/s, peak RSS and load average; and the growth from the smallest to the largest size."""
@@ -271,9 +285,7 @@ def table(path: Path) -> str:
         row = []
         for n in sizes:
             c = cells.get((stage, n))
-            row.append("" if c is None else
-                       f"{c['seconds']:,.3g} s (CPU {c.get('cpu_seconds') or 0:,.3g}) · {c.get('items_per_s') or 0:,.0f}/s"
-                       f" · {c.get('peak_rss_mb') or 0:,.0f} MB · load {c.get('load_avg_1min') or 0:.1f}")
+            row.append("" if c is None else _cell(c))
         g = growths.get(stage, {})
         measured = [n for n in sizes if (stage, n) in cells]
         exponent = " · ".join("—" if e is None else f"{e:.2f}"

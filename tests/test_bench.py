@@ -85,6 +85,8 @@ def test_growth_and_table_give_each_step_between_three_sizes(capsys, tmp_path):
     saved.write_text("\n".join(json.dumps(line) for line in [*lines, out]) + "\n")
     head, _, row = table(saved).splitlines()
     assert "time exponent 1,000→10,000 · 10,000→100,000" in head and "| 1.00 · 2.00 |" in row
+    # no CPU time, items/s or load average in these lines: left out, not shown as 0
+    assert "| 1 s · 500 MB |" in row and "CPU" not in row and "load" not in row and "/s" not in row
 
 
 def test_table_summarises_a_saved_run(lines, tmp_path):
