@@ -238,21 +238,24 @@ def growth(lines: list[dict]) -> None:
         if len(sizes) < 2:
             continue
         ns = sorted(sizes)
-        first, last = sizes[ns[0]], sizes[ns[-1]]
-        t0, t1 = first["seconds"], last["seconds"]
-        exponent = math.log(t1 / t0) / math.log(ns[-1] / ns[0]) if t0 and t1 else None
+        seconds = [sizes[k]["seconds"] for k in ns]
         rss = [sizes[k].get("peak_rss_mb") for k in ns]
-        emit(stage="growth", of=stage, n=ns, seconds=[sizes[k]["seconds"] for k in ns], time_exponent=exponent,
-             step_exponents=_steps(ns, [sizes[k]["seconds"] for k in ns]),
+        emit(stage="growth", of=stage, n=ns, seconds=seconds,
+             time_exponent=_exponent(ns[0], ns[-1], seconds[0], seconds[-1]), step_exponents=_steps(ns, seconds),
              seconds_per_1k=[round(1000 * sizes[k]["seconds"] / k, 4) for k in ns], peak_rss_mb=rss,
              rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
              cpu_seconds=[sizes[k].get("cpu_seconds") for k in ns])
 
 
+def _exponent(n0: int, n1: int, t0: float, t1: float) -> float | None:
+    """log(t1/t0) / log(n1/n0): 1 when time grows like N, below 1 sub-linear."""
+    return math.log(t1 / t0) / math.log(n1 / n0) if t0 and t1 else None
+
+
 def _steps(ns: list[int], seconds: list[float]) -> list[float | None]:
-    """Time exponent between each pair of consecutive sizes."""
-    return [round(math.log(t1 / t0) / math.log(n1 / n0), 2) if t0 and t1 else None
-            for n0, n1, t0, t1 in zip(ns, ns[1:], seconds, seconds[1:])]
+    """Time exponent between each pair of consecutive sizes (2 decimals)."""
+    steps = (_exponent(n0, n1, t0, t1) for n0, n1, t0, t1 in zip(ns, ns[1:], seconds, seconds[1:]))
+    return [None if e is None else round(e, 2) for e in steps]
 
 
 def _cell(c: dict) -> str:
