@@ -37,13 +37,16 @@ def can_spawn() -> bool:
 
 
 @contextmanager
-def pool(workers: int):
-    """A process pool of ``workers`` processes, or None when the work should stay in this
-    process (one worker asked, or a main script that spawned processes could not import)."""
+def pool(workers: int, *, max_processes: int | None = None):
+    """A process pool of ``workers`` processes (at most ``max_processes``: a caller that keeps
+    one item in flight needs one, and an idle process still holds ~250 MB of imports), or
+    None when the work should stay in this process (one worker asked, or a main script that
+    spawned processes could not import)."""
     if workers <= 1 or not can_spawn():
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as executor:
+    processes = min(workers, max_processes or workers)
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as executor:
         yield executor
 
 

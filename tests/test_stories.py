@@ -301,6 +301,37 @@ def test_incremental_runs_equal_a_rebuild(tmp_path):
     assert snapshot(con) == incremental
 
 
+def test_features_made_in_a_worker_give_the_stories_of_one_process(tmp_path):
+    # With a pool, batch k+1 is featurised in a worker while batch k is judged here; the
+    # stories must not depend on it (several batches, stored and in-batch comparisons).
+    from analysis.stories import stage
+    from analysis.workers import pool
+
+    data = labelled.article_set(corpus_articles().filter(pl.col("category").is_in(["politic", "sport"])
+                                                         | (pl.col("lang") != "ar")),
+                                seed=11, n_bases={"ar": 30, "fr": 20, "en": 10})
+    rows = data.drop("article_id", "group", "origin", "edits", "base_id")
+    snaps, counts = {}, {}
+    for name in ("serial", "worker"):
+        con = stories_db(tmp_path / f"{name}.duckdb")
+        add_articles(con, rows)
+        with pool(2 if name == "worker" else 1) as executor:
+            assert (executor is None) == (name == "serial")
+            counts[name] = detect_stories(con, "articles", batch_size=40, executor=executor)
+        snaps[name] = snapshot(con)
+    assert counts["worker"] == counts["serial"] and counts["serial"]["linked"] > 0
+    assert data.height > 3 * 40 and snaps["worker"] == snaps["serial"]
+    # what the worker sends back is what this process would compute
+    con = stories_db(tmp_path / "one.duckdb")
+    add_articles(con, rows.head(50))
+    batch = stage.index.pending_batch(con, stage.index.ARTICLES, first=0, last=10**9)
+    with pool(2) as executor:
+        remote = executor.submit(stage.batch_features, (batch, ARTICLE_RULE)).result()
+    local = stage.batch_features((batch, ARTICLE_RULE))
+    for field in ("ids", "days", "fingerprint", "n_shingles", "calendar", "signature", "bands", "indexable"):
+        assert np.array_equal(getattr(remote, field), getattr(local, field)), field
+
+
 def test_stored_texts_are_verified_a_slice_at_a_time(tmp_path, monkeypatch):
     # Pairs near a threshold are checked on exact shingle sets, recomputed from the stored
     # texts; those are fetched a slice at a time so memory stays bounded (a batch of 6,300

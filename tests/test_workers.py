@@ -48,6 +48,16 @@ def test_ordered_map_keeps_order_and_bounds_what_is_in_flight():
         assert list(ordered_map(executor, _square, range(5), window=2)) == [(i, i * i) for i in range(5)]
 
 
+def test_a_pool_can_be_held_to_fewer_processes_than_workers():
+    import os
+
+    with pool(2, max_processes=1) as executor:
+        pids = {executor.submit(os.getpid).result() for _ in range(6)}
+    assert len(pids) == 1 and os.getpid() not in pids
+    with pool(1, max_processes=1) as executor:
+        assert executor is None
+
+
 def test_ordered_map_raises_a_worker_error():
     with pool(2) as executor, pytest.raises(ZeroDivisionError):
         list(ordered_map(executor, _inverse, [1, 2, 0, 4], window=2))

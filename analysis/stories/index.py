@@ -141,9 +141,10 @@ class BatchResult:
 
 
 def process_batch(con: duckdb.DuckDBPyConnection, src: Source, rule: detect.Rule,
-                  batch: pl.DataFrame) -> BatchResult:
+                  batch: pl.DataFrame, features: detect.Features | None = None) -> BatchResult:
+    """``features``: the batch's, when already computed (``detect.features`` of its rows)."""
     ids = batch["id"].to_numpy().astype(np.int64)
-    f = detect.features(ids, batch["text"], batch["day"].to_numpy(), rule)
+    f = features if features is not None else detect.features(ids, batch["text"], batch["day"].to_numpy(), rule)
     n = ids.size
 
     # 1. Exact copies: same fingerprint as a stored or an earlier document of the batch.

@@ -8,8 +8,9 @@ import duckdb
 import numpy as np
 
 from analysis.db import memory_cap, transaction
-from analysis.stories import index
+from analysis.stories import detect, index
 from analysis.stories.detect import Rule
+from analysis.workers import ordered_map, pool as worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,16 @@ HEADLINE_RULE = Rule(
 
 RULES = {"articles": ARTICLE_RULE, "headlines": HEADLINE_RULE}
 # DuckDB's buffer pool keeps every table block it touched up to 80 % of RAM; over a
-# million articles that alone passes 1.5 GB. Capped while the stage runs (then restored).
-DUCKDB_MEMORY = "700MB"
+# million articles that alone passes 1.5 GB. Capped while the stage runs (then restored);
+# 500 MB since a worker featurises beside this process (both must fit in 2 GB together).
+DUCKDB_MEMORY = "500MB"
 BATCH_SIZE = {"articles": 20_000, "headlines": 50_000}
 # A batch also ends at this much text: memory follows the text (shingles, signatures of the
 # batch), not the count. 20,000 articles of ~7 KB peaked at 2.2 GB over 100k articles;
-# batches of 40 MB peaked at 1.6 GB (bench/README.md). Short articles still go 20,000 at a time.
-BATCH_BYTES = 40_000_000
+# batches of 40 MB peaked at 1.6 GB (bench/README.md); with the next batch featurised in a
+# worker, 40 MB batches took 2.1 GB in both processes together at 1M articles, hence 32 MB.
+# Short articles still go 20,000 at a time.
+BATCH_BYTES = 32_000_000
 
 
 class StaleIndex(ValueError):
@@ -60,12 +64,15 @@ def _check_version(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule
 
 
 def detect_stories(con: duckdb.DuckDBPyConnection, source: str = "articles", *, rebuild: bool = False,
-                   progress: bool = False, batch_size: int | None = None, rule: Rule | None = None) -> dict:
+                   progress: bool = False, batch_size: int | None = None, rule: Rule | None = None,
+                   executor=None) -> dict:
     """Assign every unprocessed article (or headline) of ``source`` to a story.
 
     Incremental: new documents are compared with the stored index; ``rebuild`` clears the
     index and starts over (same result as having processed everything incrementally).
-    Each batch is one transaction. Returns counts.
+    Each batch is one transaction. Returns counts. With an ``executor``
+    (analysis.workers.pool) the next batch's features are computed in a worker while this
+    process judges and writes the current one.
     """
     if source not in index.SOURCES:
         raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
@@ -74,19 +81,26 @@ def detect_stories(con: duckdb.DuckDBPyConnection, source: str = "articles", *, 
     size = batch_size or BATCH_SIZE[source]
     _check_version(con, src, rule, rebuild=rebuild)
     with memory_cap(con, DUCKDB_MEMORY):
-        return _detect(con, src, rule, size, progress)
+        return _detect(con, src, rule, size, progress, executor)
 
 
-def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size: int, progress: bool) -> dict:
+def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size: int, progress: bool,
+            executor) -> dict:
     pending, sizes = index.pending_ids(con, src)
     counts = {"documents": 0, "exact_copies": 0, "linked": 0, "candidates": 0}
     bar = _progress(progress, f"stories: {src.name}", pending.size)
-    for chunk in batches(pending, sizes, max_docs=size, max_bytes=BATCH_BYTES):
-        batch = index.pending_batch(con, src, first=chunk[0], last=chunk[-1])
-        if batch.height == 0:
-            continue
+
+    def fetched():  # read lazily, between the batches' transactions: one batch ahead at most
+        for chunk in batches(pending, sizes, max_docs=size, max_bytes=BATCH_BYTES):
+            batch = index.pending_batch(con, src, first=chunk[0], last=chunk[-1])
+            if batch.height:
+                yield batch, rule
+
+    # Featurising (folding, shingling, MinHash: 44 % of a batch at 1M articles) needs no
+    # database; window=2 keeps the next batch's in a worker while this one is judged here.
+    for (batch, _), features in ordered_map(executor, batch_features, fetched(), window=2):
         with transaction(con):
-            result = index.process_batch(con, src, rule, batch)
+            result = index.process_batch(con, src, rule, batch, features)
         for key in counts:
             counts[key] += getattr(result, key)
         log.info("stories %s: batch of %d, %d linked", src.name, result.documents, result.linked)
@@ -96,6 +110,12 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
         bar[0].stop()
     counts["stories"] = index.scalar(con, f"SELECT count(*) FROM {src.summary}")
     return counts
+
+
+def batch_features(item: tuple) -> detect.Features:
+    """Features of a fetched batch (what a worker runs)."""
+    batch, rule = item
+    return detect.features(batch["id"].to_numpy().astype(np.int64), batch["text"], batch["day"].to_numpy(), rule)
 
 
 def batches(ids: np.ndarray, sizes: np.ndarray, *, max_docs: int, max_bytes: int) -> list[np.ndarray]:
@@ -125,14 +145,15 @@ def _progress(enabled: bool, label: str, total: int):
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False, workers: int = 1) -> dict:
     """Enrichment stage entry point: article stories, then headline stories.
 
-    ``workers`` is accepted like every stage's, but this one stays in one process: its work is
-    already columnar (Polars, NumPy, DuckDB use their own threads).
+    With ``workers`` > 1 one worker process featurises the next batch while this process
+    judges and writes the current one (one batch in flight: the judging is the longer part).
 
     Counts: documents processed now (``articles``, ``headlines``), how many of them joined
     a story with another document (``*_linked``), and the stories now stored in all
     (``stories``, ``ticker_stories``)."""
-    articles = detect_stories(con, "articles", rebuild=rebuild, progress=progress)
-    headlines = detect_stories(con, "headlines", rebuild=rebuild, progress=progress)
+    with worker_pool(workers, max_processes=1) as executor:
+        articles = detect_stories(con, "articles", rebuild=rebuild, progress=progress, executor=executor)
+        headlines = detect_stories(con, "headlines", rebuild=rebuild, progress=progress, executor=executor)
     return {"articles": articles["documents"], "articles_linked": articles["linked"],
             "stories": articles["stories"], "headlines": headlines["documents"],
             "headlines_linked": headlines["linked"], "ticker_stories": headlines["stories"]}
