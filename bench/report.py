@@ -32,22 +32,18 @@ import sys
 from bench.common import CACHE, ROOT, emit
 
 
-def run_measured(args: list[str]) -> tuple[float, float, float, str]:
-    """Run a command in a fresh process: (wall seconds, CPU seconds of it and its threads,
-    peak RSS MB, stdout). CPU time is reported because the machine is shared: wall time grows
-    with other people's load, CPU time much less."""
-    wrapper = (
-        "import resource, subprocess, sys, time, json;"
-        "t=time.perf_counter(); r=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-        "s=time.perf_counter()-t; u=resource.getrusage(resource.RUSAGE_CHILDREN);"
-        "print(json.dumps({'s': s, 'cpu': u.ru_utime + u.ru_stime, 'rss': u.ru_maxrss/1024, 'rc': r.returncode,"
-        " 'out': r.stdout[-2000:], 'err': r.stderr[-2000:]}))"
-    )
-    done = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=True)
+def run_measured(args: list[str]) -> tuple[float, float, float, float | None, str]:
+    """Run a command in a fresh process (bench.measure): (wall seconds, CPU seconds of it and
+    its children, peak RSS MB of its largest process, peak RSS MB of all its processes together,
+    stdout). CPU time is reported because the machine is shared: wall time grows with other
+    people's load, CPU time much less."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), *args], capture_output=True,
+                          text=True, check=True)
     info = json.loads(done.stdout)
     if info["rc"] != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{info['err']}")
-    return info["s"], info["cpu"], info["rss"], info["out"]
+    return info["s"], info["cpu"], info["rss"], info["tree_rss"], info["out"]
+
 
 STAGES = ("report", "notebooks")
 N_OUTLETS, N_ENTITIES, N_TOPICS, MENTIONS_PER_ARTICLE = 40, 5_000, 20, 5
@@ -141,7 +137,7 @@ def bench_report(n: int, repeat: int) -> None:
             try:
                 if label == "report_week_unchanged_rerun":
                     run_measured([*command, str(out)])
-                seconds, cpu_seconds, peak, output = run_measured([*command, str(out)])
+                seconds, cpu_seconds, peak, _, output = run_measured([*command, str(out)])
             finally:
                 shutil.rmtree(out, ignore_errors=True)
             times.append(seconds)

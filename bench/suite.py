@@ -11,11 +11,12 @@ full path with spaCy is measured on a French subsample and extrapolated (spaCy r
 ~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
 report and five ad-hoc SQL queries run on the result. An N-record Parquet article export
 is loaded too. Every measurement runs in a fresh process, so ``peak_rss_mb`` is that
-stage's own (the largest process of it: the parser workers and a Spark JVM count alone).
+stage's own (the largest process of it: the parser workers and a Spark JVM count alone) and
+``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
 
 One JSON line per measurement: stage, n, seconds, items_per_s, mb_per_s, peak_rss_mb,
-cpu_seconds (user + system of the stage's processes: the machine is shared, wall time
-counts other people's work too), db_mb, load_avg_1min (at the end of the stage), and
+peak_tree_rss_mb, cpu_seconds (user + system of the stage's processes: the machine is shared,
+wall time counts other people's work too), db_mb, load_avg_1min (at the end of the stage), and
 stage-specific counts. Quick stages (frequencies, report, queries) report the median of
 --repeat runs. After the last size, one ``growth`` line per stage compares the sizes:
 ``time_exponent`` is log(t2/t1)/log(n2/n1) (1 = linear, < 1 sub-linear).
@@ -67,12 +68,12 @@ QUERY_PARAMS = {"title_search_by_month": {"pattern": "%Maroc%"}, "named_with_ent
 
 
 def measure(args: list[str]) -> tuple[dict, dict]:
-    """Run a command in a fresh process: ({seconds, cpu_seconds, peak_rss_mb, load_avg_1min},
-    the JSON its last stdout line printed, or {})."""
-    seconds, cpu, rss, out = run_measured(args)
+    """Run a command in a fresh process: ({seconds, cpu_seconds, peak_rss_mb, peak_tree_rss_mb,
+    load_avg_1min}, the JSON its last stdout line printed, or {})."""
+    seconds, cpu, rss, tree, out = run_measured(args)
     lines = [line for line in out.strip().splitlines() if line.startswith("{")]
     result = json.loads(lines[-1]) if lines else {}
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": rss,
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": rss, "peak_tree_rss_mb": tree,
             "load_avg_1min": round(os.getloadavg()[0], 2)}, result
 
 
@@ -112,7 +113,8 @@ class Run:
         seconds, db = timing["seconds"], db or self.db
         line = emit(stage=stage, n=self.n, seconds=seconds, items_per_s=items / seconds if items else None,
                     mb_per_s=mb / seconds if mb else None, peak_rss_mb=timing.get("peak_rss_mb"),
-                    cpu_seconds=timing.get("cpu_seconds"), db_mb=db_mb(db) if db.exists() else None,
+                    peak_tree_rss_mb=timing.get("peak_tree_rss_mb"), cpu_seconds=timing.get("cpu_seconds"),
+                    db_mb=db_mb(db) if db.exists() else None,
                     load_avg_1min=timing.get("load_avg_1min"), **extra)
         self.lines.append(line)
         return line
@@ -167,14 +169,14 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
 
     docs = counts["articles"] + counts["headlines"]
     text_mb = (counts["article_bytes"] + counts["headline_bytes"]) / 1e6
-    total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0}
+    total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0, "peak_tree_rss_mb": 0.0}
     for stage in STAGES:
         timing, result = measure(child("enrich", str(run.db), "--stage", stage,
                                        *(["--workers", str(run.workers)] if run.workers else [])))
         run.emit(f"enrich.{stage}", timing, items=docs, mb=text_mb, unit="articles + headlines",
                  mode="registry" if stage == "entities" else None, workers=result.get("workers"),
                  counts=result.get("counts"))
-        total = {k: (max if k == "peak_rss_mb" else sum)([total[k], timing[k]]) for k in total}
+        total = {k: (max if k.startswith("peak") else sum)([total[k], timing[k] or 0.0]) for k in total}
     run.emit("enrich.registry_path", {**total, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
              mb=text_mb, unit="articles + headlines", stages=list(STAGES))
     if "spacy" in groups:
@@ -213,7 +215,7 @@ def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> N
 
 
 def bench_report(run: Run, counts: dict, **_) -> None:
-    times, cpu, rss, output = [], [], [], ""
+    times, cpu, rss, tree, output = [], [], [], [], ""
     for _ in range(run.repeat):
         out = Path(tempfile.mkdtemp(prefix="pw-suite-report-"))
         try:
@@ -224,8 +226,10 @@ def bench_report(run: Run, counts: dict, **_) -> None:
         times.append(timing["seconds"])
         cpu.append(timing["cpu_seconds"])
         rss.append(timing["peak_rss_mb"])
+        tree.append(timing["peak_tree_rss_mb"])
     run.emit("report.week_latest", {"seconds": statistics.median(times), "cpu_seconds": statistics.median(cpu),
-                                     "peak_rss_mb": max(rss), "load_avg_1min": round(os.getloadavg()[0], 2)},
+                                     "peak_rss_mb": max(rss), "peak_tree_rss_mb": max(tree, key=lambda v: v or 0),
+                                     "load_avg_1min": round(os.getloadavg()[0], 2)},
              items=counts["articles"], unit="articles in the database", runs=len(times), wrote_html=output is not None)
 
 
@@ -240,10 +244,11 @@ def growth(lines: list[dict]) -> None:
         ns = sorted(sizes)
         seconds = [sizes[k]["seconds"] for k in ns]
         rss = [sizes[k].get("peak_rss_mb") for k in ns]
+        tree = [sizes[k].get("peak_tree_rss_mb") for k in ns]
         emit(stage="growth", of=stage, n=ns, seconds=seconds,
              time_exponent=_exponent(ns[0], ns[-1], seconds[0], seconds[-1]), step_exponents=_steps(ns, seconds),
              seconds_per_1k=[round(1000 * sizes[k]["seconds"] / k, 4) for k in ns], peak_rss_mb=rss,
-             rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
+             peak_tree_rss_mb=tree if any(tree) else None, rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
              cpu_seconds=[sizes[k].get("cpu_seconds") for k in ns])
 
 
@@ -266,7 +271,9 @@ def _cell(c: dict) -> str:
     if c.get("items_per_s") is not None:
         parts.append(f"{c['items_per_s']:,.0f}/s")
     if c.get("peak_rss_mb") is not None:
-        parts.append(f"{c['peak_rss_mb']:,.0f} MB")
+        tree = c.get("peak_tree_rss_mb")
+        together = f" (all processes {tree:,.0f} MB)" if tree and tree > c["peak_rss_mb"] + 0.5 else ""
+        parts.append(f"{c['peak_rss_mb']:,.0f} MB{together}")
     if c.get("load_avg_1min") is not None:
         parts.append(f"load {c['load_avg_1min']:.1f}")
     return " · ".join(parts)

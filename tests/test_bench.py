@@ -39,9 +39,23 @@ def test_every_stage_prints_one_measurement(lines):
         line = by_stage[stage]
         assert line["n"] == N
         assert line["seconds"] > 0 and line["cpu_seconds"] > 0, line
-        assert line["peak_rss_mb"] > 20, line
+        assert line["peak_rss_mb"] > 20 and line["peak_tree_rss_mb"] >= line["peak_rss_mb"], line
         assert line["db_mb"] > 0 and isinstance(line["load_avg_1min"], float), line
     assert by_stage["machine"]["cores"] == os.cpu_count()
+
+
+def test_a_stage_memory_counts_its_processes_together():
+    # A parent holding 100 MB while its worker holds 150 MB needs 250 MB of the machine; the
+    # kernel's high-water mark only ever sees the larger one.
+    from bench.report import run_measured
+
+    worker = "import time; b = b'x' * (150 * 2**20); time.sleep(2)"
+    parent = (f"import subprocess, sys; w = subprocess.Popen([sys.executable, '-c', {worker!r}]); "
+              "b = b'y' * (100 * 2**20); w.wait(); print('done')")
+    seconds, cpu, largest, together, out = run_measured([sys.executable, "-c", parent])
+    assert out.strip() == "done" and seconds >= 2 and cpu > 0
+    assert 150 <= largest < 150 + 60
+    assert together >= largest + 95
 
 
 def test_the_measurements_describe_the_work_done(lines):

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.topics import text
+from analysis.topics import taxonomy, text
 from analysis.topics.evaluate import evaluate
-from analysis.topics.taxonomy import data_dir, explain, load_taxonomy, score_text
+from analysis.topics.taxonomy import data_dir, explain, load_taxonomy, match_terms, score_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ANT = CORPUS / "ant-jawhara"
@@ -180,6 +180,73 @@ def test_adding_unrelated_words_never_removes_a_keyword_hit(tax, noise):
     base = "Le Raja bat le Wydad au stade Mohammed V, un but à la dernière minute"
     got = dict(score_text(tax, title=None, body=f"{base} {noise}", lang="fr").scores)
     assert got.get("football", 0) >= dict(score_text(tax, title=None, body=base, lang="fr").scores)["football"]
+
+
+def _visit_every_word(tax, text_: str, lang: str) -> dict[int, float]:
+    """match_terms the plain way, every word visited: the oracle of the real one, which
+    resolves each distinct word once and visits only the words that start a keyword."""
+    lex, counts, free = tax.lexicons[lang], {}, 0
+    info = [lex.lookup(w) for w in text.words(text_, lang)]
+    for j, (_, term, seconds, _) in enumerate(info):
+        if j < free:
+            continue
+        if seconds is not None and j + 1 < len(info):
+            nxt = info[j + 1]
+            for keys, phrase in seconds.get(nxt[0]) or (seconds.get(nxt[3]) if nxt[3] else None) or ():
+                if j + len(keys) <= len(info) and all(info[j + o][0] == keys[o] or info[j + o][3] == keys[o]
+                                                      for o in range(2, len(keys))):
+                    counts[phrase] = counts.get(phrase, 0.0) + 1.0
+                    free = j + len(keys)
+                    break
+            if free > j:
+                continue
+        if term is not None:
+            counts[term] = counts.get(term, 0.0) + 1.0
+            free = j + 1
+    return counts
+
+
+def _matched(tax, text_: str, lang: str) -> dict[int, float]:
+    counts: dict[int, float] = {}
+    match_terms(tax, text_, lang, counts)
+    return counts
+
+
+def test_match_terms_finds_what_visiting_every_word_finds_on_the_corpus(tax, monkeypatch):
+    from tests.stories_fixtures import corpus_articles, itn
+
+    # a small word cache, so it is also forgotten and rebuilt between texts
+    monkeypatch.setattr(taxonomy, "WORD_CACHE_LIMIT", 3000)
+    texts = [(f"{r['title'] or ''}\n{r['body'] or ''}", r["lang"]) for r in corpus_articles().iter_rows(named=True)]
+    texts += [(h, lang) for h in itn()["text"].to_list() for lang in ("fr", "en", "es")]
+    phrases = 0
+    for body, lang in texts:
+        got = _matched(tax, body, lang)
+        assert got == _visit_every_word(tax, body, lang), body[:80]
+        phrases += sum(1 for term in got if any(term == t for table in tax.lexicons[lang].phrases.values()
+                                                for options in table.values() for _, t in options))
+    assert {lang for _, lang in texts} >= {"ar", "fr", "en", "es"} and len(texts) > 1000
+    assert phrases > 100  # the phrase path is exercised, not only single words
+
+
+@st.composite
+def _keyword_soup(draw):
+    """Texts made of the words of phrase keywords, in any order, with fillers: overlapping
+    and truncated phrases, and phrases that start where another one stops."""
+    lang = draw(st.sampled_from(["fr", "ar", "en", "es"]))
+    lex = load_taxonomy().lexicons[lang]
+    pieces = sorted({lex.surfaces[t] for table in lex.phrases.values() for options in table.values()
+                     for _, t in options})
+    vocab = sorted({w for p in pieces for w in p.split()}) + ["de", "la", "le", "the", "و", "في", "xyz"]
+    chunks = draw(st.lists(st.one_of(st.sampled_from(pieces), st.sampled_from(vocab)), max_size=40))
+    return " ".join(chunks), lang
+
+
+@settings(max_examples=200, deadline=None)
+@given(soup=_keyword_soup())
+def test_match_terms_finds_what_visiting_every_word_finds_in_any_order(tax, soup):
+    body, lang = soup
+    assert _matched(tax, body, lang) == _visit_every_word(tax, body, lang)
 
 
 # --- quality against the outlets' own categories (ANT, Arabic) ---------------------------
