@@ -49,11 +49,15 @@ def test_ordered_map_keeps_order_and_bounds_what_is_in_flight():
 
 
 def test_a_pool_can_be_held_to_fewer_processes_than_workers():
-    import os
+    from multiprocessing import active_children
 
-    with pool(2, max_processes=1) as executor:
-        pids = {executor.submit(os.getpid).result() for _ in range(6)}
-    assert len(pids) == 1 and os.getpid() not in pids
+    # processes are started on demand, one per task submitted while none is idle
+    for workers, max_processes, expected in ((2, None, 2), (2, 1, 1)):
+        with pool(workers, max_processes=max_processes) as executor:
+            before = {p.pid for p in active_children()}
+            assert list(executor.map(_square, range(6))) == [i * i for i in range(6)]
+            started = {p.pid for p in active_children()} - before
+        assert len(started) == expected, (workers, max_processes)
     with pool(1, max_processes=1) as executor:
         assert executor is None
 
