@@ -27,23 +27,23 @@ def emit(**fields) -> dict:
     return out
 
 
-def run_measured(args: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run a command in a fresh process; (seconds, peak RSS in MB of it and its children, result).
-
-    Each call runs under a fresh `python -c` wrapper so the RSS high-water mark is this
-    command's alone (RUSAGE_CHILDREN only ever grows within one process)."""
-    wrapper = (
-        "import resource, subprocess, sys, time, json;"
-        "t=time.perf_counter(); r=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-        "s=time.perf_counter()-t; m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
-        "print(json.dumps({'s': s, 'rss': m, 'rc': r.returncode, 'out': r.stdout[-2000:], 'err': r.stderr[-2000:]}))"
-    )
-    done = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=True, **kwargs)
+def measured(args: list[str], **kwargs) -> dict:
+    """Run a command in a fresh process (bench/measure.py) and return what it printed: ``s``,
+    ``cpu``, ``rss`` (largest process), ``tree_rss`` (all processes together), ``rc``, ``out``,
+    ``err``. A fresh wrapper per call, so the RSS high-water mark is this command's alone
+    (RUSAGE_CHILDREN only ever grows within one process). A failing command raises."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), *args], capture_output=True,
+                          text=True, check=True, **kwargs)
     info = json.loads(done.stdout)
-    result = subprocess.CompletedProcess(args, info["rc"], info["out"], info["err"])
     if info["rc"] != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{info['err']}")
-    return info["s"], info["rss"], result
+    return info
+
+
+def run_measured(args: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command in a fresh process; (seconds, peak RSS in MB of its largest process, result)."""
+    info = measured(args, **kwargs)
+    return info["s"], info["rss"], subprocess.CompletedProcess(args, info["rc"], info["out"], info["err"])
 
 
 def folder_bytes(folder: Path) -> int:

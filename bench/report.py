@@ -21,27 +21,20 @@ import argparse
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import json
-import subprocess
-import sys
-
-from bench.common import CACHE, ROOT, emit
+from bench.common import CACHE, ROOT, emit, measured
 
 
 def run_measured(args: list[str]) -> tuple[float, float, float, float | None, str]:
-    """Run a command in a fresh process (bench.measure): (wall seconds, CPU seconds of it and
-    its children, peak RSS MB of its largest process, peak RSS MB of all its processes together,
-    stdout). CPU time is reported because the machine is shared: wall time grows with other
-    people's load, CPU time much less."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), *args], capture_output=True,
-                          text=True, check=True)
-    info = json.loads(done.stdout)
-    if info["rc"] != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{info['err']}")
+    """Run a command in a fresh process (bench.common.measured): (wall seconds, CPU seconds of
+    it and its children, peak RSS MB of its largest process, peak RSS MB of all its processes
+    together, stdout). CPU time is reported because the machine is shared: wall time grows with
+    other people's load, CPU time much less."""
+    info = measured(args)
     return info["s"], info["cpu"], info["rss"], info["tree_rss"], info["out"]
 
 

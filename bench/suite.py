@@ -248,7 +248,8 @@ def growth(lines: list[dict]) -> None:
         emit(stage="growth", of=stage, n=ns, seconds=seconds,
              time_exponent=_exponent(ns[0], ns[-1], seconds[0], seconds[-1]), step_exponents=_steps(ns, seconds),
              seconds_per_1k=[round(1000 * sizes[k]["seconds"] / k, 4) for k in ns], peak_rss_mb=rss,
-             peak_tree_rss_mb=tree if any(tree) else None, rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
+             peak_tree_rss_mb=tree if any(tree) else None,
+             rss_ratio=round(rss[-1] / rss[0], 2) if rss[0] and rss[-1] else None,
              cpu_seconds=[sizes[k].get("cpu_seconds") for k in ns])
 
 
