@@ -91,3 +91,40 @@ def test_purity_on_a_known_table():
 def test_too_few_documents_is_a_clear_error():
     with pytest.raises(ValueError, match="at least 10"):
         disc.fit([["mot"]] * 3, "fr")
+
+
+def test_counted_tfidf_is_the_vectorizers_and_word_columns_are_the_features(ant, ant_model):
+    """`tfidf` (counting in NumPy) must give the fitted vectorizer's float32 matrix exactly, and
+    `word_columns` of an article's words the same terms as `features` (French too, whose
+    stop words and lemmas differ)."""
+    import json
+
+    from analysis.topics import text as textmod
+
+    with open(CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl", encoding="utf-8") as lines:
+        winer = [json.loads(line) for line in lines][:400]
+    samples = {"ar": [(d.title, d.body) for d in ant[0][:300]], "fr": [(d["title"], d["text"]) for d in winer]}
+    for lang, sample in samples.items():
+        sample_keys = [disc.features(title, body, lang) for title, body in sample]
+        model = ant_model if lang == "ar" else disc.fit(sample_keys, "fr")
+        expected = model.vectorizer.transform(sample_keys).toarray()
+        vocabulary = model.vectorizer.vocabulary_
+        from_keys = [[vocabulary[k] + 1 for k in doc if k in vocabulary] for doc in sample_keys]
+        assert np.array_equal(disc.tfidf(model, from_keys).toarray(), expected)
+        columns = [disc.word_columns(model, textmod.words(f"{title or ''}\n{body or ''}", lang))
+                   for title, body in sample]
+        assert columns == from_keys
+        assert expected.any(axis=1).mean() > 0.9
+
+
+def test_a_documents_projection_does_not_depend_on_its_chunk(ant, ant_model):
+    """The projection runs a fixed number of iterations: an article gets the same weights
+    whichever articles are projected with it, in whatever order."""
+    sample = ant[1][:600]
+    alone = disc.transform(ant_model, sample)
+    assert alone.shape == (600, ant_model.n_topics)
+    assert np.allclose(alone.sum(axis=1)[alone.any(axis=1)], 1, atol=1e-5)
+    chunked = np.vstack([disc.transform(ant_model, sample[i:i + 37]) for i in range(0, 600, 37)])
+    reordered = disc.transform(ant_model, sample[::-1])[::-1]
+    assert np.abs(chunked - alone).max() < 1e-5
+    assert np.abs(reordered - alone).max() < 1e-5

@@ -155,6 +155,59 @@ def test_a_grown_language_is_refitted(fresh_db, monkeypatch):
     assert stage.run(fresh_db, rebuild=True)["models_fitted"] == 0
 
 
+def test_the_article_pass_gives_what_the_per_document_functions_give(enriched, tmp_path, monkeypatch):
+    """Models fitted on 150 articles a language, so that most articles get their model topics
+    from the article pass, which splits each article into words once for the taxonomy and the
+    model. Article by article, its rows must be `score_text`'s and those of the stored model's
+    `transform` of `features`; and two worker processes must write the same rows."""
+
+    from analysis.topics import discovery as disc
+
+    monkeypatch.setattr(modelstore, "MAX_FIT_DOCUMENTS", 150)
+    tables = {}
+    for workers in (1, 2):
+        path = tmp_path / f"w{workers}.duckdb"
+        shutil.copy(enriched[0], path)
+        con = analysis.connect(path)
+        counts = stage.run(con, rebuild=True, workers=workers)
+        tables[workers] = con.execute("SELECT * FROM article_topics ORDER BY ALL").fetchall()
+        if workers == 2:
+            con.close()
+            continue
+        n_modelled = con.execute("SELECT count(*) FROM articles WHERE lang IN ('ar', 'en', 'fr')").fetchone()[0]
+        assert counts["models_fitted"] == 3 and counts["model_articles"] == n_modelled > 1000
+        # the fit's own sample gets the fit's weights; the rest is projected by the article pass
+        fitted = {r[0] for lang in ("ar", "en", "fr") for r in con.execute(
+            f"SELECT article_id FROM articles WHERE lang = ? ORDER BY {modelstore._SAMPLE_ORDER} LIMIT 150",
+            [lang]).fetchall()}
+        models = {lang: modelstore.load_model(con, lang) for lang in ("ar", "en", "fr")}
+        stored: dict[int, dict] = {}
+        for article_id, topic_id, score, primary, source in con.execute(
+                "SELECT article_id, topic_id, score, is_primary, source FROM article_topics JOIN topics USING (topic_id)"
+        ).fetchall():
+            stored.setdefault(article_id, {}).setdefault(source, {})[topic_id] = (score, primary)
+        tax = taxonomy.load_taxonomy()
+        projected = 0
+        for article_id, title, body, lang in con.execute(
+                "SELECT article_id, title, body, lang FROM articles ORDER BY article_id").fetchall():
+            scored = taxonomy.score_text(tax, title=title, body=body, lang=lang)
+            assert stored.get(article_id, {}).get("taxonomy", {}) == {
+                topic: (score, topic == scored.primary) for topic, score in scored.scores}, article_id
+            rows = stored.get(article_id, {}).get("model", {})
+            if lang not in models or article_id in fitted:
+                continue
+            weights = disc.transform(models[lang], [disc.features(title, body, lang)])[0]
+            best = int(weights.argmax())
+            expected = {f"model:{lang}:{k + 1:02d}": (round(float(weights[k]), 4), k == best)
+                        for k in range(len(weights)) if weights.any() and (weights[k] >= 0.2 or k == best)}
+            assert rows.keys() == expected.keys(), article_id
+            assert all(abs(rows[t][0] - expected[t][0]) < 1.5e-4 and rows[t][1] == expected[t][1] for t in rows), (rows, expected)
+            projected += 1
+        assert projected == n_modelled - 3 * 150
+        con.close()
+    assert tables[1] == tables[2]
+
+
 def test_every_table_view_and_column_is_documented(enriched):
     con = analysis.connect(enriched[0], read_only=True)
     for table in TABLES:

@@ -31,8 +31,8 @@ REFIT_GROWTH = 0.20
 MODEL_MIN_SHARE = 0.20      # secondary model topics are stored when they hold this share of the article
 N_TERMS = 15
 N_EXAMPLES = 5
-FETCH_BATCH = 5_000  # articles per query and per transaction
-CHUNK = 1_000        # articles per work item (projected together: also the serial unit)
+FETCH_BATCH = 5_000  # articles per query (the fit's sample)
+CHUNK = 1_000        # articles per work item
 WINDOW = 6           # work items in flight
 SURFACE_SAMPLE = 1_000
 
@@ -45,32 +45,36 @@ def params_key(options: dict | None = None) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def update_models(con, *, rebuild: bool = False, progress: bool = False, options: dict | None = None,
-                  executor=None) -> dict:
-    """Fit or refresh the model of every language with enough articles; returns counts."""
+def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
+                   executor=None) -> tuple[dict, dict[str, tuple[str, disc.Model]]]:
+    """Fit the model of every language with enough articles that has no model, an outdated one
+    or (``rebuild``) any; returns counts and the current models, {lang: (model_id, model)}.
+
+    A fit gives its sample of articles their topics; the others get theirs from the topics
+    stage's article pass (stage.score_documents), which splits each article into words once
+    for the taxonomy and the model."""
     counts = {"models_fitted": 0, "model_articles": 0}
+    models = {}
     langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
                         "GROUP BY lang ORDER BY lang").fetchall()
     for lang, n in langs:
         if n < MIN_DOCUMENTS:
             log.info("no discovery model for %s: %d articles (need %d)", lang, n, MIN_DOCUMENTS)
             continue
-        current = con.execute("SELECT model_id, n_documents, input_key, method, params, state FROM topic_models "
-                              "WHERE lang = $lang", {"lang": lang}).fetchone()
+        current = con.execute("SELECT model_id, n_documents, input_key FROM topic_models WHERE lang = $lang",
+                              {"lang": lang}).fetchone()
         key = params_key(options)
         stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
         if rebuild or stale:
             model_id, assigned = fit_language(con, lang, options=options, executor=executor)
             counts["models_fitted"] += 1
             counts["model_articles"] += assigned
-            model = None
         else:
             model_id = current[0]
-            model = disc.Model.from_state(current[5], lang=lang, method=current[3], params=json.loads(current[4]))
-        if model is None:
-            model = load_model(con, lang)
-        counts["model_articles"] += assign_pending(con, model, model_id, executor=executor)
-    return counts
+        # The stored state even after a fit: new articles are projected the same way whether
+        # the model was fitted in this run or an earlier one.
+        models[lang] = (model_id, load_model(con, lang))
+    return counts, models
 
 
 def load_model(con, lang: str) -> disc.Model:
@@ -151,7 +155,7 @@ def fit_language(con, lang: str, *, options: dict | None = None, executor=None) 
                         {"lang": lang, "id": model_id})
             con.execute("INSERT INTO topic_terms SELECT * FROM m_terms")
             con.execute("INSERT INTO topic_examples SELECT * FROM m_examples")
-            _write_assignments(con, model_id, topic_ids, ids, model.doc_topic, now)
+            write_assignments(con, model_id, topic_ids, ids, model.doc_topic, now)
     finally:
         for name in ("m_topics", "m_terms", "m_examples"):
             con.unregister(name)
@@ -172,8 +176,8 @@ def _delete_language(con, lang: str) -> None:
     con.execute("DELETE FROM topic_models WHERE lang = $lang", params)
 
 
-def _write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int], weights: np.ndarray,
-                       now: dt.datetime) -> None:
+def write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int], weights: np.ndarray,
+                      now: dt.datetime) -> None:
     """article_topics rows for one batch (caller holds the transaction) + topic_scored records."""
     best = weights.argmax(axis=1) if len(ids) else np.array([], dtype=int)
     has = weights.sum(axis=1) > 0 if len(ids) else np.array([], dtype=bool)
@@ -196,41 +200,3 @@ def _write_assignments(con, model_id: str, topic_ids: list[str], ids: list[int],
     finally:
         con.unregister("m_assign")
         con.unregister("m_ids")
-
-
-def assign_pending(con, model: disc.Model, model_id: str, *, executor=None) -> int:
-    """Give model topics to the articles of the model's language that do not have them yet."""
-    pending = [int(r[0]) for r in con.execute(
-        """SELECT a.article_id FROM articles a
-           LEFT JOIN topic_scored s ON s.kind = 'model' AND s.doc_id = a.article_id AND s.version = $id
-           WHERE a.lang = $lang AND s.doc_id IS NULL ORDER BY 1""", {"id": model_id, "lang": model.lang}).fetchall()]
-    if not pending:
-        return 0
-    topic_ids = [r[0] for r in con.execute("SELECT topic_id FROM topics WHERE model_id = $id ORDER BY position",
-                                           {"id": model_id}).fetchall()]
-    spec = (model_id, model.to_state(), model.lang, model.method, model.params)
-    done, ids, parts = 0, [], []
-    for (_, rows), weights in ordered_map(executor, project, ((spec, rows) for rows in _rows(con, pending)),
-                                          window=WINDOW):
-        ids.extend(pending[done:done + len(rows)])
-        parts.append(weights)
-        done += len(rows)
-        if len(ids) >= FETCH_BATCH or done == len(pending):
-            with transaction(con):
-                _write_assignments(con, model_id, topic_ids, ids, np.vstack(parts), dt.datetime.now(dt.timezone.utc))
-            ids, parts = [], []
-    return len(pending)
-
-
-_models: dict[str, disc.Model] = {}
-
-
-def project(item: tuple) -> np.ndarray:
-    """Topic weights of fetched (title, body) rows under a stored model (what a worker runs; the
-    model is rebuilt from its state once per process)."""
-    (model_id, state, lang, method, params), rows = item
-    model = _models.get(model_id)
-    if model is None:
-        _models.clear()
-        model = _models[model_id] = disc.Model.from_state(state, lang=lang, method=method, params=params)
-    return disc.transform(model, [disc.features(title, body, lang) for title, body in _texts(rows)])

@@ -231,8 +231,12 @@ def match_terms(tax: Taxonomy, text: str, lang: str, counts: dict[int, float], w
     chance without their leading proclitic (text.ar_fallback). Each distinct word is
     resolved once (Lexicon.lookup); per text, only words that start a keyword are visited.
     """
-    lex = tax.lexicons[lang]
-    info = list(map(lex.words.__getitem__, textmod.words(text, lang)))
+    match_words(tax.lexicons[lang], textmod.words(text, lang), counts, weight)
+
+
+def match_words(lex: Lexicon, words: list[str], counts: dict[int, float], weight: float = 1.0) -> None:
+    """``match_terms`` of a text already split into normalised words (``textmod.words``)."""
+    info = list(map(lex.words.__getitem__, words))
     n = len(info)
     free = 0
     for j in [j for j, e in enumerate(info) if e[1] is not None or e[2] is not None]:
@@ -262,13 +266,26 @@ def score_text(tax: Taxonomy, *, title: str | None, body: str | None, lang: str 
     """Topic scores and primary topic of one article (title + body) or headline (title only)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
-    if lang not in tax.lexicons:
-        lang = textmod.guess_lang(f"{title or ''} {body or ''}"[:2000])
+    lang = scoring_lang(tax, title=title, body=body, lang=lang)
+    return score_words(tax, textmod.words(title or "", lang), textmod.words(body or "", lang), lang=lang, kind=kind)
+
+
+def scoring_lang(tax: Taxonomy, *, title: str | None, body: str | None, lang: str | None) -> str:
+    """The lexicon a document is scored with: its own language, guessed when it has none we know."""
+    if lang in tax.lexicons:
+        return lang
+    return textmod.guess_lang(f"{title or ''} {body or ''}"[:2000])
+
+
+def score_words(tax: Taxonomy, title_words: list[str], body_words: list[str], *, lang: str,
+                kind: str = "article") -> Scored:
+    """``score_text`` of a title and body already split into words (``textmod.words`` with
+    ``lang``, a language of the taxonomy): the topics stage splits an article once for the
+    taxonomy and the discovery model."""
+    lex = tax.lexicons[lang]
     counts: dict[int, float] = {}
-    if title:
-        match_terms(tax, title, lang, counts, tax.title_weight if kind == "article" else 1.0)
-    if body:
-        match_terms(tax, body, lang, counts, 1.0)
+    match_words(lex, title_words, counts, tax.title_weight if kind == "article" else 1.0)
+    match_words(lex, body_words, counts, 1.0)
     return _decide(tax, counts, lang, kind)
 
 
