@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.registry import load_registry
+from analysis.entities import text as text_module
 from analysis.entities.text import clean_surface, fold, fold_with_map, normalize_surface
 
 
@@ -69,6 +73,41 @@ def test_fold_keeps_a_way_back_to_original_offsets():
     assert folded == "le maroc et l'algerie   المغرب".replace("   ", " ")
     i = folded.index("المغرب")
     assert text[omap.start(i):omap.end(i + len("المغرب"))] == "المَغْرِب"
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _corpus_texts() -> list[str]:
+    from analysis.topics.evaluate import read_gold
+
+    docs = read_gold([CORPUS / "ant-jawhara"])[::10]
+    with open(CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl", encoding="utf-8") as lines:
+        winer = [json.loads(line) for line in lines]
+    pages = [p.read_text(encoding="utf-8") for p in sorted((CORPUS / "pages").glob("*.txt"))]
+    return [t for d in docs for t in (d.title, d.body)] + [t for w in winer for t in (w["title"], w["text"])] + pages
+
+
+def test_long_texts_fold_through_the_table_as_character_by_character():
+    """Long texts are folded through a code-unit table: the same as lower() and the
+    replacements, on every real text and on the characters the table leaves to the str path."""
+    texts = [t for t in _corpus_texts() if t]
+    assert sum(len(t) >= text_module.TABLE_FROM for t in texts) > 500
+    assert sum(text_module.has_arabic(t) for t in texts) > 300
+    for t in texts:
+        assert text_module._fold_chars_table(t) == text_module._fold_chars_str(t)
+    for t in ("ΟΔΟΣ ΣΟΦΙΑ Σ", "İstanbul et İzmir", "emoji 😀 et 𐐀 Deseret", "lone \udcff surrogate",
+              "ALGÉRIE – MAROC’S ١٢٣ إفريقيا ى ة ـ"):
+        padded = t + " x" * 200
+        assert text_module._fold_chars_table(padded) == text_module._fold_chars_str(padded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZéÉÀçÇ'’‘`´-–—\u00a0\t Σσςİıi") + ["ا", "أ", "إ", "آ", "ى", "ة", "ک",
+                                                                                  "ی", "ً", "ـ", "١", "۲", "😀", "Ω"]),
+               max_size=700))
+def test_any_text_folds_through_the_table_as_character_by_character(t):
+    assert text_module._fold_chars_table(t) == text_module._fold_chars_str(t)
 
 
 _KEYS: dict[str, set[str]] = {}

@@ -11,6 +11,9 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from functools import cache
+
+import numpy as np
 
 _ARABIC_LETTERS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي"}
 _SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000\t"
@@ -57,12 +60,56 @@ _AFTER_LOWER_KEYS = frozenset(_AFTER_LOWER)
 
 
 def _fold_chars(text: str) -> str:
+    if len(text) >= TABLE_FROM:
+        return _fold_chars_table(text)
+    return _fold_chars_str(text)
+
+
+def _fold_chars_str(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):  # e.g. "İ" lowers to two characters: keep offsets 1:1
         return text.translate(FOLD_TABLE)
     for ch in _AFTER_LOWER_KEYS.intersection(low):
         low = low.replace(ch, _AFTER_LOWER[ch])
     return low
+
+
+# Texts this long are folded through a table of every UTF-16 code unit (``_fold_units``):
+# finding which characters need a replacement (the set intersection above) walks the text in
+# Python objects, ~120 µs for a 6,000-character French body and 230–370 µs for an Arabic one,
+# whose letters are not cached one-character strings; the table does lower() and every
+# replacement at once in NumPy (~65–75 µs). Short texts (titles, headlines) stay on the str path,
+# cheaper than NumPy's per-call cost below ~300 characters.
+TABLE_FROM = 300
+
+
+@cache
+def _fold_units() -> tuple[np.ndarray, np.ndarray]:
+    """(code unit -> folded code unit, code units the table cannot fold): what ``_fold_chars_str``
+    does to each character on its own. Not foldable alone: surrogates (characters beyond the
+    BMP), characters whose lower case is not one character ("İ"), and capital sigma, whose lower
+    case depends on its neighbours (final "ς")."""
+    table = np.arange(0x10000, dtype=np.uint16)
+    special = np.zeros(0x10000, dtype=bool)
+    special[0xD800:0xE000] = True
+    special[0x03A3] = True
+    for code in range(0x10000):
+        if special[code]:
+            continue
+        low = chr(code).lower()
+        if len(low) != 1 or ord(low) > 0xFFFF:
+            special[code] = True
+            continue
+        table[code] = ord(_AFTER_LOWER.get(low, low))
+    return table, special
+
+
+def _fold_chars_table(text: str) -> str:
+    table, special = _fold_units()
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    if special[units].any():
+        return _fold_chars_str(text)
+    return table[units].tobytes().decode("utf-16-le")
 
 
 class OffsetMap:
