@@ -74,6 +74,19 @@ def test_shingles_stay_inside_their_document():
 
 # --- signatures, buckets, components -------------------------------------------------
 
+def test_distinct_shingles_are_what_numpy_unique_gives():
+    """`detect.distinct` replaces np.unique for the exact verification: the same sorted distinct
+    hashes for every real corpus article (and for texts of zero, one and repeated shingles)."""
+    texts = pl.Series(corpus_articles()["body"].head(400).to_list() + ["", "un", "le le le le le le"])
+    sh = text.shingles(text.tokenise(text.fold(texts)), sizes=ARTICLE_RULE.shingle_sizes)
+    sets = detect.shingle_sets(texts, ARTICLE_RULE)
+    assert len(sets) == len(texts)
+    assert sum(s.size < sh.counts[i] for i, s in enumerate(sets)) > 10  # some texts repeat a shingle
+    for i, got in enumerate(sets):
+        expected = np.unique(sh.hashes[sh.starts[i]: sh.starts[i + 1]])
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
 def test_minhash_estimates_track_exact_jaccard_on_real_text():
     rng = np.random.default_rng(0)
     bodies = [b for b in corpus_articles()["body"].to_list() if len(b.split()) > 80][:300]

@@ -83,7 +83,7 @@ class Features:
     shingles: text.Shingles
 
     def shingle_set(self, i: int) -> np.ndarray:
-        return np.unique(self.shingles.hashes[self.shingles.starts[i]: self.shingles.starts[i + 1]])
+        return distinct(self.shingles.hashes[self.shingles.starts[i]: self.shingles.starts[i + 1]])
 
 
 def features(ids: np.ndarray, texts: pl.Series, days: np.ndarray, rule: Rule) -> Features:
@@ -105,7 +105,21 @@ def features(ids: np.ndarray, texts: pl.Series, days: np.ndarray, rule: Rule) ->
 def shingle_sets(texts: pl.Series, rule: Rule) -> list[np.ndarray]:
     """Distinct shingle hashes of each text (for exact verification)."""
     sh = text.shingles(text.tokenise(text.fold(texts)), sizes=rule.shingle_sizes)
-    return [np.unique(sh.hashes[sh.starts[i]: sh.starts[i + 1]]) for i in range(sh.starts.size - 1)]
+    return [distinct(sh.hashes[sh.starts[i]: sh.starts[i + 1]]) for i in range(sh.starts.size - 1)]
+
+
+def distinct(hashes: np.ndarray) -> np.ndarray:
+    """``np.unique`` of one document's shingle hashes, sorted then deduplicated: NumPy 2.4's
+    hash-based ``unique`` took ~143 µs for 1,000 hashes, this ~25 µs, and the exact verification
+    of a batch calls it for every document in an uncertain pair (100k articles: 40,000 calls,
+    ~8 s of the stage's 82 in one process)."""
+    s = np.sort(hashes)
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 def estimate(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.ndarray
