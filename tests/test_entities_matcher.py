@@ -110,6 +110,34 @@ def test_any_text_folds_through_the_table_as_character_by_character(t):
     assert text_module._fold_chars_table(t) == text_module._fold_chars_str(t)
 
 
+def _same_removal(folded: str) -> None:
+    has_spaces, has_marks = "  " in folded, any(c in folded for c in text_module._MARK_CHARS)
+    if not (has_spaces or has_marks):
+        return
+    by_regex, regex_map = text_module._remove_with_regex(folded, has_spaces, has_marks)
+    by_table, table_map = text_module._remove_with_table(folded)
+    assert by_table == by_regex
+    assert [table_map.start(i) for i in range(len(by_regex) + 1)] == [regex_map.start(i) for i in range(len(by_regex) + 1)]
+    assert [table_map.end(i) for i in range(len(by_regex) + 1)] == [regex_map.end(i) for i in range(len(by_regex) + 1)]
+
+
+def test_long_texts_lose_marks_and_repeated_spaces_through_the_table_as_through_the_regex():
+    """The removal of marks and repeated spaces has a NumPy path for long texts: the same folded
+    text and the same way back to original offsets as the regex, on every real text."""
+    texts = [text_module._fold_chars(t) for t in _corpus_texts() if t]
+    assert sum(any(c in t for c in text_module._MARK_CHARS) for t in texts) > 50
+    assert sum("  " in t for t in texts) > 50
+    for t in texts:
+        _same_removal(t)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", " ", "a", "م", "ً", "ْ", "ـ", "\u200b", "\u00ad", "😀", "\udcff"]),
+               max_size=80))
+def test_any_text_loses_marks_and_repeated_spaces_through_the_table_as_through_the_regex(t):
+    _same_removal(t)
+
+
 _KEYS: dict[str, set[str]] = {}
 for _a in load_registry().aliases:
     _KEYS.setdefault(_a.entity_id, set()).add(_a.key)
