@@ -24,10 +24,8 @@ SAMPLE_EVERY = 0.25
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def tree_rss_mb(root: int) -> float | None:
-    """Resident memory of process ``root`` and all its descendants, in MB (Linux /proc)."""
-    if not os.path.isdir("/proc"):
-        return None
+def descendants(root: int) -> list[int]:
+    """Process ``root`` and all its descendants, from the parent links in /proc (Linux)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -38,10 +36,20 @@ def tree_rss_mb(root: int) -> float | None:
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
         children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [root]
+    out, todo = [], [root]
     while todo:
         pid = todo.pop()
+        out.append(pid)
         todo.extend(children.get(pid, ()))
+    return out
+
+
+def tree_rss_mb(root: int) -> float | None:
+    """Resident memory of process ``root`` and all its descendants, in MB (Linux /proc)."""
+    if not os.path.isdir("/proc"):
+        return None
+    total = 0
+    for pid in descendants(root):
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as f:
                 total += int(f.read().split()[1]) * _PAGE

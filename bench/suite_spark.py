@@ -55,9 +55,10 @@ def bench_spark(run, loaded: Path, counts: dict) -> None:
 def measure_tree(args: list[str], *, every: float = 0.2) -> dict:
     """Run a command and sample its whole process tree from /proc: the Spark JVM is not waited
     for by its parent, so getrusage would miss it (and the Python workers it forks)."""
-    import os
     import subprocess
     import time
+
+    from bench.measure import descendants
 
     tick = os.sysconf("SC_CLK_TCK")
     page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -67,7 +68,7 @@ def measure_tree(args: list[str], *, every: float = 0.2) -> dict:
     peak = tree_peak = 0.0
     while proc.poll() is None:
         rss = {}
-        for pid in _descendants(proc.pid):
+        for pid in descendants(proc.pid):
             try:
                 with open(f"/proc/{pid}/stat") as fh:
                     fields = fh.read().rsplit(")", 1)[1].split()
@@ -85,24 +86,6 @@ def measure_tree(args: list[str], *, every: float = 0.2) -> dict:
     return {"seconds": time.perf_counter() - started, "cpu_seconds": round(sum(cpu.values()), 2),
             "peak_rss_mb": round(peak, 1), "tree_peak_rss_mb": round(tree_peak, 1),
             "load_avg_1min": round(os.getloadavg()[0], 2)}
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
 
 
 def _mb(folder: Path) -> float:
