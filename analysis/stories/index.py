@@ -140,11 +140,16 @@ class BatchResult:
     candidates: int
 
 
+def batch_features(batch: pl.DataFrame, rule: detect.Rule) -> detect.Features:
+    """``detect.features`` of a batch from ``pending_batch`` (no database: a worker can run it)."""
+    return detect.features(batch["id"].to_numpy().astype(np.int64), batch["text"], batch["day"].to_numpy(), rule)
+
+
 def process_batch(con: duckdb.DuckDBPyConnection, src: Source, rule: detect.Rule,
                   batch: pl.DataFrame, features: detect.Features | None = None) -> BatchResult:
-    """``features``: the batch's, when already computed (``detect.features`` of its rows)."""
+    """``features``: the batch's, when already computed (``batch_features``)."""
     ids = batch["id"].to_numpy().astype(np.int64)
-    f = features if features is not None else detect.features(ids, batch["text"], batch["day"].to_numpy(), rule)
+    f = features if features is not None else batch_features(batch, rule)
     n = ids.size
 
     # 1. Exact copies: same fingerprint as a stored or an earlier document of the batch.

@@ -113,9 +113,8 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
 
 
 def batch_features(item: tuple) -> detect.Features:
-    """Features of a fetched batch (what a worker runs)."""
-    batch, rule = item
-    return detect.features(batch["id"].to_numpy().astype(np.int64), batch["text"], batch["day"].to_numpy(), rule)
+    """Features of a fetched (batch, rule) (what a worker runs)."""
+    return index.batch_features(*item)
 
 
 def batches(ids: np.ndarray, sizes: np.ndarray, *, max_docs: int, max_bytes: int) -> list[np.ndarray]:
