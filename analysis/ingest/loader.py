@@ -222,7 +222,7 @@ def _resumed(resume: dict[str, int], inp: Input) -> int:
 
 def _crawl(doc: Key, inp: Input, option, manifest: dict[str, ManifestEntry]) -> Crawl:
     entry = manifest.get(doc.path) or manifest.get(inp.path) or NO_ENTRY
-    site = entry.site or _site(entry.url or "") or _site(doc.path)
+    site = entry.site or (entry.url and _site(entry.url)) or _site(doc.path)
     if doc.format != "page":
         return Crawl(None, "unknown", site)
     if isinstance(option, dt.datetime):
@@ -263,14 +263,8 @@ def _chunks_done(parsed, mapping, resume, batch_size):
             if size is None:
                 yield inp, _stream(inp, mapping, resume, batch_size)
             else:
-                yield inp, [_slice(batch, start, size)] if size else []
+                yield inp, [batch.slice(start, size)] if size else []
                 start += size
-
-
-def _slice(batch: DocBatch, start: int, size: int) -> DocBatch:
-    if start == 0 and size == len(batch):
-        return batch
-    return DocBatch(batch.keys[start:start + size], batch.heavy.slice(start, size))
 
 
 def _stream(inp: Input, mapping: dict, resume: dict[str, int], batch_size: int) -> Iterator[DocBatch]:

@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.db import scalar
 from analysis.ingest.batch import TS, DocBatch
@@ -182,13 +184,14 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
 
     _insert(con, "documents", docs.table())
     _insert(con, "rejects", rejects.table() if len(rejects) else None)
+    heavy = batch.rows()
     if article_rows:
         # select, then take: taking every column (ticker lists included) cost 3x more
-        chosen = batch.heavy.select(list(ARTICLE_COLUMNS)).take(pa.array(article_rows, pa.int64()))
+        chosen = heavy.select(list(ARTICLE_COLUMNS)).take(pa.array(article_rows, pa.int64()))
         chosen = chosen.append_column("article_id", pa.array(article_ids, pa.int64()))
         _insert(con, "articles", chosen.append_column("document_id", pa.array(article_docs, pa.int64())))
     if ticker_rows:
-        tickers = batch.heavy.select(["ids", "texts", "langs"]).take(pa.array(ticker_rows, pa.int64()))
+        tickers = heavy.select(["ids", "texts", "langs"]).take(pa.array(ticker_rows, pa.int64()))
         tickers = tickers.append_column("document_id", pa.array(ticker_docs, pa.int64()))
         tickers = tickers.append_column("seen_at", pa.array(ticker_seen, TS))
         _insert_tickers(con, tickers.append_column("seen_source", pa.array(ticker_source, pa.string())))
@@ -216,15 +219,29 @@ def _insert(con, table: str, frame: pa.Table | None) -> None:
         con.unregister("_batch")
 
 
+def _ticker_slots(tickers: pa.Table) -> pa.Table:
+    """One row per ticker slot (document_id, headline_id, text, lang, position, seen_at,
+    seen_source) from one row per page with list columns. Flattened in Arrow: DuckDB's
+    unnest into a temporary table took ~9x longer (41 against 4.6 ms for 2,000 pages)."""
+    tickers = tickers.combine_chunks()
+    lengths = pc.list_value_length(tickers["ids"]).to_numpy(zero_copy_only=False).astype(np.int64)
+    page = pa.array(np.repeat(np.arange(len(lengths)), lengths))
+    first_slot = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return pa.table({
+        "document_id": tickers["document_id"].take(page),
+        "headline_id": pc.list_flatten(tickers["ids"]),
+        "text": pc.list_flatten(tickers["texts"]),
+        "lang": pc.list_flatten(tickers["langs"]),
+        "position": pa.array(np.arange(1, len(first_slot) + 1) - first_slot, pa.int32()),
+        "seen_at": tickers["seen_at"].take(page),
+        "seen_source": tickers["seen_source"].take(page),
+    })
+
+
 def _insert_tickers(con, tickers: pa.Table) -> None:
-    """Sightings (one per ticker slot) and the headline upsert, expanded and aggregated in SQL."""
-    con.register("_tickers", tickers)
+    """Sightings (one per ticker slot) and the headline upsert."""
+    con.register("_slots", _ticker_slots(tickers))
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _slots AS
-            SELECT document_id, unnest(ids) AS headline_id, unnest(texts) AS text, unnest(langs) AS lang,
-                   unnest(generate_series(1, len(ids))) AS position, seen_at, seen_source
-            FROM _tickers""")
         con.execute("""
             INSERT INTO sightings (document_id, headline_id, position, seen_at, seen_source)
             SELECT document_id, headline_id, position, seen_at, seen_source FROM _slots""")
@@ -238,9 +255,8 @@ def _insert_tickers(con, tickers: pa.Table) -> None:
               first_seen = least(headlines.first_seen, excluded.first_seen),
               last_seen = greatest(headlines.last_seen, excluded.last_seen),
               n_sightings = headlines.n_sightings + excluded.n_sightings""")
-        con.execute("DROP TABLE _slots")
     finally:
-        con.unregister("_tickers")
+        con.unregister("_slots")
 
 
 def _upsert_files(con, files: list[FileDone], load_id: int) -> None:

@@ -1,0 +1,103 @@
+"""The writer's inner pieces, checked against their plain definitions on generated pages
+built from the real corpus (articles and headlines of ../shared/corpus)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.ingest import loader
+from analysis.ingest.batch import DocBatch
+from analysis.ingest.records import clean_text
+from analysis.ingest.sources import discover
+from analysis.ingest.store import _ticker_slots
+from analysis.pagegen import generate, read_corpus, write_pages
+
+
+@pytest.fixture(scope="module")
+def chunks(corpus, tmp_path_factory):
+    """Parsed chunks of 64 generated pages, as the loader's workers return them."""
+    folder = tmp_path_factory.mktemp("pages")
+    write_pages(generate(read_corpus(corpus), 300, seed=5), folder, manifest=False)
+    inputs, _ = discover([str(folder)])
+    assert len(inputs) == 300
+    parts = [inputs[i:i + loader.CHUNK] for i in range(0, len(inputs), loader.CHUNK)]
+    return [(chunk, loader._parse_chunk(chunk, {}, {})) for chunk in parts]
+
+
+def _per_file(chunks) -> list[DocBatch]:
+    return [part for _, parts in loader._chunks_done(chunks, {}, {}, 2000) for part in parts]
+
+
+def test_one_file_slices_concatenate_to_the_rows_they_came_from(chunks):
+    parts = _per_file(chunks)
+    assert len(parts) == 300 and all(len(p) == 1 for p in parts)
+    expected = pa.concat_tables([p.rows() for p in parts])
+    merged = DocBatch.concat(parts)
+    assert merged.keys == [k for p in parts for k in p.keys]
+    assert merged.rows().equals(expected)
+    # Adjacent slices of one parsed chunk become one piece again: one chunk per parsed chunk.
+    assert merged.rows().column("body").num_chunks == len(chunks)
+    # Out of order and with gaps, each document still gets its own row.
+    shuffled = [parts[5], parts[3], parts[4], parts[10], parts[200], parts[0], parts[1], parts[66]]
+    mixed = DocBatch.concat(shuffled)
+    assert mixed.rows().equals(pa.concat_tables([p.rows() for p in shuffled]))
+    for key, sha in zip(mixed.keys, mixed.rows().column("content_sha256").to_pylist()):
+        assert sha == key.content_sha256
+
+
+def test_ticker_slots_are_the_tickers_unnested(chunks):
+    batch = DocBatch.concat(_per_file(chunks))
+    heavy = batch.rows()
+    n = heavy.num_rows
+    seen = [dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(hours=i) if i % 7 else None for i in range(n)]
+    tickers = heavy.select(["ids", "texts", "langs"]).take(pa.array(range(n - 1, -1, -1)))  # taken, as the writer does
+    tickers = tickers.append_column("document_id", pa.array(range(1000, 1000 + n), pa.int64()))
+    tickers = tickers.append_column("seen_at", pa.array(seen, pa.timestamp("us", tz="UTC")))
+    tickers = tickers.append_column("seen_source", pa.array(["inferred" if s else "unknown" for s in seen]))
+    slots = _ticker_slots(tickers)
+    con = duckdb.connect()
+    con.register("_tickers", tickers)
+    expected = con.execute("""
+        SELECT document_id, unnest(ids) AS headline_id, unnest(texts) AS text, unnest(langs) AS lang,
+               unnest(generate_series(1, len(ids))) AS position, seen_at, seen_source
+        FROM _tickers ORDER BY document_id, position""").fetchall()
+    got = con.execute("SELECT * FROM slots ORDER BY document_id, position").fetchall()
+    assert len(got) == sum(len(ids) for ids in tickers.column("ids").to_pylist()) > 10 * n
+    assert got == expected
+    assert slots.schema.field("position").type == pa.int32()
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable():
+    """What clean_text's shortcut relies on, for this Python's Unicode tables."""
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) > 20
+    assert [c for c in spaces if c.isprintable()] == [" "]
+
+
+def _split_and_join(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def test_clean_text_of_real_bodies_and_titles(chunks):
+    texts = [t for _, (batch, _) in chunks for column in ("body", "title") for t in batch.heavy.column(column).to_pylist() if t]
+    texts += [t for _, (batch, _) in chunks for ticker in batch.heavy.column("texts").to_pylist() for t in ticker]
+    assert len(texts) > 1000
+    assert [clean_text(t) for t in texts] == [_split_and_join(t) for t in texts]
+    body = next(t for t in texts if "\n" in t)
+    for edited in (body + " ", " " + body, body.replace("\n", " \n", 1), body.replace(" ", "\u00a0", 1),
+                   body.replace(" ", "\t", 1), body.replace("\n", "\u2028", 1), body + "\u200b"):
+        assert clean_text(edited) == _split_and_join(edited)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \n\t\r\u00a0\u2028\u202f\u200b\u3000\x1cab\u0301é\u064eم")), max_size=40))
+def test_clean_text_is_split_and_join(text):
+    assert clean_text(text) == _split_and_join(text)
+
