@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.ingest import loader
+from analysis.ingest import loader, worker
 from analysis.ingest.batch import DocBatch
 from analysis.ingest.records import clean_text
 from analysis.ingest.sources import discover
@@ -101,3 +101,26 @@ def test_clean_text_of_real_bodies_and_titles(chunks):
 def test_clean_text_is_split_and_join(text):
     assert clean_text(text) == _split_and_join(text)
 
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3 * 65536 + 5])
+@pytest.mark.parametrize("limit", [1, 65536, 65537, 200_001])
+def test_read_upto_reads_what_read_reads(tmp_path, size, limit):
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    with path.open("rb") as stream:
+        assert worker.read_upto(stream, limit) == data[:limit]
+
+
+def test_an_oversized_page_is_read_up_to_the_limit_and_rejected(tmp_path, monkeypatch, seed_text):
+    monkeypatch.setattr(worker, "READ_LIMIT", 150_000)
+    monkeypatch.setattr(worker, "MAX_PAGE_BYTES", 100_000)
+    page = tmp_path / "maghress-fr-big.txt"
+    page.write_text(seed_text * (400_000 // len(seed_text) + 1), encoding="utf-8")
+    [doc] = worker.parse_input(discover([str(page)])[0][0], mapping={})
+    assert doc.reject[0] == "too_large" and doc.reject[1].startswith("150,001 bytes")
+    assert doc.bytes == 150_001
+    page.write_text(seed_text, encoding="utf-8")
+    [doc] = worker.parse_input(discover([str(page)])[0][0], mapping={})
+    assert doc.reject is None and doc.bytes == len(seed_text.encode("utf-8")) and doc.article.title

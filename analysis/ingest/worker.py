@@ -76,7 +76,7 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
             yield from _parse_export(unit, stream, fmt, mapping)
             return
         try:
-            data = stream.read(max(READ_LIMIT, MAX_PAGE_BYTES) + 1)
+            data = read_upto(stream, max(READ_LIMIT, MAX_PAGE_BYTES) + 1)
         except (OSError, EOFError) as exc:
             yield _reject(unit.path, 0, b"", fmt or "unknown", "unreadable", str(exc))
             return
@@ -100,6 +100,20 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
         yield from _parse_trec(unit.path, data, digest, text, warnings)
     else:
         yield _parse_page(unit.path, data, digest, text, warnings)
+
+
+def read_upto(stream, limit: int, step: int = 1 << 16) -> bytes:
+    """At most ``limit`` bytes of ``stream``, read ``step`` bytes at a time: ``read(limit)``
+    allocates ``limit`` bytes up front (64 MB here, mapped and unmapped for every page),
+    which cost ~80 µs of a 13 KB page's ~25."""
+    parts, total = [], 0
+    while total < limit:
+        part = stream.read(min(step, limit - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _parse_page(path: str, data: bytes, digest: str, text: str, warnings: list[str]) -> Parsed:
