@@ -124,3 +124,13 @@ def test_an_oversized_page_is_read_up_to_the_limit_and_rejected(tmp_path, monkey
     page.write_text(seed_text, encoding="utf-8")
     [doc] = worker.parse_input(discover([str(page)])[0][0], mapping={})
     assert doc.reject is None and doc.bytes == len(seed_text.encode("utf-8")) and doc.article.title
+
+
+def test_a_chunk_whose_file_vanished_is_still_parsed_and_the_file_reported(tmp_path, seed_text):
+    for name in ("a.txt", "b.txt", "c.jsonl"):
+        (tmp_path / name).write_text(seed_text if name != "c.jsonl" else '{"title": "t", "text": "x"}\n', encoding="utf-8")
+    inputs, _ = discover([str(tmp_path)])
+    (tmp_path / "a.txt").unlink()  # gone between discovery and parsing
+    batch, sizes = loader._parse_chunk(inputs, {}, {})
+    assert sizes == [1, 1, None]  # the export is streamed by the parent, not parsed here
+    assert [k.reject[0] if k.reject else None for k in batch.keys] == ["unreadable", None]
