@@ -4,16 +4,20 @@ built from the real corpus (articles and headlines of ../shared/corpus)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import unicodedata
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis
 from analysis.ingest import loader, worker
 from analysis.ingest.batch import DocBatch
+from analysis.ingest.known import KnownKeys, Prefixes, prefix
 from analysis.ingest.records import clean_text
 from analysis.ingest.sources import discover
 from analysis.ingest.store import _ticker_slots
@@ -134,3 +138,72 @@ def test_a_chunk_whose_file_vanished_is_still_parsed_and_the_file_reported(tmp_p
     batch, sizes = loader._parse_chunk(inputs, {}, {})
     assert sizes == [1, 1, None]  # the export is streamed by the parent, not parsed here
     assert [k.reject[0] if k.reject else None for k in batch.keys] == ["unreadable", None]
+
+
+def test_prefixes_say_maybe_for_every_added_key_and_few_others():
+    rng = random.Random(3)
+    keys = ["%064x" % rng.getrandbits(256) for _ in range(6000)]
+    stored = Prefixes(np.array([prefix(k) for k in keys[:1000]], dtype=np.uint64))
+    for i in range(1000, 5000, 250):  # added batch by batch, merged now and then
+        stored.add(keys[i:i + 250])
+    assert len(stored.sorted) > 1000 and stored.n_recent < len(stored.sorted) / 8 + 250
+    assert stored.maybe(keys[:5000]) == keys[:5000]
+    assert stored.maybe(keys[5000:]) == []  # 1,000 new keys: a 64-bit collision is not expected
+    odd = ["not-a-digest", "", "٣" * 64, "+" + keys[0][1:], keys[5000][:15]]
+    assert stored.maybe(odd + [keys[1]]) == odd + [keys[1]]
+    twin = keys[5001][:16] + "0" * 48  # same first 64 bits as a key that is not stored: asked about
+    stored.add([twin])
+    assert stored.maybe([keys[5001], keys[5002]]) == [keys[5001]]
+
+
+def test_known_keys_hold_every_stored_key(tmp_path, corpus_db_path):
+    con = duckdb.connect(str(corpus_db_path), read_only=True)
+    known = KnownKeys(con)
+    for column, sql in (("sha256", "SELECT sha256 FROM documents WHERE status <> 'rejected'"),
+                        ("content_sha256", "SELECT content_sha256 FROM articles")):
+        stored = [row[0] for row in con.execute(sql).fetchall()]
+        assert len(stored) > 1000 and known.maybe(column, stored) == stored
+        assert known.maybe(column, ["%064x" % i for i in range(100)]) == []
+    con.close()
+
+
+def test_a_column_of_odd_keys_is_looked_up_whole(fresh_db):
+    fresh_db.execute("""INSERT INTO documents (document_id, path, sha256, bytes, format, parser_version, load_id, status)
+                        VALUES (1, 'x', ?, 1, 'page', 'p', 1, 'loaded')""", ["z" * 64])
+    known = KnownKeys(fresh_db)
+    assert known.columns["sha256"] is None and known.columns["content_sha256"] is not None
+    assert known.maybe("sha256", ["a" * 64]) == ["a" * 64]
+    assert known.maybe("content_sha256", ["a" * 64]) == []
+
+
+def test_duplicates_across_batches_are_found_with_the_filter(tmp_path, corpus, monkeypatch):
+    folder = tmp_path / "pages"
+    write_pages(generate(read_corpus(corpus), 400, seed=8), folder, manifest=False)
+    pages = sorted(folder.iterdir())
+    for i, page in enumerate(pages[:60]):  # exact copies, named to sort after the originals
+        (folder / f"zz-copy-{i:03d}.txt").write_bytes(page.read_bytes())
+    for i, page in enumerate(pages[60:90]):  # the same article under another page: its ticker edited
+        lines = page.read_text(encoding="utf-8").split("\n")
+        (folder / f"zz-edit-{i:03d}.txt").write_text("\n".join(["Autre titre  Encore un titre  Et un autre"] + lines[1:]),
+                                                     encoding="utf-8")
+
+    monkeypatch.setattr(loader, "KNOWN_KEYS_AFTER", 2)  # the filter from the third batch of 50 on
+
+    def load_counts(db, known_class):
+        monkeypatch.setattr(loader, "KnownKeys", known_class)
+        con = analysis.connect(db)
+        result = loader.load(con, [str(folder)], batch_size=50)
+        table = con.execute("SELECT path, status, duplicate_of, warnings FROM documents ORDER BY path").fetchall()
+        con.close()
+        return result.counts, table
+
+    class AskEverything(KnownKeys):
+        def maybe(self, column, keys):
+            return keys
+
+    filtered, filtered_rows = load_counts(tmp_path / "filtered.duckdb", KnownKeys)
+    plain, plain_rows = load_counts(tmp_path / "plain.duckdb", AskEverything)
+    assert filtered_rows == plain_rows
+    assert (filtered.loaded, filtered.duplicates, filtered.articles) == (plain.loaded, plain.duplicates, plain.articles)
+    assert filtered.duplicates >= 60
+    assert sum("article_duplicate_of" in str(w) for *_, w in filtered_rows) >= 30

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from analysis.db import scalar
 from analysis.ingest.batch import TS, DocBatch
+from analysis.ingest.known import KnownKeys
 
 UTC = dt.timezone.utc
 
@@ -63,6 +64,11 @@ class BatchCounts:
 def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     # table/column come from the two fixed call sites below, never from input.
     return scalar(con, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")
+
+
+def _maybe(known: KnownKeys | None, column: str, keys: set[str]) -> list[str]:
+    keys = sorted(keys)
+    return keys if known is None else known.maybe(column, keys)
 
 
 def _lookup(con, sql: str, values: list) -> dict:
@@ -113,8 +119,10 @@ class _Columns:
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Crawl], files: list[FileDone],
-                *, load_id: int) -> BatchCounts:
-    """Deduplicate and insert one batch inside the caller's transaction."""
+                *, load_id: int, known: KnownKeys | None = None) -> BatchCounts:
+    """Deduplicate and insert one batch inside the caller's transaction. With ``known``,
+    only keys it may hold are looked up in the database (the caller adds the batch's keys
+    to it once the transaction committed)."""
     keys = batch.keys
     counts = BatchCounts(inputs=len(keys))
     next_doc = _next_id(con, "documents", "document_id")
@@ -122,12 +130,13 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
 
     live = [k for k in keys if k.reject is None]
     seen_sha = _lookup(con, "SELECT d.sha256, min(d.document_id) FROM documents d JOIN _keys k ON d.sha256 = k.k "
-                            "WHERE d.status <> 'rejected' GROUP BY ALL", sorted({k.sha256 for k in live}))
+                            "WHERE d.status <> 'rejected' GROUP BY ALL", _maybe(known, "sha256", {k.sha256 for k in live}))
     articles = [k for k in live if k.has_article]
     seen_url = _lookup(con, "SELECT a.url_key, min(a.document_id) FROM articles a JOIN _keys k ON a.url_key = k.k GROUP BY ALL",
                        sorted({k.url_key for k in articles if k.url_key}))
     seen_content = _lookup(con, "SELECT a.content_sha256, min(a.document_id) FROM articles a JOIN _keys k "
-                                "ON a.content_sha256 = k.k GROUP BY ALL", sorted({k.content_sha256 for k in articles}))
+                                "ON a.content_sha256 = k.k GROUP BY ALL",
+                          _maybe(known, "content_sha256", {k.content_sha256 for k in articles}))
 
     docs = _Columns(DOC_SCHEMA)
     rejects = _Columns(REJECT_SCHEMA)
