@@ -353,4 +353,3 @@ def _prefetch(chunk: list[Input]) -> None:
             pass
         finally:
             os.close(fd)
-
