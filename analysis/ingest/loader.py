@@ -308,6 +308,27 @@ def _parse_chunk(chunk: list[Input], mapping: dict, resume: dict[str, int]) -> t
     return to_batch(docs), sizes
 
 
+def _prefetch(chunk: list[Input]) -> None:
+    """Ask the kernel to start reading a chunk's small files now, all at once: parsed one
+    after the other, each page not in the page cache would otherwise wait for the disk
+    while its worker sits idle."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    for inp in chunk:
+        if _is_streamed(inp):
+            continue
+        try:
+            fd = os.open(inp.path, os.O_RDONLY)
+        except OSError:
+            continue  # parse_input reports it
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 class _Progress:
     """A rich progress bar over input files, shown only when asked (a terminal)."""
 
@@ -332,24 +353,3 @@ class _Progress:
     def close(self) -> None:
         if self._bar:
             self._bar.stop()
-
-
-def _prefetch(chunk: list[Input]) -> None:
-    """Ask the kernel to start reading a chunk's small files now, all at once: parsed one
-    after the other, each page not in the page cache would otherwise wait for the disk
-    while its worker sits idle."""
-    if not hasattr(os, "posix_fadvise"):
-        return
-    for inp in chunk:
-        if _is_streamed(inp):
-            continue
-        try:
-            fd = os.open(inp.path, os.O_RDONLY)
-        except OSError:
-            continue  # parse_input reports it
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
