@@ -100,6 +100,7 @@ def test_counted_tfidf_is_the_vectorizers_and_word_columns_are_the_features(ant,
     import json
 
     from analysis.topics import text as textmod
+    from analysis.topics import wordids
 
     with open(CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl", encoding="utf-8") as lines:
         winer = [json.loads(line) for line in lines][:400]
@@ -111,9 +112,12 @@ def test_counted_tfidf_is_the_vectorizers_and_word_columns_are_the_features(ant,
         vocabulary = model.vectorizer.vocabulary_
         from_keys = [[vocabulary[k] + 1 for k in doc if k in vocabulary] for doc in sample_keys]
         assert np.array_equal(disc.tfidf(model, from_keys).toarray(), expected)
-        columns = [disc.word_columns(model, textmod.words(f"{title or ''}\n{body or ''}", lang))
+        columns = [disc.word_columns(model, textmod.words(f"{title or ''}\n{body or ''}", lang)).tolist()
                    for title, body in sample]
         assert columns == from_keys
+        # the stage's way: title and body as word ids (wordids), the separator left out
+        split = wordids.document_ids(sample, [lang] * len(sample))
+        assert [disc.id_columns(model, ids).tolist() for ids, _ in split] == from_keys
         assert expected.any(axis=1).mean() > 0.9
 
 

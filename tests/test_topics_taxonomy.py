@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.topics import taxonomy, text
+from analysis.topics import taxonomy, text, wordids
 from analysis.topics.evaluate import evaluate
 from analysis.topics.taxonomy import data_dir, explain, load_taxonomy, match_terms, score_text
 
@@ -216,7 +216,7 @@ def test_match_terms_finds_what_visiting_every_word_finds_on_the_corpus(tax, mon
     from tests.stories_fixtures import corpus_articles, itn
 
     # a small word cache, so it is also forgotten and rebuilt between texts
-    monkeypatch.setattr(taxonomy, "WORD_CACHE_LIMIT", 3000)
+    monkeypatch.setattr(wordids, "VOCABULARY_LIMIT", 3000)
     texts = [(f"{r['title'] or ''}\n{r['body'] or ''}", r["lang"]) for r in corpus_articles().iter_rows(named=True)]
     texts += [(h, lang) for h in itn()["text"].to_list() for lang in ("fr", "en", "es")]
     phrases = 0
@@ -227,6 +227,31 @@ def test_match_terms_finds_what_visiting_every_word_finds_on_the_corpus(tax, mon
                                                 for options in table.values() for _, t in options))
     assert {lang for _, lang in texts} >= {"ar", "fr", "en", "es"} and len(texts) > 1000
     assert phrases > 100  # the phrase path is exercised, not only single words
+
+
+def test_documents_scored_together_score_as_the_plain_walk_scores_each(tax, monkeypatch):
+    """``score_ids`` finds the keywords of many documents in one pass over their ids: each
+    document's scores and primary topic must be what visiting every word of its title (counted
+    title_weight times) and body gives, as if it were alone — no phrase across documents or
+    from a title into its body."""
+    from tests.stories_fixtures import corpus_articles
+
+    monkeypatch.setattr(wordids, "BATCH", 13)
+    rows = corpus_articles().select("title", "body", "lang").rows()
+    for lang in ("ar", "fr", "en"):
+        docs = [(title, body) for title, body, doc_lang in rows if doc_lang == lang][:400]
+        # a title ending with the first word of a phrase whose second word opens the body
+        phrase = next(lex_surface for lex_surface in (tax.lexicons[lang].surfaces[t]
+                      for table in tax.lexicons[lang].phrases.values() for options in table.values()
+                      for _, t in options) if len(lex_surface.split()) == 2)
+        docs.append((f"{docs[0][0]} {phrase.split()[0]}", f"{phrase.split()[1]} {docs[0][1]}"))
+        got = taxonomy.score_ids(tax, wordids.document_ids(docs, [lang] * len(docs)), lang=lang)
+        for (title, body), scored in zip(docs, got):
+            counts = {}
+            for part, weight in ((title, tax.title_weight), (body, 1.0)):
+                for term, count in _visit_every_word(tax, part or "", lang).items():
+                    counts[term] = counts.get(term, 0.0) + count * weight
+            assert scored == taxonomy._decide(tax, counts, lang, "article"), title
 
 
 @st.composite

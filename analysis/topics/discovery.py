@@ -18,12 +18,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import repeat
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from analysis.topics import text as textmod
+from analysis.topics import wordids
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,26 @@ class Model:
     doc_topic: np.ndarray | None     # normalised W of the fitted documents (rows sum to 1 or 0)
     reconstruction_error: float | None
     seconds: float
-    _columns: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _columns: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
-    def columns(self) -> _ColumnMap:
-        """Normalised word -> 1 + its column in this model (0: not a feature of the model)."""
-        if self._columns is None:
-            self._columns = _ColumnMap(self)
-        return self._columns
+    def column_table(self) -> np.ndarray:
+        """1 + this model's column of every word of the language's vocabulary, by word id
+        (0: not a feature of the model); extended as the vocabulary grows (the array doubles,
+        so a few new words a text cost no copy of it)."""
+        vocab = wordids.vocabulary(self.lang)
+        generation, table, size = self._columns or (None, None, 0)
+        if generation != vocab.generation:
+            table, size = np.zeros(1024, dtype=np.int32), 0
+        if size < len(vocab.words):
+            keys, columns = _feature_map(self.lang), self.vectorizer.vocabulary_
+            new = [columns.get(keys[w], -1) + 1 if w else 0 for w in vocab.words[size:]]
+            if size + len(new) > len(table):
+                table = np.concatenate([table[:size], np.zeros(max(size + len(new), 2 * len(table)) - size,
+                                                                 dtype=np.int32)])
+            table[size:size + len(new)] = new
+            size += len(new)
+        self._columns = vocab.generation, table, size
+        return table
 
     @property
     def n_topics(self) -> int:
@@ -133,28 +147,16 @@ def features(title: str | None, body: str | None, lang: str) -> list[str]:
     return list(filter(None, map(_feature_map(lang).__getitem__, ws)))
 
 
-class _ColumnMap(dict):
-    """Normalised word -> 1 + the model column of its key, 0 when the model does not use it.
-    One lookup per word instead of word -> key -> column; 1-based so that ``filter(None, …)``
-    drops the unused words without a Python loop."""
-
-    def __init__(self, model: Model):
-        super().__init__()
-        self.vocabulary = model.vectorizer.vocabulary_
-        self.keys = _feature_map(model.lang)
-
-    def __missing__(self, word: str) -> int:
-        column = self.vocabulary.get(self.keys[word], -1) + 1
-        if len(self) > 400_000:
-            self.clear()
-        self[word] = column
-        return column
-
-
-def word_columns(model: Model, words: Iterable[str]) -> list[int]:
+def word_columns(model: Model, words: Iterable[str]) -> np.ndarray:
     """1 + the model columns of a document's normalised words (``textmod.words``), the words
     the model does not use left out: what ``project`` takes. Same terms as ``features``."""
-    return list(filter(None, map(model.columns().__getitem__, words)))
+    return id_columns(model, wordids.vocabulary(model.lang).ids(list(words)))
+
+
+def id_columns(model: Model, ids: np.ndarray) -> np.ndarray:
+    """``word_columns`` of a document given as word ids (``wordids.Vocabulary``)."""
+    columns = model.column_table()[ids]
+    return columns[columns > 0]
 
 
 def choose_n_topics(n_docs: int, *, max_topics: int = 20, docs_per_topic: int = 40) -> int:
@@ -257,7 +259,7 @@ def tfidf(model: Model, docs: Sequence[list[int]]):
     from sklearn.preprocessing import normalize
 
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    columns = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum())) - 1
+    columns = np.concatenate([np.asarray(d, dtype=np.int64) for d in docs]) - 1
     rows = np.repeat(np.arange(len(docs)), lengths)
     # From (row, column) pairs, CSR sums repeated pairs into counts and sorts each row's
     # columns: the canonical matrix scikit-learn's counting leaves.

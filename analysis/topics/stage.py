@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from itertools import chain, compress
+from itertools import compress
 
 import numpy as np
 import pyarrow as pa
@@ -26,7 +26,7 @@ from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, tra
 from analysis.topics import discovery as disc
 from analysis.topics import modelstore
 from analysis.topics import taxonomy as taxmod
-from analysis.topics import text as textmod
+from analysis.topics import wordids
 from analysis.workers import ordered_map, pool as worker_pool
 
 log = logging.getLogger(__name__)
@@ -191,29 +191,34 @@ def score_rows(item: tuple) -> dict:
     tax = taxmod.load_taxonomy()
     part = {"doc_ids": [], "id": [], "topic": [], "score": [], "primary": [], "n_primary": 0, "models": {}}
     projected: dict[str, tuple[disc.Model, list[int], list[list[int]]]] = {}
-    for (doc_id, title, body, lang), needs_taxonomy, needs_model in zip(python_rows(rows), taxonomy, model):
-        words = None
-        if needs_taxonomy:
-            scoring_lang = taxmod.scoring_lang(tax, title=title, body=body, lang=lang)
-            words = textmod.words(title or "", scoring_lang), textmod.words(body or "", scoring_lang)
-            scored = taxmod.score_words(tax, *words, lang=scoring_lang, kind=kind)
+    fetched = list(python_rows(rows))
+    # the language each document is split in: the taxonomy's, or its own for model topics only
+    split_langs = [taxmod.scoring_lang(tax, title=title, body=body, lang=lang) if needs_taxonomy else lang
+                   for (_, title, body, lang), needs_taxonomy in zip(fetched, taxonomy)]
+    split = wordids.document_ids([(title, body) for _, title, body, _ in fetched], split_langs)
+    scored: list = [None] * len(fetched)
+    for scoring_lang in dict.fromkeys(compress(split_langs, taxonomy)):
+        at = [i for i, (s, t) in enumerate(zip(split_langs, taxonomy)) if t and s == scoring_lang]
+        for i, result in zip(at, taxmod.score_ids(tax, [split[i] for i in at], lang=scoring_lang, kind=kind)):
+            scored[i] = result
+    for (doc_id, title, body, lang), needs_model, (ids, _), scoring_lang, result in zip(
+            fetched, model, split, split_langs, scored):
+        if result is not None:
             part["doc_ids"].append(doc_id)
-            part["n_primary"] += scored.primary is not None
-            for topic, score in scored.scores:
+            part["n_primary"] += result.primary is not None
+            for topic, score in result.scores:
                 part["id"].append(doc_id)
                 part["topic"].append(topic)
                 part["score"].append(score)
-                part["primary"].append(topic == scored.primary)
-            if scoring_lang != lang:
-                words = None
+                part["primary"].append(topic == result.primary)
         if needs_model:
             spec = specs[lang]
-            if words is None:
-                words = textmod.words(title or "", lang), textmod.words(body or "", lang)
+            if scoring_lang != lang:
+                ids, _ = wordids.document_ids([(title, body)], [lang])[0]
             m, doc_ids, docs = projected.setdefault(spec[0], (_model(spec), [], []))
             doc_ids.append(doc_id)
             # the words of "title\nbody": what discovery.features splits when fitting
-            docs.append(disc.word_columns(m, chain(*words)))
+            docs.append(disc.id_columns(m, ids))
     for model_id, (m, doc_ids, docs) in projected.items():
         part["models"][model_id] = (doc_ids, disc.project(m, docs))
     return part

@@ -21,14 +21,15 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from analysis.topics import text as textmod
+from analysis.topics import wordids
 
 log = logging.getLogger(__name__)
 
 KINDS = ("article", "headline")
-WORD_CACHE_LIMIT = 400_000
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,13 @@ class Lexicon:
     exact: dict[str, int] = field(default_factory=dict)             # "=word" keywords: normalised word -> term
 
     def __post_init__(self):
-        # normalised word -> (key, unigram term or None, phrase table or None, Arabic fallback key or None)
-        self.words = _WordMap(self)
+        self._table: _Table | None = None
 
     def lookup(self, word: str) -> tuple:
-        """What a normalised word means to this lexicon (computed once per distinct word)."""
+        """What a normalised word means to this lexicon: (key, unigram term or None, phrase
+        table or None, Arabic fallback key or None)."""
+        if word == wordids.SEPARATOR:
+            return _NOTHING
         key = textmod.word_key(word, self.lang)
         term, seconds, alt = self.unigrams.get(key), self.phrases.get(key), None
         if self.lang == "ar":
@@ -65,22 +68,63 @@ class Lexicon:
                     key, term, seconds = alt, alt_term, alt_seconds
         if term is None and seconds is None:
             term = self.exact.get(word)
-        entry = (key, term, seconds, alt)
-        if len(self.words) > WORD_CACHE_LIMIT:
-            self.words.clear()
-        self.words[word] = entry
-        return entry
+        return key, term, seconds, alt
+
+    def table(self) -> _Table:
+        """``lookup`` of every word of the language's vocabulary, as arrays by word id."""
+        vocab = wordids.vocabulary(self.lang)
+        table = self._table
+        if table is None or table.generation != vocab.generation:
+            table = self._table = _Table(self, vocab.generation)
+        if table.size < len(vocab.words):
+            table.extend(vocab.words[table.size:])
+        return table
 
 
-class _WordMap(dict):
-    """Word -> Lexicon.lookup(word), computed on first use; known words are a C-level lookup."""
+_NOTHING = (wordids.SEPARATOR, None, None, None)
 
-    def __init__(self, lexicon: Lexicon):
-        super().__init__()
-        self.lexicon = lexicon
 
-    def __missing__(self, word: str) -> tuple:
-        return self.lexicon.lookup(word)
+class _Table:
+    """A lexicon's view of a vocabulary, by word id: ``term`` (the word's unigram term, -1 for
+    none); ``first`` (when a phrase starts with the word's key, that key's code, else -1);
+    ``second`` and ``alt`` (the codes of the word's key and of its Arabic fallback key, -1 when
+    no phrase continues with them); ``entries`` (the lookup tuples). ``pairs`` holds
+    ``first << 32 | second`` of every phrase's first two keys, sorted: a text's words that can
+    start a phrase are found with array operations, and only those are walked in Python."""
+
+    def __init__(self, lex: Lexicon, generation: int):
+        self.lex, self.generation, self.size = lex, generation, 0
+        self.entries: list[tuple] = []
+        self.codes = {}
+        for first, seconds in lex.phrases.items():
+            for second, options in seconds.items():
+                for keys, _ in options:
+                    for key in keys:
+                        self.codes.setdefault(key, len(self.codes))
+        self.pairs = np.sort(np.array([self.codes[f] << 32 | self.codes[s] for f, seconds in lex.phrases.items()
+                                       for s in seconds], dtype=np.int64))
+        self.longest = max((len(keys) for seconds in lex.phrases.values() for options in seconds.values()
+                            for keys, _ in options), default=2)
+        self.term = self.first = self.second = self.alt = np.empty(0, dtype=np.int32)
+
+    def extend(self, words: list[str]) -> None:
+        entries = [self.lex.lookup(w) for w in words]
+        codes = self.codes
+        columns = {"term": [-1 if e[1] is None else e[1] for e in entries],
+                   "first": [-1 if e[2] is None else codes[e[0]] for e in entries],
+                   "second": [codes.get(e[0], -1) for e in entries],
+                   "alt": [codes.get(e[3], -1) for e in entries]}
+        size = self.size + len(entries)
+        if size > len(self.term):  # grown by doubling: a text adds a few words at a time
+            capacity = max(size, 2 * len(self.term), 1024)
+            for name in columns:
+                grown = np.full(capacity, -1, dtype=np.int32)
+                grown[:self.size] = getattr(self, name)[:self.size]
+                setattr(self, name, grown)
+        for name, values in columns.items():
+            getattr(self, name)[self.size:size] = values
+        self.entries += entries
+        self.size = size
 
 
 @dataclass
@@ -236,29 +280,63 @@ def match_terms(tax: Taxonomy, text: str, lang: str, counts: dict[int, float], w
 
 def match_words(lex: Lexicon, words: list[str], counts: dict[int, float], weight: float = 1.0) -> None:
     """``match_terms`` of a text already split into normalised words (``textmod.words``)."""
-    info = list(map(lex.words.__getitem__, words))
-    n = len(info)
+    _, terms = keyword_hits(lex, wordids.vocabulary(lex.lang).ids(words))
+    for term in terms.tolist():
+        counts[term] = counts.get(term, 0.0) + weight
+
+
+def keyword_hits(lex: Lexicon, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and terms of the keywords of a text given as word ids
+    (``wordids.Vocabulary``), in text order: at each word the longest phrase starting
+    there wins and consumes its words; otherwise the word's own term counts.
+
+    Done with arrays (~15 µs for a 1,000-word text, against ~0.35 ms walking the words in
+    Python): every word's term by gathering; the words that start a phrase whose second word
+    follows them (pairs of key codes, a sorted search) are the only ones walked, in order.
+    """
+    table = lex.table()
+    terms = table.term[ids]
+    starts = np.flatnonzero(table.first[ids[:-1]] >= 0)
+    if starts.size and table.pairs.size:
+        after = ids[starts + 1]
+        first = table.first[ids[starts]].astype(np.int64) << 32
+        pairs = _among(np.concatenate([first | table.second[after], first | table.alt[after]]), table.pairs)
+        starts = starts[pairs[:len(starts)] | pairs[len(starts):]]
+    else:
+        starts = starts[:0]
+    keep = terms >= 0
+    if not starts.size:
+        positions = np.flatnonzero(keep)
+        return positions, terms[positions]
+    entries, longest = table.entries, table.longest
+    found: list[tuple[int, int]] = []
     free = 0
-    for j in [j for j, e in enumerate(info) if e[1] is not None or e[2] is not None]:
+    for j in starts.tolist():
         if j < free:
             continue
-        _, term, seconds, _ = info[j]
-        if seconds is not None and j + 1 < n:
-            nxt = info[j + 1]
-            options = seconds.get(nxt[0]) or (seconds.get(nxt[3]) if nxt[3] else None)
-            if options:
-                for keys, phrase in options:
-                    size = len(keys)
-                    if j + size <= n and all(info[j + o][0] == keys[o] or info[j + o][3] == keys[o]
-                                             for o in range(2, size)):
-                        counts[phrase] = counts.get(phrase, 0.0) + weight
-                        free = j + size
-                        break
-                if free > j:
-                    continue
-        if term is not None:
-            counts[term] = counts.get(term, 0.0) + weight
-            free = j + 1
+        info = [entries[w] for w in ids[j:j + longest].tolist()]
+        nxt = info[1]
+        for keys, phrase in info[0][2].get(nxt[0]) or info[0][2].get(nxt[3]) or ():
+            size = len(keys)
+            if size <= len(info) and all(info[o][0] == keys[o] or info[o][3] == keys[o] for o in range(2, size)):
+                found.append((j, phrase))
+                keep[j:j + size] = False
+                free = j + size
+                break
+    positions = np.flatnonzero(keep)
+    if not found:
+        return positions, terms[positions]
+    at, phrases = zip(*found)
+    positions = np.concatenate([positions, np.array(at, dtype=positions.dtype)])
+    order = np.argsort(positions, kind="stable")
+    return positions[order], np.concatenate([terms[keep], np.array(phrases, dtype=terms.dtype)])[order]
+
+
+def _among(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in ``sorted_values`` (non-empty, sorted)."""
+    at = np.searchsorted(sorted_values, values)
+    at[at == len(sorted_values)] = 0
+    return sorted_values[at] == values
 
 
 def score_text(tax: Taxonomy, *, title: str | None, body: str | None, lang: str | None,
@@ -267,7 +345,7 @@ def score_text(tax: Taxonomy, *, title: str | None, body: str | None, lang: str 
     if kind not in KINDS:
         raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
     lang = scoring_lang(tax, title=title, body=body, lang=lang)
-    return score_words(tax, textmod.words(title or "", lang), textmod.words(body or "", lang), lang=lang, kind=kind)
+    return score_ids(tax, wordids.document_ids([(title, body)], [lang]), lang=lang, kind=kind)[0]
 
 
 def scoring_lang(tax: Taxonomy, *, title: str | None, body: str | None, lang: str | None) -> str:
@@ -277,16 +355,29 @@ def scoring_lang(tax: Taxonomy, *, title: str | None, body: str | None, lang: st
     return textmod.guess_lang(f"{title or ''} {body or ''}"[:2000])
 
 
-def score_words(tax: Taxonomy, title_words: list[str], body_words: list[str], *, lang: str,
-                kind: str = "article") -> Scored:
-    """``score_text`` of a title and body already split into words (``textmod.words`` with
-    ``lang``, a language of the taxonomy): the topics stage splits an article once for the
-    taxonomy and the discovery model."""
-    lex = tax.lexicons[lang]
-    counts: dict[int, float] = {}
-    match_words(lex, title_words, counts, tax.title_weight if kind == "article" else 1.0)
-    match_words(lex, body_words, counts, 1.0)
-    return _decide(tax, counts, lang, kind)
+def score_ids(tax: Taxonomy, docs: list[tuple[np.ndarray, int]], *, lang: str, kind: str = "article") -> list[Scored]:
+    """``score_text`` of documents given as word ids and their number of title words
+    (``wordids.document_ids``: title, SEPARATOR, body), all split in ``lang``, a language of
+    the taxonomy. Their keywords are found in one pass over all their ids (NumPy's cost per
+    call, not per word, was most of a document's), separated so no phrase runs from one into
+    the next."""
+    if not docs:
+        return []
+    gap = np.zeros(1, dtype=np.int32)
+    joined = np.concatenate([part for ids, _ in docs for part in (ids, gap)])
+    starts = np.cumsum([0] + [len(ids) + 1 for ids, _ in docs]).tolist()
+    positions, terms = keyword_hits(tax.lexicons[lang], joined)
+    cuts = np.searchsorted(positions, starts).tolist()
+    positions, terms = positions.tolist(), terms.tolist()
+    title_weight = tax.title_weight if kind == "article" else 1.0
+    out = []
+    for d, (_, n_title) in enumerate(docs):
+        title_end = starts[d] + n_title
+        counts: dict[int, float] = {}
+        for j, term in zip(positions[cuts[d]:cuts[d + 1]], terms[cuts[d]:cuts[d + 1]]):
+            counts[term] = counts.get(term, 0.0) + (title_weight if j < title_end else 1.0)
+        out.append(_decide(tax, counts, lang, kind))
+    return out
 
 
 def _decide(tax: Taxonomy, counts: dict[int, float], lang: str, kind: str) -> Scored:
