@@ -165,3 +165,26 @@ def test_match_offsets_always_point_at_the_surface(matcher, parts):
 def test_surface_normalisation(surface, label, expected):
     assert clean_surface(surface, label) == expected
     assert normalize_surface(surface, label) == fold(expected)
+
+
+def test_screening_candidates_in_numpy_drops_only_what_find_would_drop(matcher, monkeypatch):
+    """Long texts have their candidate matches screened for word boundaries in NumPy before
+    ``find`` looks at each: the matches must be those of the one-by-one checks, on every corpus
+    text, in every script (failed when the screen dropped Arabic keys after a letter)."""
+    from analysis.entities import matcher as matcher_module
+
+    texts = _corpus_texts()
+    screened = [matcher.find(t) for t in texts]
+    counts = [len(matcher._automaton.find_matches_as_indexes(text_module.fold(t), overlapping=True)) for t in texts]
+    assert sum(c > matcher_module.SCREEN_ABOVE for c in counts) > 100
+    monkeypatch.setattr(matcher_module, "SCREEN_ABOVE", 10**9)
+    assert [matcher.find(t) for t in texts] == screened
+    assert sum(map(len, screened)) > 1000
+
+
+def test_the_alphanumeric_table_is_str_isalnum():
+    from analysis import chars
+
+    table = chars.alphanumeric()
+    every = "".join(map(chr, range(0x110000)))
+    assert [i for i, c in enumerate(every) if c.isalnum()] == table.nonzero()[0].tolist()

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
-import ahocorasick
+import ahocorasick_rs
+import numpy as np
 
+from analysis import chars
 from analysis.entities.registry import Alias
 from analysis.entities.text import fold_with_map, is_arabic
 
@@ -34,6 +37,9 @@ _ACRONYM = 2
 _CAPITAL = 4
 _STRICT = 8
 _LAM = 16
+# Texts with more candidate matches than this have them screened for word boundaries in
+# NumPy first: ~190 candidates in a 5,000-character article, ~45 at word boundaries.
+SCREEN_ABOVE = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +89,19 @@ class RegistryMatcher:
                 # Looser of the two spellings wins, except strictness needs all spellings strict.
                 entry[1] = (entry[1] & flags & (_ACRONYM | _CAPITAL | _STRICT)) | (entry[1] & _ARABIC)
                 entry[2].add(a.alias)
-        self._automaton = ahocorasick.Automaton()
+        patterns, self._values = [], []
         for key, (eid, flags, spellings) in entries.items():
             exact = frozenset(spellings) if flags & _STRICT else None
-            self._automaton.add_word(key, (len(key), eid, flags, exact))
+            patterns.append(key)
+            self._values.append((len(key), eid, flags, exact))
             if flags & _ARABIC and key.startswith("ال") and len(key) > 3:
                 lam_key = "ل" + key[2:]
                 if lam_key not in entries:
-                    self._automaton.add_word(lam_key, (len(lam_key), eid, flags | _LAM, exact))
-        self._automaton.make_automaton()
+                    patterns.append(lam_key)
+                    self._values.append((len(lam_key), eid, flags | _LAM, exact))
+        # Every occurrence of every key (overlapping), with offsets in characters.
+        self._automaton = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
+        self._flags = np.array([v[2] for v in self._values], dtype=np.int64)
         self.n_keys = len(entries)
 
     def find(self, text: str) -> list[Match]:
@@ -101,9 +111,12 @@ class RegistryMatcher:
         folded, omap = fold_with_map(text)
         n = len(folded)
         candidates = []
-        for end_idx, (klen, eid, flags, exact) in self._automaton.iter(folded):
-            start = end_idx - klen + 1
-            end = end_idx + 1
+        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+        if len(found) > SCREEN_ABOVE:
+            found = self._at_boundaries(folded, found)
+        values = self._values
+        for i, start, end in found:
+            klen, eid, flags, exact = values[i]
             if end < n and folded[end].isalnum():
                 continue
             if start > 0 and folded[start - 1].isalnum():
@@ -132,6 +145,23 @@ class RegistryMatcher:
                 out.append(Match(ostart, oend, eid, surface))
                 taken_until = start - neg_len
         return out
+
+    def _at_boundaries(self, folded: str, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """The candidates ``find`` does not drop at once for their boundaries: no letter or
+        digit right after; right before, only for an Arabic key (proclitics, checked there);
+        a ``ل`` key (``للمغرب``) only after a letter. The same tests as ``find``'s, in NumPy."""
+        columns = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
+        keys, starts, ends = columns[:, 0], columns[:, 1], columns[:, 2]
+        codes, alnum = chars.code_points(folded), chars.alphanumeric()
+        after = np.zeros(len(found), dtype=bool)
+        inside = ends < len(codes)
+        after[inside] = alnum[codes[ends[inside]]]
+        before = np.zeros(len(found), dtype=bool)
+        inside = starts > 0
+        before[inside] = alnum[codes[starts[inside] - 1]]
+        flags = self._flags[keys]
+        keep = ~after & np.where(before, flags & _ARABIC != 0, flags & _LAM == 0)
+        return [found[j] for j in np.flatnonzero(keep).tolist()]
 
     @staticmethod
     def _arabic_prefix_ok(folded: str, start: int, lam: int) -> bool:

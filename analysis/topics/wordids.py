@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from analysis import chars
 from analysis.topics import text as textmod
 
 # Words a vocabulary holds before it starts afresh (flat memory on long runs).
@@ -47,16 +48,13 @@ _LENGTH_MIX = np.uint64(0xBF58476D1CE4E5B9)
 @lru_cache(maxsize=1)
 def word_characters() -> np.ndarray:
     """Which code points the regular expression ``\\w`` matches (str patterns): alphanumeric
-    in Python's sense (``str.isalnum``: letters, decimals, digits, numerics) or the underscore.
-    Built once per process (~0.25 s)."""
-    table = np.fromiter((chr(c).isalnum() for c in range(0x110000)), dtype=bool, count=0x110000)
+    in Python's sense (``str.isalnum``: letters, decimals, digits, numerics) or the underscore."""
+    table = chars.alphanumeric().copy()
     table[ord("_")] = True
     return table
 
 
-def code_points(text: str) -> np.ndarray:
-    """The code points of a text (lone surrogates kept as they are)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+code_points = chars.code_points
 
 
 def spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
