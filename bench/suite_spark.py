@@ -31,9 +31,8 @@ def bench_spark(run, loaded: Path, counts: dict) -> None:
     timing = measure_tree([*PRESSWATCH, "enrich", "--engine", "spark", "--master", MASTER, "--input", str(export_dir),
                            "--out", str(out_dir)])
     spark = run.emit("spark.enrich", timing, items=docs, db=loaded, mb=text_mb, unit="articles + headlines", master=MASTER,
-                     tree_peak_rss_mb=timing["tree_peak_rss_mb"],
                      note="includes JVM and session start; sampled every 0.2 s over the process tree (driver, JVM, "
-                          "Python workers): peak_rss_mb is the largest process, tree_peak_rss_mb their sum")
+                          "Python workers): peak_rss_mb is the largest process, peak_tree_rss_mb their sum")
     timing, _ = measure([*PRESSWATCH, "--db", str(loaded), "load", str(out_dir), "--no-progress"])
     imported = run.emit("spark.import", timing, items=docs, db=loaded, unit="articles + headlines", output_mb=_mb(out_dir))
     timing, _ = measure(child("local_engine", str(local_db)))
@@ -84,7 +83,7 @@ def measure_tree(args: list[str], *, every: float = 0.2) -> dict:
     if proc.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{err[-2000:]}")
     return {"seconds": time.perf_counter() - started, "cpu_seconds": round(sum(cpu.values()), 2),
-            "peak_rss_mb": round(peak, 1), "tree_peak_rss_mb": round(tree_peak, 1),
+            "peak_rss_mb": round(peak, 1), "peak_tree_rss_mb": round(tree_peak, 1),
             "load_avg_1min": round(os.getloadavg()[0], 2)}
 
 

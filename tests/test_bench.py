@@ -114,3 +114,14 @@ def test_table_summarises_a_saved_run(lines, tmp_path):
     assert stages[0] == "load" and "enrich.entities" in stages and "query.named_with_entity" in stages
     load = next(line for line in lines if line["stage"] == "load")
     assert f"{load['peak_rss_mb']:,.0f} MB" in rows[2] and f"{load['seconds']:,.3g} s" in rows[2]
+
+
+def test_the_spark_stage_memory_goes_in_the_suites_column():
+    """measure_tree (the Spark engine's timing: a JVM its parent does not wait for) reports the
+    sum of its processes under the name every other line uses, so the table and the growth
+    lines find it (it was emitted as tree_peak_rss_mb and the column stayed empty)."""
+    from bench.suite_spark import measure_tree
+
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'x = bytearray(60 * 2**20); import time; time.sleep(1)'])"
+    timing = measure_tree([sys.executable, "-c", code], every=0.05)
+    assert timing["peak_tree_rss_mb"] > timing["peak_rss_mb"] >= 60

@@ -190,7 +190,7 @@ def score_rows(item: tuple) -> dict:
     kind, rows, taxonomy, model, specs = item
     tax = taxmod.load_taxonomy()
     part = {"doc_ids": [], "id": [], "topic": [], "score": [], "primary": [], "n_primary": 0, "models": {}}
-    projected: dict[str, tuple[disc.Model, list[int], list[list[int]]]] = {}
+    projected: dict[str, tuple[disc.Model, list[int], list[np.ndarray]]] = {}
     fetched = list(python_rows(rows))
     # the language each document is split in: the taxonomy's, or its own for model topics only
     split_langs = [taxmod.scoring_lang(tax, title=title, body=body, lang=lang) if needs_taxonomy else lang
