@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis import chars
 from analysis.topics import text, wordids
 from tests.stories_fixtures import corpus_articles, itn
 
@@ -92,12 +93,12 @@ def test_the_hashes_tell_apart_every_word_of_the_corpus():
     rows = corpus_articles().select("title", "body", "lang").rows()
     words = sorted({w for title, body, lang in rows for w in text.words(f"{title}\n{body}", lang)})
     assert len(words) > 50_000
-    codes = wordids.code_points("\x00".join(words))
+    codes = chars.code_points("\x00".join(words))
     starts, ends = wordids.spans(codes)
     h1, h2 = wordids.hashes(codes, starts, ends)
     assert len(starts) == len(words)
     assert len(np.unique(h1)) == len(words) and len(np.unique(h2)) == len(words)
-    alone = wordids.hashes(wordids.code_points(words[-1]), np.array([0]), np.array([len(words[-1])]))
+    alone = wordids.hashes(chars.code_points(words[-1]), np.array([0]), np.array([len(words[-1])]))
     assert (alone[0][0], alone[1][0]) == (h1[-1], h2[-1])
 
 

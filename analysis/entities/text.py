@@ -15,6 +15,8 @@ from functools import cache
 
 import numpy as np
 
+from analysis import chars
+
 _ARABIC_LETTERS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي"}
 _SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000\t"
 _APOSTROPHES = "\u2019\u2018\u02bc\u00b4`\u2032"
@@ -174,7 +176,7 @@ def _remove_with_table(s: str) -> tuple[str, OffsetMap]:
     (what ``marks+`` and ``" {2,}"`` -> ``" "`` leave, scanning left to right). The map gets one
     entry per run of removed characters where the regex wrote one per match: adjacent matches
     (spaces then marks) make one run, whose single entry maps every offset the same way."""
-    points = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = chars.code_points(s)
     space = points == 32
     drop = _MARK_UNITS[np.minimum(points, 0xFFFF)]
     drop[1:] |= space[1:] & space[:-1]

@@ -58,8 +58,7 @@ class Model:
 
     def column_table(self) -> np.ndarray:
         """1 + this model's column of every word of the language's vocabulary, by word id
-        (0: not a feature of the model); extended as the vocabulary grows (the array doubles,
-        so a few new words a text cost no copy of it)."""
+        (0: not a feature of the model); extended as the vocabulary grows."""
         vocab = wordids.vocabulary(self.lang)
         generation, table, size = self._columns or (None, None, 0)
         if generation != vocab.generation:
@@ -68,8 +67,7 @@ class Model:
             keys, columns = _feature_map(self.lang), self.vectorizer.vocabulary_
             new = [columns.get(keys[w], -1) + 1 if w else 0 for w in vocab.words[size:]]
             if size + len(new) > len(table):
-                table = np.concatenate([table[:size], np.zeros(max(size + len(new), 2 * len(table)) - size,
-                                                                 dtype=np.int32)])
+                table = wordids.grown(table, size + len(new))
             table[size:size + len(new)] = new
             size += len(new)
         self._columns = vocab.generation, table, size

@@ -120,7 +120,8 @@ class _Table:
         self.longest = max((len(keys) for seconds in lex.phrases.values() for options in seconds.values()
                             for keys, _ in options), default=2)
         self._fill = {"term": -1, "first": -1, "second": self.none, "alt": self.none}
-        self.term = self.first = self.second = self.alt = np.empty(0, dtype=np.int32)
+        for name, fill in self._fill.items():
+            setattr(self, name, np.full(1024, fill, dtype=np.int32))
 
     def extend(self, words: list[str]) -> None:
         entries = [self.lex.lookup(w) for w in words]
@@ -130,12 +131,9 @@ class _Table:
                    "second": [codes.get(e[0], none) for e in entries],
                    "alt": [codes.get(e[3], none) for e in entries]}
         size = self.size + len(entries)
-        if size > len(self.term):  # grown by doubling: a text adds a few words at a time
-            capacity = max(size, 2 * len(self.term), 1024)
+        if size > len(self.term):
             for name in columns:
-                grown = np.full(capacity, self._fill[name], dtype=np.int32)
-                grown[:self.size] = getattr(self, name)[:self.size]
-                setattr(self, name, grown)
+                setattr(self, name, wordids.grown(getattr(self, name), size, self._fill[name]))
         for name, values in columns.items():
             getattr(self, name)[self.size:size] = values
         self.entries += entries

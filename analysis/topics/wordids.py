@@ -55,9 +55,6 @@ def word_characters() -> np.ndarray:
     return table
 
 
-code_points = chars.code_points
-
-
 def spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) offsets of the words of a text given as code points: maximal runs of word
     characters at least two long, what ``re.findall(r"\\w{2,}")`` returns."""
@@ -149,7 +146,7 @@ class Vocabulary:
     def _batch(self, docs: list[tuple[str, str]]) -> list[tuple[np.ndarray, int]]:
         texts = [text for doc in docs for text in doc]
         joined = _JOIN.join(texts)
-        codes = code_points(joined)
+        codes = chars.code_points(joined)
         starts, ends = spans(codes)
         h1, h2 = hashes(codes, starts, ends)
         ids = self._find(h1, h2, ends - starts)
@@ -206,11 +203,11 @@ class Vocabulary:
     def _add(self, word: str) -> int:
         i = self._ids[word] = len(self.words)
         self.words.append(word)
-        codes = code_points(word)
+        codes = chars.code_points(word)
         if self._used + len(codes) > len(self._chars):
-            self._chars = _grown(self._chars, self._used + len(codes))
+            self._chars = grown(self._chars, self._used + len(codes))
         if i >= len(self._start):
-            self._start, self._length = _grown(self._start, i + 1), _grown(self._length, i + 1)
+            self._start, self._length = grown(self._start, i + 1), grown(self._length, i + 1)
         self._chars[self._used:self._used + len(codes)] = codes
         self._start[i], self._length[i] = self._used, len(codes)
         self._used += len(codes)
@@ -240,9 +237,11 @@ class Vocabulary:
                 self._insert(a, b, i)
 
 
-def _grown(array: np.ndarray, size: int) -> np.ndarray:
-    """``array`` in a new array at least twice as long, zero-filled."""
-    out = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
+def grown(array: np.ndarray, size: int, fill: int = 0) -> np.ndarray:
+    """``array`` copied into a new one of at least ``size`` and twice its length, the rest
+    ``fill``: arrays by word id grow with the vocabulary a few words at a time, and doubling
+    keeps the copies to O(n) over a run."""
+    out = np.full(max(size, 2 * len(array)), fill, dtype=array.dtype)
     out[:len(array)] = array
     return out
 
