@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import analysis
 from analysis.db import scalar
-from analysis.ingest import load
+from analysis.ingest import load, loader
+from analysis.ingest.sources import read_manifests
 from analysis.ingest.records import clean_text
 from analysis.pagegen import generate, read_corpus, write_pages
 
@@ -107,7 +108,9 @@ def _load(db, paths, **options):
         con.close()
 
 
-def test_reload_is_idempotent_and_incremental(tmp_path, sample_copy):
+def test_reload_is_idempotent_and_incremental(tmp_path, sample_copy, monkeypatch):
+    # Stored files are compared STAT_BATCH inputs at a time: make that several batches here.
+    monkeypatch.setattr(loader, "STAT_BATCH", 97)
     db = tmp_path / "inc.duckdb"
     first = _load(db, [sample_copy])
     assert first.counts.inputs > 900 and first.balanced
@@ -198,6 +201,19 @@ def test_crawl_time_sources(tmp_path, seed_text):
     con.close()
     with pytest.raises(ValueError, match="crawled-at"):
         _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+
+
+def test_manifest_entries_are_keyed_by_the_callers_paths(tmp_path):
+    (tmp_path / "manifest.csv").write_text("file,crawled_at,site\na.txt,2025-09-07T08:30:00Z,turess\n"
+                                           "b.txt,2025-09-08T08:30:00Z,turess\npages.zip!p1.txt,2025-09-09,\n"
+                                           "gone.txt,2025-09-10,\n", encoding="utf-8")
+    wanted = [os.path.join(str(tmp_path), name) for name in ("a.txt", "b.txt", "pages.zip")]
+    entries = read_manifests([tmp_path / "manifest.csv"], wanted=wanted)
+    assert sorted(entries) == sorted([wanted[0], wanted[1], wanted[2] + "!p1.txt"])
+    # The same string objects as the caller's (a million paths are not held twice).
+    assert {id(key) for key in entries} >= {id(wanted[0]), id(wanted[1])}
+    assert entries[wanted[1]] == ("2025-09-08T08:30:00Z", None, "turess")
+    assert len(read_manifests([tmp_path / "manifest.csv"])) == 4
 
 
 @given(st.datetimes(min_value=dt.datetime(1800, 1, 1), max_value=dt.datetime(2199, 12, 31)),

@@ -25,12 +25,18 @@ from analysis.pagegen import generate, read_corpus, write_pages
 
 
 @pytest.fixture(scope="module")
-def chunks(corpus, tmp_path_factory):
-    """Parsed chunks of 64 generated pages, as the loader's workers return them."""
+def inputs(corpus, tmp_path_factory):
+    """300 generated pages on disk."""
     folder = tmp_path_factory.mktemp("pages")
     write_pages(generate(read_corpus(corpus), 300, seed=5), folder, manifest=False)
-    inputs, _ = discover([str(folder)])
-    assert len(inputs) == 300
+    found, _ = discover([str(folder)])
+    assert len(found) == 300
+    return found
+
+
+@pytest.fixture(scope="module")
+def chunks(inputs):
+    """Parsed chunks of 64 generated pages, as the loader's workers return them."""
     parts = [inputs[i:i + loader.CHUNK] for i in range(0, len(inputs), loader.CHUNK)]
     return [(chunk, loader._parse_chunk(chunk, {}, {})) for chunk in parts]
 
@@ -54,6 +60,21 @@ def test_one_file_slices_concatenate_to_the_rows_they_came_from(chunks):
     assert mixed.rows().equals(pa.concat_tables([p.rows() for p in shuffled]))
     for key, sha in zip(mixed.keys, mixed.rows().column("content_sha256").to_pylist()):
         assert sha == key.content_sha256
+
+
+def test_inputs_are_released_as_they_are_parsed(inputs):
+    # The loader hands its inputs over in a deque and keeps no list of them (a million
+    # Input tuples are ~285 MB): each chunk leaves the deque when it is sent to be parsed.
+    queue = loader._chunked(inputs)
+    assert [i for chunk in queue for i in chunk] == inputs and len(queue) == 5
+    seen, left = [], []
+    for inp, parts in loader._parse_all(queue, {}, {}, 1, 2000):
+        seen.append(inp)
+        left.append(len(queue))
+        assert [k.path for part in parts for k in part.keys] == [inp.path]
+    assert seen == inputs and not queue
+    # In-process (one worker), a chunk is taken just before its first input comes back.
+    assert left[0] == 4 and left[loader.CHUNK] == 3 and left[-1] == 0
 
 
 def test_ticker_slots_are_the_tickers_unnested(chunks):

@@ -15,7 +15,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -147,9 +147,11 @@ class ManifestEntry(NamedTuple):
     site: str | None
 
 
-def read_manifests(manifests: list[Path], *, wanted: set[str] | None = None) -> dict[str, ManifestEntry]:
+def read_manifests(manifests: list[Path], *, wanted: Iterable[str] | None = None) -> dict[str, ManifestEntry]:
     """{absolute file path: ManifestEntry}, only for ``wanted`` paths when given (a re-run
-    that adds one page to a folder of a million keeps one entry, not a million)."""
+    that adds one page to a folder of a million keeps one entry, not a million). A wanted
+    path is keyed by the caller's own string object: a million paths are not held twice."""
+    own = None if wanted is None else {path: path for path in wanted}
     entries: dict[str, ManifestEntry] = {}
     sites: dict[str, str] = {}
     for manifest in manifests:
@@ -159,8 +161,11 @@ def read_manifests(manifests: list[Path], *, wanted: set[str] | None = None) -> 
                 if not row.get("file"):
                     raise ValueError(f"{manifest}: every row needs a 'file' column")
                 target = os.path.normpath(os.path.join(manifest.parent, row["file"]))
-                if wanted is not None and target not in wanted and target.split("!", 1)[0] not in wanted:
-                    continue
+                if own is not None:
+                    if target in own:
+                        target = own[target]
+                    elif target.split("!", 1)[0] not in own:
+                        continue
                 site = row.get("site") or None
                 entries[target] = ManifestEntry(row.get("crawled_at") or None, row.get("url") or None,
                                                 sites.setdefault(site, site) if site else None)
