@@ -11,7 +11,9 @@ import analysis
 from analysis.ingest import load
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# Resolved as the loader resolves its arguments: stored paths then start with this one even
+# where ../shared is a symbolic link.
+CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 SEED_PAGE = CORPUS / "pages" / "maghress-fr-0001.txt"
 SAMPLE = ROOT / "data" / "sample" / "inputs"
 DATA = Path(__file__).resolve().parent / "data"
