@@ -99,3 +99,26 @@ def test_a_failed_transaction_reports_the_error_that_aborted_it(tmp_path):
     with transaction(con):  # the connection is usable again
         con.execute("INSERT INTO t VALUES (1)")
     assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+
+
+def test_connections_take_the_query_limit_or_the_variable(tmp_path, monkeypatch):
+    # DuckDB's default (80 % of RAM) let one query over every sighting of 1M pages take 2.4 GB.
+    from analysis.db import MEMORY_LIMIT
+
+    import duckdb
+
+    monkeypatch.delenv("PRESSWATCH_MEMORY_LIMIT", raising=False)
+    duckdb_default = limit(duckdb.connect())
+    con = analysis.connect(tmp_path / "a.duckdb")
+    assert limit(con) == pytest.approx(min(size_bytes(MEMORY_LIMIT), duckdb_default), rel=0.05)
+    con.close()
+    monkeypatch.setenv("PRESSWATCH_MEMORY_LIMIT", "3GB")
+    con = analysis.connect(tmp_path / "b.duckdb")
+    assert limit(con) == pytest.approx(3e9, rel=0.05)
+    con.close()
+    ro = analysis.connect(tmp_path / "b.duckdb", read_only=True)
+    assert limit(ro) == pytest.approx(3e9, rel=0.05)
+    ro.close()
+    monkeypatch.setenv("PRESSWATCH_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="PRESSWATCH_MEMORY_LIMIT"):
+        analysis.connect(tmp_path / "c.duckdb")
