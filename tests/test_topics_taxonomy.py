@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -252,6 +253,25 @@ def test_documents_scored_together_score_as_the_plain_walk_scores_each(tax, monk
                 for term, count in _visit_every_word(tax, part or "", lang).items():
                     counts[term] = counts.get(term, 0.0) + count * weight
             assert scored == taxonomy._decide(tax, counts, lang, "article"), title
+
+
+def test_texts_scored_in_a_batch_score_as_each_alone(tax):
+    # The Spark engine scores a batch of mixed-language documents at once (score_texts);
+    # each must get what score_text gives it alone, languages guessed where they are missing.
+    from tests.stories_fixtures import corpus_articles, itn
+
+    rows = corpus_articles().select("title", "body", "lang").rows()
+    docs = [row for lang in ("ar", "fr", "en") for row in [r for r in rows if r[2] == lang][:150]]
+    docs = [(t, b, None if i % 7 == 0 else lang) for i, (t, b, lang) in enumerate(docs)]
+    random.Random(3).shuffle(docs)  # languages interleaved
+    got = taxonomy.score_texts(tax, docs)
+    assert got == [taxonomy.score_text(tax, title=t, body=b, lang=lang) for t, b, lang in docs]
+    assert sum(bool(s.scores) for s in got) > 200
+    heads = [(h, None, None) for h in itn()["text"].to_list()[:300]]
+    assert taxonomy.score_texts(tax, heads, kind="headline") == [
+        taxonomy.score_text(tax, title=h, body=None, lang=None, kind="headline") for h, _, _ in heads]
+    with pytest.raises(ValueError, match="kind"):
+        taxonomy.score_texts(tax, heads, kind="page")
 
 
 @st.composite

@@ -335,10 +335,25 @@ def keyword_hits(lex: Lexicon, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def score_text(tax: Taxonomy, *, title: str | None, body: str | None, lang: str | None,
                kind: str = "article") -> Scored:
     """Topic scores and primary topic of one article (title + body) or headline (title only)."""
+    return score_texts(tax, [(title, body, lang)], kind=kind)[0]
+
+
+def score_texts(tax: Taxonomy, docs: list[tuple[str | None, str | None, str | None]], *,
+                kind: str = "article") -> list[Scored]:
+    """``score_text`` of many (title, body, lang) documents, in their order: split into word
+    ids together and scored a language at a time (``score_ids``). One document at a time,
+    NumPy's cost per call is most of the work: 0.20 against 0.04 ms for a WiNER-fr article
+    scored with 499 others."""
     if kind not in KINDS:
         raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
-    lang = scoring_lang(tax, title=title, body=body, lang=lang)
-    return score_ids(tax, wordids.document_ids([(title, body)], [lang]), lang=lang, kind=kind)[0]
+    langs = [scoring_lang(tax, title=title, body=body, lang=lang) for title, body, lang in docs]
+    split = wordids.document_ids([(title, body) for title, body, _ in docs], langs)
+    out: list = [None] * len(docs)
+    for lang in dict.fromkeys(langs):
+        at = [i for i, doc_lang in enumerate(langs) if doc_lang == lang]
+        for i, scored in zip(at, score_ids(tax, [split[i] for i in at], lang=lang, kind=kind)):
+            out[i] = scored
+    return out
 
 
 def scoring_lang(tax: Taxonomy, *, title: str | None, body: str | None, lang: str | None) -> str:
