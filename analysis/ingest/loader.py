@@ -270,7 +270,7 @@ def _chunked(todo: list[Input]) -> deque[list[Input]]:
     """The inputs in chunks of CHUNK, for _parse_all, which pops each chunk as it sends it
     to be parsed. A million Input tuples take ~285 MB: held in a list, all of them lived
     until the load's end; released as they go, with the manifest's entries, the writer's
-    memory falls as a load goes on instead (at 1M pages, 1.4 GB mid-load, 0.8 at the end)."""
+    memory falls as a load goes on instead."""
     return deque(todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK))
 
 
