@@ -196,11 +196,7 @@ def score_rows(item: tuple) -> dict:
     split_langs = [taxmod.scoring_lang(tax, title=title, body=body, lang=lang) if needs_taxonomy else lang
                    for (_, title, body, lang), needs_taxonomy in zip(fetched, taxonomy)]
     split = wordids.document_ids([(title, body) for _, title, body, _ in fetched], split_langs)
-    scored: list = [None] * len(fetched)
-    for scoring_lang in dict.fromkeys(compress(split_langs, taxonomy)):
-        at = [i for i, (s, t) in enumerate(zip(split_langs, taxonomy)) if t and s == scoring_lang]
-        for i, result in zip(at, taxmod.score_ids(tax, [split[i] for i in at], lang=scoring_lang, kind=kind)):
-            scored[i] = result
+    scored = taxmod.score_split(tax, split, split_langs, kind=kind, wanted=taxonomy)
     for (doc_id, title, body, lang), needs_model, (ids, _), scoring_lang, result in zip(
             fetched, model, split, split_langs, scored):
         if result is not None:

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -347,10 +348,19 @@ def score_texts(tax: Taxonomy, docs: list[tuple[str | None, str | None, str | No
     if kind not in KINDS:
         raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
     langs = [scoring_lang(tax, title=title, body=body, lang=lang) for title, body, lang in docs]
-    split = wordids.document_ids([(title, body) for title, body, _ in docs], langs)
-    out: list = [None] * len(docs)
-    for lang in dict.fromkeys(langs):
-        at = [i for i, doc_lang in enumerate(langs) if doc_lang == lang]
+    return score_split(tax, wordids.document_ids([(title, body) for title, body, _ in docs], langs), langs,
+                       kind=kind)
+
+
+def score_split(tax: Taxonomy, split: list[tuple[np.ndarray, int]], langs: list[str], *, kind: str = "article",
+                wanted: list[bool] | None = None) -> list[Scored | None]:
+    """``score_ids`` of documents already split into word ids, each in its language (a
+    language of the taxonomy), a language at a time, in their order; None for a document
+    ``wanted`` leaves out (the topics stage splits some only for model topics)."""
+    wanted = wanted if wanted is not None else [True] * len(split)
+    out: list = [None] * len(split)
+    for lang in dict.fromkeys(compress(langs, wanted)):
+        at = [i for i, (doc_lang, w) in enumerate(zip(langs, wanted)) if w and doc_lang == lang]
         for i, scored in zip(at, score_ids(tax, [split[i] for i in at], lang=lang, kind=kind)):
             out[i] = scored
     return out
