@@ -44,7 +44,15 @@ def check_options(*, freq: str, by: str | None, unit: str, source: str = "articl
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the main schema has a table ``name`` (an enrichment stage may not have run)."""
     return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]))
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when ``table`` exists and holds at least one row (``table`` comes from our code)."""
+    if not has_table(con, table):
+        return False
+    return bool(scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
 
 
 def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
@@ -112,7 +120,7 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
         WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
         {totals_sql(freq=freq, source=source)}
         SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
-    params = {"start": _as_date(start), "end": _as_date(end), "thin": THIN_PERIOD_SHARE}
+    params = {"start": as_date(start), "end": as_date(end), "thin": THIN_PERIOD_SHARE}
     return con.execute(sql, params).df()
 
 
@@ -133,7 +141,8 @@ def totals_sql(*, freq: str, source: str = "articles") -> str:
         )"""
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A ``start``/``end`` argument as a date: a date stays, an ISO string is parsed, None stays None."""
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))

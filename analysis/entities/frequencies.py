@@ -62,7 +62,7 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     """
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end)}
     chosen = resolve_entities(con, entities) if entities else None
     units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
     doc_col = _DOC_COLUMN[source]
@@ -119,7 +119,7 @@ def entity_cooccurrence(con: duckdb.DuckDBPyConnection, *, entities: list[str] |
     """
     trends.check_options(freq="day", by=None, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end), "min_count": int(min_count), "top": int(top)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end), "min_count": int(min_count), "top": int(top)}
     units = trends.units_sql(con, freq="day", by=None, unit=unit, source=source)
     doc_col = _DOC_COLUMN[source]
     type_filter = ""
@@ -165,7 +165,7 @@ def top_entities(con: duckdb.DuckDBPyConnection, *, start: dt.date | str | None 
     """
     trends.check_options(freq="day", by=None, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end), "top": int(top)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end), "top": int(top)}
     type_filter = ""
     if types:
         type_filter = "AND e.type IN (SELECT unnest($types))"

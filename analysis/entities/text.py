@@ -251,11 +251,3 @@ def normalize_surface(surface: str, label: str) -> str:
     """The key a human would accept as "the same name": ``clean_surface`` then ``fold``."""
     return fold(clean_surface(surface, label))
 
-
-def display_form(surface: str) -> str:
-    """A tidy display form: collapsed spaces, title case for ALL-CAPS names."""
-    s = " ".join(surface.split()).strip(_EDGE_PUNCT)
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) > 4 and all(c.isupper() for c in letters):
-        s = " ".join(w.capitalize() for w in s.split())
-    return s

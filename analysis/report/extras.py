@@ -34,17 +34,10 @@ BURST_HISTORY = 26  # periods of history the burst detectors see (their z baseli
 CANDIDATES = 200  # filtered reports: entities ranked among this many most-named overall
 
 
-def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """True when ``table`` exists and holds at least one row (``table`` comes from our code)."""
-    if not trends.has_table(con, table):
-        return False
-    return bool(scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
-
-
 def sections(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequence[str] = (),
              langs: Sequence[str] = ()) -> dict:
     out: dict = {"sections": [], "figures": {}, "tables": {}, "markdown": []}
-    wanted = [n for n, t in (("entities", "mentions"), ("topics", "article_topics")) if has_rows(con, t)]
+    wanted = [n for n, t in (("entities", "mentions"), ("topics", "article_topics")) if trends.has_rows(con, t)]
     if not wanted:
         return out
     if outlets and langs:
@@ -154,7 +147,8 @@ def new_entities(con, period: Period, *, by=None, groups=(), min_stories: int = 
 
 
 def _topics(con, period: Period, *, by, groups, out: dict) -> None:
-    from analysis.topics import bursts, topic_frequencies
+    from analysis.bursts import detect_bursts
+    from analysis.topics import topic_frequencies
 
     prev = period.previous()
     history = topic_frequencies(con, freq=period.kind, by=by, start=period.back(BURST_HISTORY - 1).start, end=period.end)
@@ -186,7 +180,7 @@ def _topics(con, period: Period, *, by, groups, out: dict) -> None:
             shown, x="period", group="topic_label", value="share", by="topic", freq=period.kind,
             title=f"Share of stories by main topic, last {SPARK_PERIODS} {period.kind}s to {period.label}"))
         section["charts"].append("topics_share")
-    found = bursts(history.assign(group=None) if by is not None else history, con=con)
+    found = detect_bursts(history.assign(group=None) if by is not None else history, con=con)
     found = found[(pd.to_datetime(found["end"]) >= pd.Timestamp(period.start))
                   & (pd.to_datetime(found["start"]) <= pd.Timestamp(period.end))] if not found.empty else found
     burst_rows = [{"label": b.label, "method": b.method, "periods": _span_label(period.kind, b.start, b.end),

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
+from analysis.progress import progress_bar
 from analysis.topics import discovery as disc
 from analysis.topics import modelstore
 from analysis.topics import taxonomy as taxmod
@@ -139,7 +140,6 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
                                                       "ORDER BY position", {"id": model_id}).fetchall()]
                  for model_id, _ in models.values()}
     n_scored = n_primary = n_projected = unwritten = 0
-    bar = _progress(progress, len(ids), f"topics: {kind}s")
     parts: list[dict] = []
 
     def items():
@@ -149,21 +149,19 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
             langs = set(compress(rows.column(3).to_pylist(), needs_model))
             yield kind, rows, taxonomy[at], needs_model, {lang: specs[lang] for lang in langs}
 
-    for (_, rows, *_), part in ordered_map(executor, score_rows, items(), window=WINDOW):
-        parts.append(part)
-        unwritten += rows.num_rows
-        n_scored += len(part["doc_ids"])
-        n_primary += part["n_primary"]
-        n_projected += sum(len(i) for i, _ in part["models"].values())
-        if unwritten >= batch_size:
+    with progress_bar(f"topics: {kind}s", len(ids), enabled=progress) as bar:
+        for (_, rows, *_), part in ordered_map(executor, score_rows, items(), window=WINDOW):
+            parts.append(part)
+            unwritten += rows.num_rows
+            n_scored += len(part["doc_ids"])
+            n_primary += part["n_primary"]
+            n_projected += sum(len(i) for i, _ in part["models"].values())
+            if unwritten >= batch_size:
+                _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
+                parts, unwritten = [], 0
+            bar.advance(rows.num_rows)
+        if parts:
             _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
-            parts, unwritten = [], 0
-        if bar:
-            bar.update(rows.num_rows)
-    if parts:
-        _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
-    if bar:
-        bar.close()
     log.info("scored %d %ss with taxonomy %s (%d with a primary topic); %d given model topics",
              n_scored, kind, tax.version, n_primary, n_projected)
     return n_scored, n_primary, n_projected
@@ -259,25 +257,3 @@ def _write_batch(con, table: str, key: str, kind: str, parts: list[dict], versio
     finally:
         con.unregister("topic_batch")
         con.unregister("topic_batch_ids")
-
-
-class _Bar:
-    """A transient rich progress bar on stderr."""
-
-    def __init__(self, total: int, label: str):
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self._progress = Progress(transient=True, console=Console(stderr=True))
-        self._progress.start()
-        self._task = self._progress.add_task(label, total=total)
-
-    def update(self, n: int) -> None:
-        self._progress.advance(self._task, n)
-
-    def close(self) -> None:
-        self._progress.stop()
-
-
-def _progress(enabled: bool, total: int, label: str) -> _Bar | None:
-    return _Bar(total, label) if enabled else None

@@ -37,7 +37,7 @@ COLUMNS = ["method", "key", "label", "group", "start", "end", "peak_period", "n_
            "peak_share", "baseline_share", "score", "articles", "entities"]
 
 
-def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "kleinberg"), window: int = 8,
+def detect_bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "kleinberg"), window: int = 8,
            z: float = 3.5, min_documents: int = 3, s: float = 2.0, gamma: float = 1.0,
            con: duckdb.DuckDBPyConnection | None = None, key: str | None = None, by: str | None = None,
            documents: str = "articles", n_articles: int = 5, n_entities: int = 8) -> pd.DataFrame:
@@ -92,7 +92,7 @@ def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "k
     out = pd.DataFrame(found, columns=COLUMNS)
     out["group"] = out["group"].astype(object).where(out["group"].notna(), None)
     if con is not None and not out.empty:
-        from analysis.topics.evidence import attach_evidence
+        from analysis.evidence import attach_evidence
 
         out = attach_evidence(con, out, key=key, periods=pd.to_datetime(frame["period"]), by=by,
                               documents=documents, n_articles=n_articles, n_entities=n_entities)
@@ -186,7 +186,7 @@ def kleinberg_states(r: np.ndarray, d: np.ndarray, *, s: float = 2.0, gamma: flo
     p1 = min(s * p0, 0.9999)
     if p1 <= p0:
         return np.zeros(n, dtype=int), np.zeros(n)
-    cost = np.vstack([_nll(r, d, p0), _nll(r, d, p1)])
+    cost = np.vstack([binomial_nll(r, d, p0), binomial_nll(r, d, p1)])
     cost[1, ~usable] = np.inf
     tau = gamma * math.log(n) if n > 1 else gamma
     best = np.zeros((2, n))
@@ -206,7 +206,7 @@ def kleinberg_states(r: np.ndarray, d: np.ndarray, *, s: float = 2.0, gamma: flo
     return states, saved
 
 
-def _nll(r: np.ndarray, d: np.ndarray, p: float) -> np.ndarray:
+def binomial_nll(r: np.ndarray, d: np.ndarray, p: float) -> np.ndarray:
     """-ln of the binomial probability of r successes in d trials (the combinatorial term cancels
     between states but is kept so the costs are true negative log-likelihoods)."""
     log_choose = np.array([math.lgamma(dd + 1) - math.lgamma(rr + 1) - math.lgamma(dd - rr + 1)
