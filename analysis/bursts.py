@@ -1,8 +1,9 @@
 """Bursts: periods where a topic's (or an entity's) share rises far above its own baseline.
 
-Input is any tidy frequency frame (``topic_frequencies`` or ``entity_frequencies``): one row
-per period × series with ``period``, ``n_documents``, ``share`` and optionally ``group``,
-``n_total``, ``incomplete``; the series key is the ``topic`` or ``entity`` column. Two
+Input is a frame of the frequency contract of ``analysis.trends`` (``topic_frequencies`` or
+``entity_frequencies``): one row per period × series with ``period``, ``n_documents``,
+``n_total``, ``share`` and optionally ``group``, ``label``, ``incomplete``; the series key
+is the ``topic`` or ``entity_id`` column. Two
 published detectors, run on each series separately:
 
 - ``zscore``: share of the period against the mean and standard deviation of the previous
@@ -69,6 +70,9 @@ def detect_bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zsco
     key = key or next((k for k in KEYS if k in frame.columns), None)
     if key is None or key not in frame.columns:
         raise ValueError(f"the frame needs a series column ({', '.join(KEYS)}) or key=...")
+    missing = [c for c in ("period", "n_documents", "n_total", "share") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the frame lacks {', '.join(missing)}: pass a frequency frame (see analysis.trends)")
     found = []
     if not frame.empty:
         data = _prepare(frame, key)
@@ -104,23 +108,14 @@ def detect_bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zsco
 
 def _prepare(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     data = pd.DataFrame({"period": pd.to_datetime(frame["period"]), "_key": frame[key].astype(object),
-                         "n_documents": frame["n_documents"].astype(float), "share": frame["share"].astype(float)})
+                         "n_documents": frame["n_documents"].astype(float), "share": frame["share"].astype(float),
+                         "n_total": frame["n_total"].astype(float)})
     if "group" in frame:
         data["_group"] = frame["group"].astype(object).where(frame["group"].notna(), _NO_GROUP)
     else:
         data["_group"] = _NO_GROUP
-    label = "label" if "label" in frame else "entity" if "entity" in frame else None
-    data["_label"] = frame[label].astype(object) if label else data["_key"]
+    data["_label"] = frame["label"].astype(object) if "label" in frame else data["_key"]
     data["incomplete"] = frame["incomplete"].astype(bool) if "incomplete" in frame else False
-    if "n_total" in frame:
-        data["n_total"] = frame["n_total"].astype(float)
-    else:
-        # Entity frames may carry only share: a period's total is n / share of any series with
-        # share > 0 there, else the group's typical total.
-        implied = (data["n_documents"] / data["share"]).where(data["share"] > 0)
-        per_period = implied.groupby([data["period"], data["_group"]]).transform("median")
-        per_group = implied.groupby(data["_group"]).transform("median")
-        data["n_total"] = per_period.fillna(per_group).fillna(data["n_documents"]).round()
     return _complete(data)
 
 

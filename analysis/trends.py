@@ -4,6 +4,15 @@ All frequency functions return the same tidy shape so one set of plots and the b
 detector serve them all. Bucketing happens in SQL (``date_trunc``); identifiers come from
 the allow-lists below, values are bound parameters.
 
+The frequency contract
+----------------------
+``entity_frequencies`` and ``topic_frequencies`` both return, one row per period × group ×
+item (zeros included): ``period`` (datetime64[us], midnight of the bucket's first day),
+``group`` (object: outlet or language, None when not grouped), the item's own columns,
+``label`` (str: the display name), ``n_documents`` (int64: units of the item),
+``n_total`` (int64: all units of the period and group, from ``totals_sql``), ``share``
+(float64: n_documents / n_total) and ``incomplete`` (bool). ``frequency_frame`` builds it.
+
 Counting units
 --------------
 ``unit="placements"`` counts every stored article (each copy of a syndicated dispatch).
@@ -139,6 +148,39 @@ def totals_sql(*, freq: str, source: str = "articles") -> str:
                    (t.period = b.lo OR t.period = b.hi OR t.n < $thin * m.med) AS incomplete
             FROM totals t CROSS JOIN bounds b JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
         )"""
+
+
+FREQUENCY_DTYPES = {"period": "datetime64[us]", "group": object, "label": "str", "n_documents": "int64",
+                    "n_total": "int64", "share": "float64", "incomplete": "bool"}
+
+
+def frequency_frame(totals: pd.DataFrame, counts: pd.DataFrame, items: pd.DataFrame, *, key: str,
+                    extra_counts: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The contract frame (see the module docstring) before the caller orders its rows.
+
+    ``totals`` is a ``period_totals`` frame; ``counts`` has ``period``, ``group``, ``key``,
+    ``n_documents`` and the ``extra_counts`` columns, for the cells that are not zero;
+    ``items`` has ``key``, ``label`` and the item's other columns, one row per item, in order.
+    Returns the grid totals × items with the counts (zeros filled), ``n_total`` and ``share``.
+    """
+    grid = totals.rename(columns={"n_documents": "n_total"}).merge(items, how="cross")
+    grid["period"] = pd.to_datetime(grid["period"]).astype(FREQUENCY_DTYPES["period"])
+    grid["group"] = grid["group"].astype(object)
+    counts = counts[["period", "group", key, "n_documents", *extra_counts]].astype({"group": object})
+    counts["period"] = pd.to_datetime(counts["period"]).astype(FREQUENCY_DTYPES["period"])
+    frame = grid.merge(counts, how="left", on=["period", "group", key])
+    for column in ("n_documents", *extra_counts):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    frame["n_total"] = frame["n_total"].astype("int64")
+    frame["share"] = (frame["n_documents"] / frame["n_total"].where(frame["n_total"] > 0)).fillna(0.0)
+    frame["incomplete"] = frame["incomplete"].astype(bool)
+    return frame.astype({"label": FREQUENCY_DTYPES["label"]})
+
+
+def empty_frequencies(columns: list[str], item_dtypes: dict[str, str]) -> pd.DataFrame:
+    """A contract frame without rows: the same columns and dtypes as a full one."""
+    dtypes = FREQUENCY_DTYPES | item_dtypes
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
 
 
 def as_date(value: dt.date | str | None) -> dt.date | None:

@@ -91,10 +91,10 @@ def test_kleinberg_viterbi_finds_the_cheapest_state_sequence(seed):
     assert brute_force_cost(states, r, d, 2.5, 0.5) == pytest.approx(best)
 
 
-def test_an_entity_frame_without_totals_works_like_a_topic_frame():
+def test_an_entity_frame_works_like_a_topic_frame():
     topic = weekly(SPIKE)
-    entity = topic.drop(columns=["n_total", "label", "topic"]).assign(entity_id="polisario", entity="Polisario",
-                                                                     type="ORG", n_mentions=topic["n_documents"] * 2)
+    entity = topic.drop(columns=["topic"]).assign(entity_id="polisario", entity="Polisario", label="Polisario",
+                                                  type="ORG", n_mentions=topic["n_documents"] * 2)
     a = detect_bursts(topic)[["method", "start", "end", "score"]]
     b = detect_bursts(entity)
     assert set(b["key"]) == {"polisario"} and set(b["label"]) == {"Polisario"}
@@ -115,6 +115,8 @@ def test_bad_options_are_clear_errors():
         detect_bursts(weekly(SPIKE), method="magic")
     with pytest.raises(ValueError, match="series column"):
         detect_bursts(weekly(SPIKE).drop(columns=["topic"]))
+    with pytest.raises(ValueError, match="lacks n_total"):
+        detect_bursts(weekly(SPIKE).drop(columns=["n_total"]))
 
 
 # --- evidence from the database ------------------------------------------------------------
@@ -185,7 +187,7 @@ def test_entity_bursts_are_driven_by_the_articles_mentioning_it(burst_db):
         FROM articles a LEFT JOIN mentions m ON m.article_id = a.article_id AND m.entity_id = 'polisario'
         GROUP BY 1 ORDER BY 1""").df()
     frame = pd.DataFrame({"period": counts["period"], "group": None, "entity_id": "polisario",
-                          "entity": "Polisario", "n_documents": counts["n"], "share": counts["n"] / 10,
+                          "entity": "Polisario", "n_documents": counts["n"], "n_total": 10, "share": counts["n"] / 10,
                           "incomplete": False})
     found = detect_bursts(frame, con=burst_db, method="kleinberg")
     assert len(found) == 1

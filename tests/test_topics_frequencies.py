@@ -121,13 +121,6 @@ def test_bad_options_are_clear_errors(db, kwargs, message):
         topic_frequencies(db, **{"freq": "week", **kwargs})
 
 
-def test_same_core_shape_as_entity_frequencies(db):
-    entities = pytest.importorskip("analysis.entities.frequencies")
-    ours = set(topic_frequencies(db, freq="week").columns)
-    theirs = set(entities.entity_frequencies(db, freq="week").columns)
-    assert {"period", "group", "n_documents", "share", "incomplete"} <= ours & theirs
-
-
 def test_submodules_are_modules_whatever_was_imported_first():
     import importlib
     import types
