@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from functools import cache
 
 import numpy as np
 
-from analysis import chars
+from analysis import chars, textfold
 
-_ARABIC_LETTERS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي"}
+_ARABIC_LETTERS = textfold.arabic_letters(persian=True)
 _SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000\t"
 _APOSTROPHES = "\u2019\u2018\u02bc\u00b4`\u2032"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 # Removed before matching: Arabic harakat, superscript alef, tatweel, zero-width marks.
-_REMOVABLE = "[\u064b-\u0652\u0670\u0640\u200b-\u200f\u00ad]"
-_MARK_CHARS = tuple(chr(c) for c in [*range(0x064B, 0x0653), 0x0670, 0x0640, *range(0x200B, 0x2010), 0x00AD])
+_ZERO_WIDTH = "".join(chr(c) for c in range(0x200B, 0x2010)) + "\u00ad"
+_MARK_CHARS = tuple(textfold.HARAKAT + textfold.TATWEEL + _ZERO_WIDTH)
+_REMOVABLE = f"[{''.join(_MARK_CHARS)}]"
 _REMOVE_RES = {  # (has double spaces, has marks) -> pattern; the single-purpose ones scan faster
     (True, True): re.compile(f"{_REMOVABLE}+| {{2,}}"),
     (True, False): re.compile("  +"),
@@ -35,12 +35,10 @@ def _build_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0x20, 0x2B0):
         ch = chr(code)
-        low = ch.lower()
+        low = textfold.fold_case(ch)
         if len(low) != 1:
             low = ch
-        base = unicodedata.normalize("NFD", low)
-        if len(base) > 1 and all(unicodedata.combining(c) for c in base[1:]):
-            low = base[0]
+        low = textfold.latin_base(low)
         if low != ch:
             table[code] = low
     # Greek-free, Latin-only table; 1:1 so offsets survive the fast path.
@@ -48,8 +46,7 @@ def _build_table() -> dict[int, str]:
     table.update({ord(c): "'" for c in _APOSTROPHES})
     table.update({ord(c): " " for c in _DASHES})
     table.update({ord(k): v for k, v in _ARABIC_LETTERS.items()})
-    table.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
-    table.update({0x06F0 + i: str(i) for i in range(10)})
+    table.update({ord(k): v for k, v in textfold.ARABIC_INDIC_DIGITS.items()})
     return table
 
 
