@@ -73,12 +73,10 @@ def _fold_chars_str(text: str) -> str:
     return low
 
 
-# Texts this long are folded through a table of every UTF-16 code unit (``_fold_units``):
-# finding which characters need a replacement (the set intersection above) walks the text in
-# Python objects, ~120 µs for a 6,000-character French body and 230–370 µs for an Arabic one,
-# whose letters are not cached one-character strings; the table does lower() and every
-# replacement at once in NumPy (~65–75 µs). Short texts (titles, headlines) stay on the str path,
-# cheaper than NumPy's per-call cost below ~300 characters.
+# Texts this long are folded through a table of every UTF-16 code unit (``_fold_units``): the
+# set intersection above walks the text in Python objects, while the table does lower() and
+# every replacement at once in NumPy. Short texts (titles, headlines) stay on the str path,
+# cheaper than NumPy's per-call cost.
 TABLE_FROM = 300
 
 
@@ -167,9 +165,8 @@ _MARK_UNITS[[ord(c) for c in _MARK_CHARS]] = True
 
 
 def _remove_with_table(s: str) -> tuple[str, OffsetMap]:
-    """``_remove_with_regex`` in NumPy, for long texts: the regex alternation scans every
-    character in Python's engine (~190 µs for a 5,500-character Arabic body with eleven
-    removals), this ~50 µs. A character goes when it is a mark, or a space right after a space
+    """``_remove_with_regex`` in NumPy, for long texts, where the regex alternation scanning
+    every character costs more. A character goes when it is a mark, or a space right after a space
     (what ``marks+`` and ``" {2,}"`` -> ``" "`` leave, scanning left to right). The map gets one
     entry per run of removed characters where the regex wrote one per match: adjacent matches
     (spaces then marks) make one run, whose single entry maps every offset the same way."""

@@ -6,8 +6,7 @@ with nothing new does nothing). Discovery keeps one model per language: new arti
 topics from the stored model; the model is refitted when the language's article count has
 grown by REFIT_GROWTH since the fit, when the discovery parameters change, or on --rebuild.
 The models are brought up to date first, so that one pass over the articles gives them both
-their taxonomy scores and their model topics from one split into words (two passes split
-every article twice: ~0.4 ms of ~2.2 per article). Every batch is written in one transaction
+their taxonomy scores and their model topics from one split into words. Every batch is written in one transaction
 through Arrow tables (INSERT … SELECT); the old scores of everything pending are dropped
 once, up front. With ``workers`` > 1 the per-document work runs in worker processes
 (analysis.workers), written in the same order.
@@ -35,11 +34,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000   # documents per transaction
 CHUNK = 500          # documents per work item (a worker's share of a batch)
 WINDOW = 8           # work items in flight: keeps two workers busy while the parent writes
-# DuckDB's buffer pool while the stage runs (analysis.db.memory_cap): uncapped, it kept the
-# article blocks it had read and the stage grew from 1.2 GB at 100k articles to 1.4 GB at 300k.
-# 256 MB rather than 512: this process, its two workers and the model fit must fit in 2 GB
-# together, and at 1M articles they took 1,980 MB with 512 MB, 1,750 MB with 256 MB, in the
-# same time (bench/README.md).
+# DuckDB's buffer pool while the stage runs (analysis.db.memory_cap): uncapped, it keeps the
+# article blocks it has read and grows with the archive; this process, its two workers and
+# the model fit must fit in 2 GB together (bench/README.md has the measurements).
 DUCKDB_MEMORY = "256MB"
 
 

@@ -5,7 +5,7 @@ files and words in articles go through the same function, so a reviewer writes n
 words ("élections", "الانتخابات") and they match inflected and cliticised forms.
 
 - fr/en/es: lower case, then the simplemma lemma (offline dictionaries), cached per word
-  because one lookup costs ~40 µs and news vocabulary repeats.
+  because a lookup is slow and news vocabulary repeats.
 - ar: ``analysis.textfold.fold_arabic`` (diacritics and tatweel removed, alef forms -> ا,
   ى -> ي, ة -> ه, so spellings with and without hamza agree); then a light stemmer in the
   style of Larkey's light10: the article and its fused prepositions (ال وال بال كال فال لل)
