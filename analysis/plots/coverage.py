@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, group_colours, date_axis, empty_figure, group_label,
-                                  period_tick, span_text, stack_wide, label, lang_name, new_figure, styled, top_groups)
+from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, date_axis, empty_figure, group_colours, group_label,
+                                  label, lang_name, new_figure, period_tick, span_text, stack_wide, styled, top_groups)
 
 
 @styled

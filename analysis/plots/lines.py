@@ -9,7 +9,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.plots.style import OKABE_ITO, OTHER, date_axis, empty_figure, span_text, label, new_figure, styled
+from analysis.plots.style import OKABE_ITO, OTHER, date_axis, empty_figure, label, new_figure, span_text, styled
 
 
 @styled
