@@ -7,7 +7,7 @@ import pytest
 
 import analysis
 from analysis.db import memory_cap, scalar, size_bytes
-from analysis.sqlcli.export import EXPORT_MEMORY, export_database
+from analysis.query.export import EXPORT_MEMORY, export_database
 
 
 def limit(con) -> float:
@@ -44,7 +44,7 @@ def test_export_runs_under_the_cap_and_restores(tmp_path, monkeypatch):
     con = analysis.connect(tmp_path / "m.duckdb")
     con.execute("SET memory_limit = '4GB'")
     seen = []
-    import analysis.sqlcli.export as export
+    import analysis.query.export as export
 
     real = export._export_table
     monkeypatch.setattr(export, "_export_table", lambda c, *a: seen.append(limit(c)) or real(c, *a))

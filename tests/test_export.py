@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import analysis
-from analysis.sqlcli.export import export_database, import_export, table_columns
+from analysis.query.export import export_database, import_export, table_columns
 from tests.sql_fixtures import stories_sample_path  # noqa: F401
 
 

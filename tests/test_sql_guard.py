@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 import analysis
-from analysis.sqlcli.guard import WriteRefused, check_statements, sandbox
+from analysis.query.guard import WriteRefused, check_statements, sandbox
 
 READS = [
     "SELECT count(*) FROM articles",

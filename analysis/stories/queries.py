@@ -7,12 +7,14 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.errors import InvalidArgument
+
 SOURCES = ("articles", "headlines")
 
 
 def _check(source: str) -> None:
     if source not in SOURCES:
-        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+        raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
 
 
 def top_stories(con: duckdb.DuckDBPyConnection, *, source: str = "articles", limit: int = 20,

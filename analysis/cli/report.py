@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli import db_options, friendly, open_db
 from analysis.report.periods import BASES, KINDS
 
 
@@ -20,6 +20,7 @@ from analysis.report.periods import BASES, KINDS
               help="Only these languages (repeatable).")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the reports; each goes to <out>/<period>/index.html.")
+@db_options
 @click.pass_context
 @friendly
 def report(ctx, kind, at, latest, basis, outlets, langs, out):

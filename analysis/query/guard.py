@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from analysis.errors import QueryError
 
-ST = duckdb.StatementType
+log = logging.getLogger(__name__)
 
 # PRAGMAs (and their pragma_* table functions) that only report; every other one may change state.
 READ_PRAGMAS = frozenset({
@@ -35,11 +35,11 @@ READ_PRAGMAS = frozenset({
 READ_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
 
 HINT = "read-only mode runs one SELECT-like statement (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, " \
-       "read-only PRAGMAs); add --write to change the database"
+       "read-only PRAGMAs); writing needs write mode (presswatch sql --write)"
 
 
-class WriteRefused(ValueError):
-    """The SQL would write (or is not recognised as a pure read) and --write was not given."""
+class WriteRefused(QueryError):
+    """The SQL would write (or is not recognised as a pure read) outside write mode."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def check_statements(con: duckdb.DuckDBPyConnection, sql: str, *, write: bool = 
     it is exactly one statement that only reads."""
     statements = split_statements(con, sql)
     if not statements:
-        raise ValueError("no SQL statement given (only whitespace or comments)")
+        raise QueryError("no SQL statement given (only whitespace or comments)")
     if write:
         return statements
     if len(statements) > 1:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli import db_options, friendly, open_db
 
 FORMATS = ("table", "json", "csv")
 
@@ -80,6 +80,7 @@ def topics_group():
 @topics_group.command("top")
 @_common
 @click.option("--limit", type=int, default=25, show_default=True, help="Topics per group.")
+@db_options
 @click.pass_context
 @friendly
 def top(ctx, source, documents, unit, by, start, end, fmt, limit):
@@ -100,6 +101,7 @@ def top(ctx, source, documents, unit, by, start, end, fmt, limit):
 @_common
 @click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
 @click.option("--any-score", is_flag=True, help="Count every stored topic of a document, not only its primary one.")
+@db_options
 @click.pass_context
 @friendly
 def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, any_score):
@@ -127,6 +129,7 @@ def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, an
 @click.option("--gamma", type=float, default=1.0, show_default=True, help="Kleinberg: cost of entering a burst.")
 @click.option("--min-documents", type=int, default=3, show_default=True)
 @click.option("--limit", type=int, default=20, show_default=True, help="Strongest bursts shown per method.")
+@db_options
 @click.pass_context
 @friendly
 def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, method, window, z_threshold,
@@ -166,6 +169,7 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
 
 
 @topics_group.command("models")
+@db_options
 @click.pass_context
 @friendly
 def models(ctx):

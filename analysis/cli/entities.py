@@ -6,7 +6,7 @@ import json
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli import db_options, friendly, open_db
 
 UNITS = click.Choice(["stories", "placements"])
 SOURCES = click.Choice(["articles", "headlines"])
@@ -34,6 +34,7 @@ def entities_group():
 @_window
 @click.option("--top", "top", type=int, default=20, show_default=True, help="How many entities.")
 @click.option("--type", "types", type=TYPES, multiple=True, help="Only this type (repeatable).")
+@db_options
 @click.pass_context
 @friendly
 def top_cmd(ctx, start, end, unit, source, top, types):
@@ -51,6 +52,7 @@ def top_cmd(ctx, start, end, unit, source, top, types):
 
 @entities_group.command("show")
 @click.argument("name")
+@db_options
 @click.pass_context
 @friendly
 def show_cmd(ctx, name):
@@ -81,6 +83,7 @@ def show_cmd(ctx, name):
 @click.option("--freq", type=click.Choice(["day", "week", "month"]), default="month", show_default=True)
 @click.option("--by", type=click.Choice(["outlet", "lang"]), default=None, help="One series per outlet or language.")
 @_window
+@db_options
 @click.pass_context
 @friendly
 def timeline_cmd(ctx, name, freq, by, start, end, unit, source):

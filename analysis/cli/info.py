@@ -1,0 +1,25 @@
+"""`presswatch info`: what the database holds, in one screen."""
+
+from __future__ import annotations
+
+import click
+
+from analysis.cli import db_options, friendly, open_db
+
+
+@click.command()
+@db_options
+@click.pass_context
+@friendly
+def info(ctx):
+    """What the database holds: documents, articles and headlines by language, recent loads."""
+    from analysis.info import database_summary
+
+    con = open_db(ctx, read_only=True)
+    try:
+        frames = database_summary(con)
+    finally:
+        con.close()
+    for name, frame in frames.items():
+        click.echo(f"\n{name}")
+        click.echo(frame.to_string(index=False) if len(frame) else "  (none)")
