@@ -123,6 +123,50 @@ def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
         raise InvalidArgument(f"PRESSWATCH_MEMORY_LIMIT={wanted!r} is not a memory size DuckDB reads (try 2GB): {exc}") from None
 
 
+# Room for Python, pyarrow and a query's result beside DuckDB's own memory_limit.
+PROCESS_HEADROOM = "256MB"
+
+
+@contextmanager
+def process_memory_cap(limit: str | None = None):
+    """Inside the block, cap this process's data segment (RLIMIT_DATA) at what it uses now
+    plus ``limit`` (default: MEMORY_LIMIT or $PRESSWATCH_MEMORY_LIMIT) plus PROCESS_HEADROOM.
+
+    DuckDB's memory_limit does not cover every allocation (a list() aggregate of millions of
+    values grows past it); past this cap such an allocation fails with DuckDB's
+    OutOfMemoryException instead of growing the process to the machine's RAM. A no-op where
+    the platform has no RLIMIT_DATA or /proc."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        used = _data_segment_bytes()
+    except (ImportError, AttributeError, OSError, ValueError):
+        yield
+        return
+    wanted = limit or os.environ.get("PRESSWATCH_MEMORY_LIMIT") or MEMORY_LIMIT
+    cap = int(used + size_bytes(wanted) + size_bytes(PROCESS_HEADROOM))
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _data_segment_bytes() -> int:
+    """VmData of this process (what RLIMIT_DATA counts), from /proc/self/status."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    raise ValueError("no VmData in /proc/self/status")
+
+
 def sql_text(name: str) -> str:
     """The text of a packaged SQL file, e.g. ``sql_text('schema.sql')``."""
     return resources.files("analysis").joinpath("sql", name).read_text(encoding="utf-8")

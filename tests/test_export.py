@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 import analysis
 from analysis.query.export import export_database, import_export, table_columns
-from tests.sql_fixtures import stories_sample_path  # noqa: F401
 
 
 @pytest.fixture(scope="module")

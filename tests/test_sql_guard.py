@@ -26,6 +26,8 @@ READS = [
     "CALL duckdb_tables()",
     "PIVOT articles ON lang IN ('fr', 'ar') USING count(*) GROUP BY outlet",
     "SELECT * FROM articles WHERE outlet = $outlet",
+    "SELECT * FROM range(3) r JOIN duckdb_tables() t ON true",
+    "SELECT * FROM pragma_table_info('articles')",
     "SELECT 'DELETE FROM articles' AS not_a_statement, \"insert\" FROM (SELECT 1 AS \"insert\")",
 ]
 
@@ -62,6 +64,13 @@ WRITES = {
     "pragma setter": "PRAGMA threads = 2",
     "call of a writing function": "CALL checkpoint()",
     "checkpoint": "CHECKPOINT",
+    "checkpoint as a table function": "SELECT * FROM checkpoint()",
+    "force checkpoint as a table function": "FROM force_checkpoint()",
+    "truncate logs as a table function": "SELECT * FROM truncate_duckdb_logs()",
+    "checkpoint in a join": "SELECT * FROM range(1) JOIN checkpoint() ON true",
+    "checkpoint in a subquery": "SELECT (SELECT count(*) FROM truncate_duckdb_logs())",
+    "sql text run by query()": "SELECT * FROM query('DELETE FROM articles RETURNING *')",
+    "explain of a checkpoint": "EXPLAIN SELECT * FROM checkpoint()",
     "force checkpoint": "FORCE CHECKPOINT",
     "vacuum": "VACUUM",
     "analyze": "ANALYZE",

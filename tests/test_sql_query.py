@@ -15,7 +15,6 @@ from click.testing import CliRunner
 import analysis
 from analysis.query.guard import WriteRefused, sandbox
 from analysis.query.query import QueryTimeout, parse_params, run_sql
-from tests.sql_fixtures import writable_sample  # noqa: F401
 
 SLOW_SQL = "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b"
 

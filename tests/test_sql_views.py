@@ -12,7 +12,6 @@ import pytest
 
 import analysis
 from analysis.query.schema_doc import schema_frame
-from tests.sql_fixtures import stories_sample_path, writable_sample  # noqa: F401
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "sql.md"
 CORE_VIEWS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analysis.cli import db_options, friendly, open_db, show_progress
+from analysis.cli.common import db_options, friendly, open_db, show_progress
 from analysis.cli.spark import enrich_on_spark_cli
 from analysis.entities.ner import ModelMissing
 from analysis.entities.registry import RegistryError

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from analysis.cli import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 
 UNITS = click.Choice(["stories", "placements"])
 SOURCES = click.Choice(["articles", "headlines"])
@@ -80,7 +80,8 @@ def show_cmd(ctx, name):
 
 @entities_group.command("timeline")
 @click.argument("name")
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="month", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="month", show_default=True,
+              help="Length of a period.")
 @click.option("--by", type=click.Choice(["outlet", "lang"]), default=None, help="One series per outlet or language.")
 @_window
 @db_options

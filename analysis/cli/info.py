@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analysis.cli import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 
 
 @click.command()

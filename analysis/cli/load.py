@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from analysis.cli import db_options, friendly, open_db, show_progress
+from analysis.cli.common import db_options, friendly, open_db, show_progress
 from analysis.cli.spark import import_spark_outputs
 from analysis.workers import default_workers
 

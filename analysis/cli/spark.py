@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import click
 
-from analysis.cli import open_db
+from analysis.cli.common import open_db
 
 
 def enrich_on_spark_cli(input_dir: str | None, out_dir: str | None, *, master: str, spacy: bool,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from analysis.cli import UserError, db_option, db_options, friendly, open_db
+from analysis.cli.common import UserError, db_option, db_options, friendly, open_db
 from analysis.errors import InvalidArgument
 
 
@@ -54,7 +54,7 @@ def sql(ctx, query, sql_file, params, fmt, out, write, query_timeout, max_rows, 
         db_path = Path(ctx.find_root().obj["db"])
         inputs = [db_path, db_path.with_name(db_path.name + ".wal"), *([sql_file] if sql_file else [])]
         output.refuse_overwriting(out, inputs)
-    con = open_db(ctx, read_only=not write)
+    con = open_db(ctx, read_only=not write, cap_memory=True)
     try:
         if not write:
             sandbox(con)
@@ -137,7 +137,8 @@ def schema(ctx, names, markdown, update_readme):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="Parquet (large tables partitioned by year/month) or one CSV file per table.")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory to write (must be empty or missing unless --overwrite).")
 @click.option("--overwrite", is_flag=True, help="Replace this export's files in a non-empty directory.")

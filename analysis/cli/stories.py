@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from analysis.cli import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 from analysis.errors import NotFound
 
 SOURCE = click.option("--source", type=click.Choice(["articles", "headlines"]), default="articles",

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analysis.cli import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 
 FORMATS = ("table", "json", "csv")
 
@@ -27,7 +27,8 @@ def _common(fn):
                      help="One series per outlet or language."),
         click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."),
         click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                     help="An aligned table, JSON lines or CSV."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -79,7 +80,7 @@ def topics_group():
 
 @topics_group.command("top")
 @_common
-@click.option("--limit", type=int, default=25, show_default=True, help="Topics per group.")
+@click.option("--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Topics per group.")
 @db_options
 @click.pass_context
 @friendly
@@ -99,7 +100,8 @@ def top(ctx, source, documents, unit, by, start, end, fmt, limit):
 @topics_group.command("timeline")
 @click.argument("topics", nargs=-1)
 @_common
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Length of a period.")
 @click.option("--any-score", is_flag=True, help="Count every stored topic of a document, not only its primary one.")
 @db_options
 @click.pass_context
@@ -121,14 +123,17 @@ def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, an
 @topics_group.command("bursts")
 @click.argument("topics", nargs=-1)
 @_common
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
-@click.option("--method", type=click.Choice(["both", "zscore", "kleinberg"]), default="both", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Length of a period.")
+@click.option("--method", type=click.Choice(["both", "zscore", "kleinberg"]), default="both", show_default=True,
+              help="Burst detector: z-score against a trailing baseline, Kleinberg's automaton, or both.")
 @click.option("--window", type=int, default=8, show_default=True, help="z-score: trailing periods in the baseline.")
 @click.option("--z", "z_threshold", type=float, default=3.5, show_default=True, help="z-score threshold.")
 @click.option("--s", "rate", type=float, default=2.0, show_default=True, help="Kleinberg: burst rate multiplier.")
 @click.option("--gamma", type=float, default=1.0, show_default=True, help="Kleinberg: cost of entering a burst.")
-@click.option("--min-documents", type=int, default=3, show_default=True)
-@click.option("--limit", type=int, default=20, show_default=True, help="Strongest bursts shown per method.")
+@click.option("--min-documents", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Ignore bursts with fewer documents than this.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Strongest bursts shown per method.")
 @db_options
 @click.pass_context
 @friendly

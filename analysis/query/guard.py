@@ -34,6 +34,15 @@ READ_PRAGMAS = frozenset({
 # Query-tree nodes a pure read may contain; a DML node inside a SELECT is a data-modifying CTE.
 READ_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
 
+# Table functions that change state or run SQL text the guard cannot see; refused in a
+# SELECT as their CALL form is.
+STATE_FUNCTIONS = frozenset({
+    "checkpoint", "force_checkpoint", "truncate_duckdb_logs", "enable_logging", "disable_logging",
+    "enable_profiling", "disable_profiling", "add_grammar_extension", "remove_grammar_extension",
+    "register_external_resource", "register_external_resource_type", "create_external_resource",
+    "deregister_external_resource", "destroy_external_resource", "query", "json_execute_serialized_sql",
+})
+
 HINT = "read-only mode runs one SELECT-like statement (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, " \
        "read-only PRAGMAs); writing needs write mode (presswatch sql --write)"
 
@@ -129,7 +138,25 @@ def _select_writes(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     if nodes:
         verbs = ", ".join(sorted(n.removesuffix("_QUERY_NODE").removesuffix("_NODE") for n in nodes))
         return f"the SELECT hides a write ({verbs}) in a WITH clause or subquery"
+    changing = sorted(name for name in _table_functions(tree, set())
+                      if name in STATE_FUNCTIONS or (name.startswith("pragma_")
+                                                     and name.removeprefix("pragma_") not in READ_PRAGMAS))
+    if changing:
+        return f"{', '.join(changing)}() may change state"
     return None
+
+
+def _table_functions(tree, found: set[str]) -> set[str]:
+    """Lower-cased names of the table functions a serialized query reads from."""
+    if isinstance(tree, dict):
+        if tree.get("type") == "TABLE_FUNCTION" and isinstance(tree.get("function"), dict):
+            found.add(str(tree["function"].get("function_name", "")).lower())
+        for value in tree.values():
+            _table_functions(value, found)
+    elif isinstance(tree, list):
+        for value in tree:
+            _table_functions(value, found)
+    return found
 
 
 def _node_types(tree, found: set[str]) -> set[str]:

@@ -96,6 +96,10 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, params: dict[str, objec
     params = dict(params or {})
     try:
         return _run(con, sql, params=params, write=write, timeout=timeout, max_rows=max_rows)
+    except duckdb.OutOfMemoryException as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise QueryError(f"the query needs more memory than presswatch allows ({first}); narrow it, or raise "
+                         "the limit with PRESSWATCH_MEMORY_LIMIT (e.g. 4GB)") from None
     except duckdb.PermissionException as exc:
         raise OutsideDatabase(f"{str(exc).strip()}\n(read-only mode reads only the database: no other files, "
                               "no extensions)") from None
