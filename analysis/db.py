@@ -206,7 +206,8 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql_text(name))
         con.execute("DELETE FROM schema_state")
         con.execute("INSERT INTO schema_state VALUES (?, now())", [digest])
-        con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this database (a writable open re-applies them when they change).'")
+        con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this "
+                    "database (a writable open re-applies them when they change).'")
         con.execute("COMMENT ON COLUMN schema_state.digest IS 'SHA-256 of the packaged analysis/sql files.'")
         con.execute("COMMENT ON COLUMN schema_state.applied_at IS 'When they were applied.'")
     # Keep DDL out of the WAL: a crash right after connect then leaves only data to replay.

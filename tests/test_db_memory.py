@@ -103,9 +103,9 @@ def test_a_failed_transaction_reports_the_error_that_aborted_it(tmp_path):
 
 def test_connections_take_the_query_limit_or_the_variable(tmp_path, monkeypatch):
     # DuckDB's default (80 % of RAM) let one query over every sighting of 1M pages take 2.4 GB.
-    from analysis.db import MEMORY_LIMIT
-
     import duckdb
+
+    from analysis.db import MEMORY_LIMIT
 
     monkeypatch.delenv("PRESSWATCH_MEMORY_LIMIT", raising=False)
     duckdb_default = limit(duckdb.connect())

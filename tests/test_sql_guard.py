@@ -38,7 +38,8 @@ WRITES = {
     "delete after comments": "/* looks harmless */ -- SELECT 1\n  DELETE FROM articles",
     "insert after WITH": "WITH x AS (SELECT 1) INSERT INTO rejects SELECT 'x', NULL, 'r', NULL, 1, NULL FROM x",
     "delete inside a CTE": "WITH gone AS (DELETE FROM articles RETURNING *) SELECT count(*) FROM gone",
-    "update in a subquery CTE": "SELECT * FROM headlines WHERE EXISTS (WITH u AS (UPDATE headlines SET lang = 'fr' RETURNING 1) SELECT 1 FROM u)",
+    "update in a subquery CTE": ("SELECT * FROM headlines WHERE EXISTS "
+                                 "(WITH u AS (UPDATE headlines SET lang = 'fr' RETURNING 1) SELECT 1 FROM u)"),
     "create table": "CREATE TABLE t AS SELECT 1",
     "create temp table": "CREATE TEMP TABLE t (a INT)",
     "create view": "CREATE OR REPLACE VIEW v AS SELECT 1",

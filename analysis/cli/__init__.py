@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from analysis import db as dbmod
-from analysis.cli import entities, enrich, info, load, report, sql, stories, topics
+from analysis.cli import enrich, entities, info, load, report, sql, stories, topics
 from analysis.cli.common import DB_HELP, DEFAULT_TIMEOUT, TIMEOUT_HELP
 
 

@@ -14,7 +14,8 @@ from analysis.workers import default_workers
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--crawled-at", help="When the pages were crawled (ISO 8601, e.g. 2025-09-06T10:00:00Z), or 'mtime' to use file times. Dates ticker headlines.")
+@click.option("--crawled-at", help="When the pages were crawled (ISO 8601, e.g. 2025-09-06T10:00:00Z), "
+                                   "or 'mtime' to use file times. Dates ticker headlines.")
 @click.option("--map", "mapping", multiple=True, metavar="COL=FIELD",
               help="Map an export column to an article field (title, body, date, outlet, url, lang, category). Repeatable.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: number of cores).")

@@ -27,7 +27,8 @@ from analysis.errors import InvalidArgument
               help="Stop the query after this many seconds (`presswatch --timeout … sql` is the wait for a busy file).")
 @click.option("--max-rows", type=click.IntRange(min=0), default=100, show_default=True,
               help="Rows shown by --format table (0 = all); other formats write every row.")
-@click.option("--max-width", type=click.IntRange(min=1), default=40, show_default=True, help="Widest column of --format table, in characters.")
+@click.option("--max-width", type=click.IntRange(min=1), default=40, show_default=True,
+              help="Widest column of --format table, in characters.")
 @db_option
 @click.pass_context
 @friendly

@@ -24,8 +24,8 @@ def top_stories(con: duckdb.DuckDBPyConnection, *, source: str = "articles", lim
 
     Filtered on the story's first_seen day (``start``/``end`` inclusive, either optional).
     Articles — columns: story_id, first_seen, last_seen, n_placements, n_outlets,
-    first_outlet, title (of the first placement; the start of its body when it has none). Headlines — columns: story_id, first_seen, last_seen, n_headlines,
-    n_sightings, text.
+    first_outlet, title (of the first placement; the start of its body when it has none).
+    Headlines — columns: story_id, first_seen, last_seen, n_headlines, n_sightings, text.
     """
     _check(source)
     params = {"start": _date(start), "end": _date(end), "limit": int(limit), "min": int(min_placements)}

@@ -12,7 +12,8 @@ from analysis.errors import InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
 from analysis.stories import detect, index
 from analysis.stories.detect import Rule
-from analysis.workers import ordered_map, pool as worker_pool
+from analysis.workers import ordered_map
+from analysis.workers import pool as worker_pool
 
 log = logging.getLogger(__name__)
 
