@@ -168,3 +168,16 @@ def test_process_memory_cap_is_restored(tmp_path):
             assert before[0] == resource.RLIM_INFINITY or soft < before[0]
             raise KeyError("inside")
     assert resource.getrlimit(resource.RLIMIT_DATA) == before
+
+
+def test_database_errors_are_the_typed_ones(tmp_path):
+    from analysis import db, errors
+
+    assert analysis.DatabaseBusy is db.DatabaseBusy is errors.DatabaseBusy
+    assert analysis.DatabaseMissing is db.DatabaseMissing is errors.DatabaseMissing
+    with pytest.raises(errors.DatabaseMissing):
+        analysis.connect(tmp_path / "none.duckdb", read_only=True)
+    (tmp_path / "text.duckdb").write_text("hello", encoding="utf-8")
+    with pytest.raises(errors.DataFileError, match="not a DuckDB database"):
+        analysis.connect(tmp_path / "text.duckdb")
+    assert (tmp_path / "text.duckdb").read_text(encoding="utf-8") == "hello"

@@ -128,7 +128,7 @@ def enrich_batch(batch: pa.RecordBatch, *, matcher, resolver, spacy: bool = Fals
         else:
             docs.append(Document(doc_id, kind, (("headline", title),), lang))
             to_score[kind].append((doc_id, (title, None, lang)))
-    # Scored a batch at a time, as the topics stage does (one at a time cost ~5x more).
+    # Scored a batch at a time, as the topics stage does: per-document calls cost far more.
     for kind, items in to_score.items():
         for (doc_id, _), scored in zip(items, score_texts(tax, [text for _, text in items], kind=kind)):
             for topic, score in scored.scores:
