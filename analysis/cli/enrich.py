@@ -40,13 +40,10 @@ def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, s
     if unknown:
         raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(enrich_mod.STAGES)}",
                                  param_hint="--stage")
-    con = open_db(ctx, read_only=False)
-    try:
+    with open_db(ctx, read_only=False) as con:
         results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
                                  progress=show_progress(con, progress), workers=workers or default_workers(),
                                  options={"entities": {"mode": "registry" if spacy is False else "combined"}})
-    finally:
-        con.close()
     if not results:
         click.echo("no enrichment stages are installed")
     for name, counts in results.items():

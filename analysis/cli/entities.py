@@ -41,11 +41,8 @@ def top_cmd(ctx, start, end, unit, source, top, types):
     """The entities named in the most documents."""
     from analysis.entities.frequencies import top_entities
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         df = top_entities(con, start=start, end=end, top=top, unit=unit, source=source, types=list(types) or None)
-    finally:
-        con.close()
     df["share"] = df["share"].map("{:.1%}".format)
     click.echo(_table(df))
 
@@ -59,12 +56,9 @@ def show_cmd(ctx, name):
     """One entity: its names in every language, counts, and who it is named with."""
     from analysis.entities.frequencies import describe_entity, entity_cooccurrence
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         info = describe_entity(con, name)
         pairs = entity_cooccurrence(con, entities=[info["entity_id"]], min_count=1, top=10)
-    finally:
-        con.close()
     click.echo(f"{info['name']}  [{info['entity_id']}, {info['type']}, {info['source']}"
                + (f", {info['wikidata_id']}" if info["wikidata_id"] else "") + "]")
     for lang, names in info["aliases"].items():
@@ -91,11 +85,8 @@ def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
     """How often an entity was in the news, period by period (* = incomplete period)."""
     from analysis.entities.frequencies import entity_frequencies
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         df = entity_frequencies(con, freq=freq, entities=[name], by=by, start=start, end=end, unit=unit, source=source)
-    finally:
-        con.close()
     if by is None:
         df = df.drop(columns=["group"])
     df["share"] = df["share"].map("{:.1%}".format)

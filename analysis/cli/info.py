@@ -15,11 +15,8 @@ def info(ctx):
     """What the database holds: documents, articles and headlines by language, recent loads."""
     from analysis.info import database_summary
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frames = database_summary(con)
-    finally:
-        con.close()
     for name, frame in frames.items():
         click.echo(f"\n{name}")
         click.echo(frame.to_string(index=False) if len(frame) else "  (none)")

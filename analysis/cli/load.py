@@ -33,11 +33,8 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
     paths = import_spark_outputs(ctx, paths)
     if not paths:
         return
-    con = open_db(ctx, read_only=False)
-    try:
+    with open_db(ctx, read_only=False) as con:
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping),
                              workers=workers or default_workers(), batch_size=batch_size,
                              progress=show_progress(con, progress), arguments=json.dumps(sys.argv[1:]))
-    finally:
-        con.close()
     click.echo(render_summary(result))

@@ -27,11 +27,8 @@ def report(ctx, kind, at, latest, basis, outlets, langs, out):
     """Write one report: <out>/<period>/index.html (self-contained), report.md, CSV tables, and <out>/index.html."""
     from analysis.report.write import write_report
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         written = write_report(con, out, kind=kind, at=at, latest=latest, basis=basis,
                                outlets=list(outlets), langs=list(langs))
-    finally:
-        con.close()
     state = f"{len(written.changed)} file(s) changed" if written.changed else "unchanged"
     click.echo(f"report {written.period.label}: {written.folder / 'index.html'} ({state})")

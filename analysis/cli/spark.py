@@ -36,11 +36,8 @@ def import_spark_outputs(ctx: click.Context, paths: Sequence[str]) -> list[str]:
 
     outputs, rest = split_enrichment_outputs(paths)
     if outputs:
-        con = open_db(ctx, read_only=False)
-        try:
+        with open_db(ctx, read_only=False) as con:
             for path in outputs:
                 counts = import_enrichment(con, path)
                 click.echo(f"imported the Spark enrichment {path}: " + ", ".join(f"{k}={v:,}" for k, v in counts.items()))
-        finally:
-            con.close()
     return rest

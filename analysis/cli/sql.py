@@ -55,8 +55,7 @@ def sql(ctx, query, sql_file, params, fmt, out, write, query_timeout, max_rows, 
         db_path = Path(ctx.find_root().obj["db"])
         inputs = [db_path, db_path.with_name(db_path.name + ".wal"), *([sql_file] if sql_file else [])]
         output.refuse_overwriting(out, inputs)
-    con = open_db(ctx, read_only=not write, cap_memory=True)
-    try:
+    with open_db(ctx, read_only=not write, cap_memory=True) as con:
         if not write:
             sandbox(con)
         limit = max_rows if fmt == "table" and max_rows > 0 else None
@@ -68,8 +67,6 @@ def sql(ctx, query, sql_file, params, fmt, out, write, query_timeout, max_rows, 
             raise UserError(f"query stopped after {query_timeout:g} s (--timeout); {TIMEOUT_HINT}") from None
         except ParameterMismatch as exc:
             raise UserError(_parameter_message(exc)) from None
-    finally:
-        con.close()
     if result.table is None:
         click.echo(f"ok: {result.statement.verb} ({result.seconds:.2f} s)", err=True)
         return
@@ -129,11 +126,8 @@ def schema(ctx, names, markdown, update_readme):
         changed = schema_doc.update_readme(update_readme)
         click.echo(f"{update_readme}: schema section {'updated' if changed else 'already up to date'}")
         return
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = schema_doc.schema_frame(con, names=list(names) or None)
-    finally:
-        con.close()
     click.echo(schema_doc.render_markdown(frame) if markdown else schema_doc.render_text(frame), nl=False)
 
 
@@ -150,11 +144,8 @@ def export(ctx, fmt, out, overwrite):
     """Write every table as Parquet (large tables partitioned by year/month) or CSV, with a manifest."""
     from analysis.query.export import export_database
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         summary = export_database(con, out, format=fmt, overwrite=overwrite)
-    finally:
-        con.close()
     click.echo(summary.to_string(index=False))
     click.echo(f"{len(summary)} tables, {int(summary['rows'].sum())} rows written to {out}")
 
@@ -169,9 +160,6 @@ def import_cmd(ctx, source):
     from analysis.query.export import import_export, read_manifest
 
     read_manifest(source)  # before creating the database: a wrong directory leaves nothing behind
-    con = open_db(ctx, read_only=False)
-    try:
+    with open_db(ctx, read_only=False) as con:
         summary = import_export(con, source)
-    finally:
-        con.close()
     click.echo(summary.to_string(index=False))

@@ -35,11 +35,8 @@ def top(ctx, source, limit, start, end, min_placements, as_json):
     """The stories with the most placements (articles) or ticker sightings (headlines)."""
     from analysis.stories.queries import top_stories
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = top_stories(con, source=source, limit=limit, start=start, end=end, min_placements=min_placements)
-    finally:
-        con.close()
     counted = "placements" if source == "articles" else "ticker sightings"
     _render(frame.drop(columns=["last_seen"]), as_json=as_json, dates_only=True,
             title=f"Top {source} stories (one row per story; counts are {counted})")
@@ -56,12 +53,9 @@ def show(ctx, story_id, source, as_json):
     """One story: its placements (outlets, dates, similarity) and its timeline."""
     from analysis.stories.queries import story_placements, story_timeline
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         placements = story_placements(con, story_id, source=source)
         timeline = story_timeline(con, story_id, source=source)
-    finally:
-        con.close()
     if placements.empty:
         raise NotFound(f"no {source} story {story_id}; list some with `presswatch stories top --source {source}`")
     if source == "articles":

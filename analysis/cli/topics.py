@@ -88,12 +88,9 @@ def top(ctx, source, documents, unit, by, start, end, fmt, limit):
     """Topics ranked by primary-topic documents over a date range."""
     from analysis.topics.frequencies import topic_top
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_top(con, source=source, documents=documents, unit=unit, by=by, start=_day(start),
                           end=_day(end), limit=limit)
-    finally:
-        con.close()
     _emit(frame, fmt)
 
 
@@ -110,13 +107,10 @@ def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, an
     """Documents and share per period for TOPICS (ids or labels; all topics when none given)."""
     from analysis.topics.frequencies import topic_frequencies
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_frequencies(con, freq=freq, topics=list(topics) or None, by=by, start=_day(start),
                                   end=_day(end), source=source, unit=unit, documents=documents,
                                   primary_only=not any_score)
-    finally:
-        con.close()
     _emit(frame, fmt)
 
 
@@ -144,15 +138,12 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
     from analysis.topics.frequencies import topic_frequencies
 
     methods = ("zscore", "kleinberg") if method == "both" else (method,)
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_frequencies(con, freq=freq, topics=list(topics) or None, by=by, start=_day(start),
                                   end=_day(end), source=source, unit=unit, documents=documents)
         found = bursts(frame, method=methods, window=window, z=z_threshold, s=rate, gamma=gamma,
                        min_documents=min_documents, con=con, by=by, documents=documents)
         found = found.groupby("method", sort=False).head(limit)
-    finally:
-        con.close()
     if fmt != "table":
         _emit(found, fmt)
         return
@@ -179,15 +170,12 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
 @friendly
 def models(ctx):
     """The discovery model of each language: parameters, and each topic's top terms."""
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         rows = con.execute("""SELECT model_id, lang, method, n_topics, n_documents, n_fitted, n_terms, params,
                                      fitted_at FROM topic_models ORDER BY lang""").fetchall()
         terms = con.execute("""SELECT t.lang, t.topic_id, string_agg(tt.term, ', ' ORDER BY tt.rank)
                                FROM topics t JOIN topic_terms tt USING (topic_id)
                                WHERE tt.rank <= 10 GROUP BY ALL ORDER BY t.lang, t.topic_id""").fetchall()
-    finally:
-        con.close()
     if not rows:
         click.echo("no discovery model yet: run `presswatch enrich`")
         return

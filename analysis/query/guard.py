@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -134,11 +135,11 @@ def _select_writes(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
         # Some SELECT forms cannot be serialised; the read-only file still refuses any write.
         log.debug("json_serialize_sql could not read %r: %s", text, tree.get("error_message"))
         return None
-    nodes = _node_types(tree, set()) - READ_NODES
+    nodes = _node_types(tree) - READ_NODES
     if nodes:
         verbs = ", ".join(sorted(n.removesuffix("_QUERY_NODE").removesuffix("_NODE") for n in nodes))
         return f"the SELECT hides a write ({verbs}) in a WITH clause or subquery"
-    changing = sorted(name for name in _table_functions(tree, set())
+    changing = sorted(name for name in _table_functions(tree)
                       if name in STATE_FUNCTIONS or (name.startswith("pragma_")
                                                      and name.removeprefix("pragma_") not in READ_PRAGMAS))
     if changing:
@@ -146,30 +147,25 @@ def _select_writes(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     return None
 
 
-def _table_functions(tree, found: set[str]) -> set[str]:
+def _objects(tree) -> Iterator[dict]:
+    """Every JSON object in a serialized query tree."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _objects(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _objects(value)
+
+
+def _node_types(tree) -> set[str]:
+    return {o["type"] for o in _objects(tree) if isinstance(o.get("type"), str) and o["type"].endswith("_NODE")}
+
+
+def _table_functions(tree) -> set[str]:
     """Lower-cased names of the table functions a serialized query reads from."""
-    if isinstance(tree, dict):
-        if tree.get("type") == "TABLE_FUNCTION" and isinstance(tree.get("function"), dict):
-            found.add(str(tree["function"].get("function_name", "")).lower())
-        for value in tree.values():
-            _table_functions(value, found)
-    elif isinstance(tree, list):
-        for value in tree:
-            _table_functions(value, found)
-    return found
-
-
-def _node_types(tree, found: set[str]) -> set[str]:
-    if isinstance(tree, dict):
-        kind = tree.get("type")
-        if isinstance(kind, str) and kind.endswith("_NODE"):
-            found.add(kind)
-        for value in tree.values():
-            _node_types(value, found)
-    elif isinstance(tree, list):
-        for value in tree:
-            _node_types(value, found)
-    return found
+    return {str(o["function"].get("function_name", "")).lower() for o in _objects(tree)
+            if o.get("type") == "TABLE_FUNCTION" and isinstance(o.get("function"), dict)}
 
 
 def _token_spans(text: str) -> list[tuple[int, int, str]]:
