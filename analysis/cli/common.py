@@ -43,12 +43,13 @@ def _busy_notice(elapsed: float) -> None:
         click.echo(f"database is busy (another process is writing it), retrying… {elapsed:.0f}s", err=True)
 
 
-def open_db(ctx: click.Context, *, read_only: bool, cap_memory: bool | None = None):
-    """The database for this command. ``cap_memory`` (default: for read-only opens) bounds the
-    process's memory until the command ends (db.process_memory_cap): DuckDB's own limit
-    misses some allocations. Loading and enrichment manage their memory per stage instead."""
+def open_db(ctx: click.Context, *, read_only: bool, cap_memory: bool = False):
+    """The database for this command. ``cap_memory`` bounds the whole process's memory until
+    the command ends (db.process_memory_cap), for ad-hoc SQL that DuckDB's own limit does not
+    fully cover; commands with fixed queries rely on DuckDB's limit, since numerical libraries
+    reserve address space that such a cap would refuse."""
     obj = ctx.find_root().obj
-    if read_only if cap_memory is None else cap_memory:
+    if cap_memory:
         ctx.with_resource(dbmod.process_memory_cap())
     return dbmod.connect(obj["db"], read_only=read_only, timeout=obj["timeout"], on_wait=_busy_notice)
 
