@@ -186,7 +186,8 @@ class _Rewound(io.RawIOBase):
             return n
         if self.error is not None:
             raise self.error
-        data = self.stream.read(len(buffer))
+        # read1: what a damaged stream yields before its error is kept, not lost with a whole buffer
+        data = self.stream.read1(len(buffer)) if hasattr(self.stream, "read1") else self.stream.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 

@@ -44,6 +44,13 @@ READ_LIMIT = 64 * 1024 * 1024  # members/pages larger than this are not read int
 READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, lzma.LZMAError, NotImplementedError)
 
 
+def describe(exc: BaseException) -> str:
+    """One line for a rejects row: what went wrong reading, in words."""
+    if isinstance(exc, zlib.error):
+        return f"damaged compressed data ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 class Input(NamedTuple):
     """One input file. A tuple, not a dataclass: a load of a million pages holds a million."""
 

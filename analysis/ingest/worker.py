@@ -18,7 +18,7 @@ from analysis.ingest.dates import find_dates
 from analysis.ingest.decoding import decode
 from analysis.ingest.langs import detect
 from analysis.ingest.records import Article, Parsed, clean_text, headline_id, sha256
-from analysis.ingest.sources import READ_ERRORS, READ_LIMIT, AnyInput, Member, members, read_upto
+from analysis.ingest.sources import READ_ERRORS, READ_LIMIT, AnyInput, Member, describe, members, read_upto
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # real pages are ~12 KB; 5 MB of "page" is something else
 TEXT_EXTENSIONS = (".txt", ".text", ".htm.txt", ".dump", "")
@@ -62,7 +62,7 @@ def parse_input(inp: AnyInput, *, mapping: dict[str, str], skip_records: dict[st
             unit = next(units, None)
         except READ_ERRORS as exc:
             reason = "bad_archive" if inp.path.lower().endswith(".zip") else "unreadable"
-            yield _reject(inp.path, 0, b"", "unknown", reason, f"{type(exc).__name__}: {exc}")
+            yield _reject(inp.path, 0, b"", "unknown", reason, describe(exc))
             return
         if unit is None:
             return
@@ -80,13 +80,13 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
     try:
         stream = unit.opener()
     except READ_ERRORS as exc:
-        yield _reject(unit.path, 0, b"", "unknown", "unreadable", f"{type(exc).__name__}: {exc}")
+        yield _reject(unit.path, 0, b"", "unknown", "unreadable", describe(exc))
         return
     with stream:
         try:
             head = stream.peek(8192)[:8192] if hasattr(stream, "peek") else b""
         except READ_ERRORS as exc:
-            yield _reject(unit.path, 0, b"", "unknown", "unreadable", f"{type(exc).__name__}: {exc}")
+            yield _reject(unit.path, 0, b"", "unknown", "unreadable", describe(exc))
             return
         fmt = detect_format(unit.name, head)
         if fmt in EXPORT_READERS or fmt == "parquet":
@@ -95,7 +95,7 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
         try:
             data = read_upto(stream, max(READ_LIMIT, MAX_PAGE_BYTES) + 1)
         except READ_ERRORS as exc:
-            yield _reject(unit.path, 0, b"", fmt or "unknown", "unreadable", f"{type(exc).__name__}: {exc}")
+            yield _reject(unit.path, 0, b"", fmt or "unknown", "unreadable", describe(exc))
             return
     digest = sha256(data)
     if not data.strip():
@@ -214,7 +214,7 @@ def _parse_export(unit: Member, stream, fmt: str, mapping: dict[str, str]) -> It
     except exports.FileProblem as exc:
         yield _reject(unit.path, index + 1, b"", fmt, exc.reason, exc.detail)
     except READ_ERRORS as exc:
-        yield _reject(unit.path, index + 1, b"", fmt, "unreadable", f"after record {index}: {type(exc).__name__}: {exc}")
+        yield _reject(unit.path, index + 1, b"", fmt, "unreadable", f"after record {index}: {describe(exc)}")
 
 
 def _seekable(stream) -> bool:
