@@ -59,4 +59,4 @@ def test_a_files_lines_share_the_encoding_one_line_decided():
     assert decoder("Le président a déclaré mardi que la réforme serait votée".encode("cp1252")) == (
         "Le président a déclaré mardi que la réforme serait votée", "cp1252")
     assert decoder("é".encode("cp1252")) == ("é", "cp1252")  # too short alone, decided by the file
-    assert decoder("plain".encode()) == ("plain", None)
+    assert decoder(b"plain") == ("plain", None)

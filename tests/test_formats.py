@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from analysis.ingest import exports, trec
+from analysis.ingest import exports, jsonfiles, records, trec
+from analysis.ingest.records import FileProblem
 from analysis.ingest.sources import Input
 from analysis.ingest.worker import detect_format, parse_input
 
@@ -229,11 +230,11 @@ def test_json_file_holding_one_document(tmp_path, corpus):
 def test_json_array_elements_split_on_structure_only():
     text = b' [ {"a": "x,]}\\"[{", "b": [1, {"c": 2}]}, 3 , "s\\\\", {}]  '
     pieces = [text[i:i + 3] for i in range(0, len(text), 3)]  # elements cut across chunks
-    elements = [raw for raw, _ in exports.json_array_elements(pieces, 1000)]
+    elements = [raw for raw, _ in jsonfiles.json_array_elements(pieces, 1000)]
     assert [json.loads(e) for e in elements] == json.loads(text)
-    assert [raw for raw, _ in exports.json_array_elements([b"[" + b"1" * 50 + b", 2]"], 10)] == [None, b"2"]
-    with pytest.raises(exports.FileProblem):
-        list(exports.json_array_elements([b'[{"a": 1}, {"b": '], 100))
+    assert [raw for raw, _ in jsonfiles.json_array_elements([b"[" + b"1" * 50 + b", 2]"], 10)] == [None, b"2"]
+    with pytest.raises(FileProblem):
+        list(jsonfiles.json_array_elements([b'[{"a": 1}, {"b": '], 100))
 
 
 def test_an_export_without_a_text_column_is_not_loaded_as_empty_articles(tmp_path):
@@ -257,7 +258,7 @@ def _peak_bytes(parse) -> int:
 def test_compressed_exports_are_streamed_and_a_record_is_capped(tmp_path, monkeypatch):
     import gzip
 
-    monkeypatch.setattr(exports, "MAX_RECORD_BYTES", 1_000_000)
+    monkeypatch.setattr(records, "MAX_RECORD_BYTES", 1_000_000)
     huge = 60_000_000  # compresses to ~60 KB
     with gzip.open(tmp_path / "line.jsonl.gz", "wb") as handle:
         handle.write(b'{"title": "big", "text": "')
@@ -276,7 +277,7 @@ def test_compressed_exports_are_streamed_and_a_record_is_capped(tmp_path, monkey
         handle.write(b'"\nafter,small\n')
     for name in ("line.jsonl.gz", "array.json.gz", "rows.csv.gz"):
         docs = []
-        peak = _peak_bytes(lambda: docs.extend(_parse(tmp_path / name)))
+        peak = _peak_bytes(lambda path=tmp_path / name, docs=docs: docs.extend(_parse(path)))
         assert [d.reject[0] if d.reject else d.article.title for d in docs] == ["too_large", "after"], name
         assert peak < 16_000_000, (name, peak)
 
@@ -308,3 +309,13 @@ def test_files_n_records_counts_records_not_blank_lines_after_a_resume(tmp_path,
         assert con.execute("SELECT count(*), count(DISTINCT record) FROM documents").fetchall() == [(6, 6)]
     finally:
         con.close()
+
+
+def test_jsonl_whose_first_line_is_damaged_is_still_read_line_by_line(tmp_path, corpus):
+    rows = (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").read_text(encoding="utf-8").splitlines()[:4]
+    (tmp_path / "cut.jsonl").write_text(rows[0][:50] + "\n" + "\n".join(rows[1:]) + "\n", encoding="utf-8")
+    docs = _parse(tmp_path / "cut.jsonl")
+    assert [d.reject[0] if d.reject else None for d in docs] == ["bad_json", None, None, None]
+    (tmp_path / "cut.json").write_text(json.dumps(json.loads(rows[0]), indent=1)[:-40], encoding="utf-8")
+    [doc] = _parse(tmp_path / "cut.json")  # a damaged pretty-printed document: one reject, not one a line
+    assert doc.reject[0] == "bad_json"

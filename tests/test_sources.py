@@ -40,7 +40,7 @@ def test_non_utf8_file_name_loads_beside_good_files(tmp_path, seed_text):
     odd = os.fsdecode(str(folder).encode() + b"/caf\xe9.txt")  # a Latin-1 name on a UTF-8 system
     with open(odd, "w", encoding="utf-8") as handle:
         handle.write(_page(seed_text, "Libération"))
-    result, status, rejects, warnings = _load(tmp_path, [folder])
+    _, status, rejects, warnings = _load(tmp_path, [folder])
     shown = str(folder) + "/caf\\xe9.txt"
     assert status == {str(folder / "a.txt"): "loaded", shown: "loaded"}
     assert "path_not_utf8" in warnings[shown] and not rejects
@@ -117,7 +117,7 @@ def test_manifest_rows_that_cannot_be_read_are_skipped_with_a_warning(tmp_path, 
 def test_manifest_without_file_column_is_a_reject_naming_it(tmp_path, seed_text):
     (tmp_path / "a.txt").write_text(seed_text, encoding="utf-8")
     (tmp_path / "manifest.csv").write_text("name,crawled_at\na.txt,2025-09-06T10:00:00Z\n", encoding="utf-8")
-    result, status, rejects, _ = _load(tmp_path, [tmp_path])
+    _, status, rejects, _ = _load(tmp_path, [tmp_path])
     assert rejects == {str(tmp_path / "manifest.csv"): "bad_manifest"}
     assert status[str(tmp_path / "a.txt")] == "loaded"
     con = analysis.connect(tmp_path.parent / (tmp_path.name + ".duckdb"), read_only=True)

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
+from analysis.ingest import records
 from analysis.ingest.dates import parse_date
 from analysis.ingest.decoding import Decoder
+from analysis.ingest.jsonfiles import read_json
 from analysis.ingest.langs import LANGS
-from analysis.ingest.records import Article
-from analysis.ingest.sources import READ_ERRORS, read_upto
+from analysis.ingest.records import Article, FileProblem, Record
+from analysis.ingest.streams import read_lines
 
 PARSER_VERSION = "export/1"
-# The most one record (a line, a CSV row, an array element, a .json document) may hold; a
-# larger one is rejected as too_large without ever being held whole. A long article is
-# ~100 KB: 10 MB is something else, and the cap keeps a load's memory bounded by it.
-MAX_RECORD_BYTES = 10 * 1024 * 1024
+read_jsonl = read_json  # the name pagegen and older callers use
 
 FIELDS = ("title", "body", "date", "outlet", "url", "lang", "category", "source_id")
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -42,25 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # A quote left open would otherwise make the rest of the file one field, held in memory.
-csv.field_size_limit(MAX_RECORD_BYTES)
-
-
-class FileProblem(Exception):
-    """The whole file cannot be read as this format (reason, detail)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-@dataclass
-class Record:
-    index: int
-    raw: bytes  # what the record's content hash is computed from
-    fields: dict | None = None
-    problem: tuple[str, str] | None = None
-    warnings: list[str] = field(default_factory=list)
+csv.field_size_limit(records.MAX_RECORD_BYTES)
 
 
 def parse_mapping(items: Iterable[str]) -> dict[str, str]:
@@ -131,225 +109,6 @@ def to_article(fields: dict, columns: dict[str, str]) -> tuple[Article | None, l
     )
 
 
-def read_json(stream: io.BufferedIOBase) -> Iterator[Record]:
-    """JSON Lines (one object per line), or one JSON document: an array of records (read an
-    element at a time) or a single object, pretty-printed or not. Told apart by the start:
-    ``[`` begins an array; a first line that is a whole object begins JSON Lines."""
-    head, error = _head(stream)
-    stream = io.BufferedReader(_Rewound(head, stream, error), _PIECE)
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    newline = body.find(b"\n")
-    if body[:1] == b"[":
-        yield from _read_json_array(iter(lambda: stream.read(_PIECE), b""))
-    elif body[:1] == b"{" and newline > 0 and not _is_object(body[:newline]):
-        yield _read_json_document(stream)
-    else:
-        yield from _read_json_lines(_lines(stream, MAX_RECORD_BYTES))
-
-
-read_jsonl = read_json
-
-
-def _head(stream, limit: int = 1 << 16, step: int = 8192) -> tuple[bytes, Exception | None]:
-    """The start of a stream, enough to tell its layout (up to the end of its first
-    non-blank line, at most ``limit``), and the error that cut it short, if any: the
-    records before a damaged spot are read before the error is reported."""
-    data = b""
-    try:
-        while len(data) < limit:
-            piece = stream.read(step)
-            if not piece:
-                break
-            data += piece
-            if b"\n" in data.lstrip(b"\xef\xbb\xbf \t\r\n"):
-                break
-    except READ_ERRORS as exc:
-        return data, exc
-    return data, None
-
-
-class _Rewound(io.RawIOBase):
-    """``head`` (already read) followed by the rest of ``stream``, or by the error that
-    stopped the head from being read."""
-
-    def __init__(self, head: bytes, stream, error: Exception | None = None):
-        self.head, self.stream, self.error = memoryview(head), stream, error
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self.head:
-            n = min(len(buffer), len(self.head))
-            buffer[:n] = self.head[:n]
-            self.head = self.head[n:]
-            return n
-        if self.error is not None:
-            raise self.error
-        # read1: what a damaged stream yields before its error is kept, not lost with a whole buffer
-        data = self.stream.read1(len(buffer)) if hasattr(self.stream, "read1") else self.stream.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
-
-
-def _is_object(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except (ValueError, RecursionError):
-        return False
-
-
-def _lines(stream, limit: int) -> Iterator[tuple[bytes, int | None]]:
-    """(line, None), or (the line's first ``limit`` + 1 bytes, its full length) for a line
-    longer than ``limit``: the rest of it is read and dropped a piece at a time, so one
-    enormous line never sits in memory whole. The cut line gets one more quote when the
-    dropped part held an odd number: CSV follows quoted fields by the quotes' parity."""
-    while True:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        if len(line) <= limit or line.endswith(b"\n"):
-            yield line, None
-            continue
-        total, quotes = len(line), line.count(b'"')
-        while True:
-            rest = stream.readline(_PIECE)
-            total += len(rest)
-            quotes += rest.count(b'"')
-            if not rest or rest.endswith(b"\n"):
-                break
-        yield line[:limit + 1] + (b'"' if quotes % 2 != line[:limit + 1].count(b'"') % 2 else b""), total
-
-
-_PIECE = 1 << 20
-
-
-def _read_json_lines(lines: Iterable[tuple[bytes, int | None]]) -> Iterator[Record]:
-    """One record per non-blank line; ``index`` counts records, ``line N`` in details counts lines."""
-    decoder = Decoder()
-    index = 0
-    for number, (line, too_long) in enumerate(lines, start=1):
-        stripped = line.strip()
-        if number == 1:
-            stripped = stripped.removeprefix(b"\xef\xbb\xbf")
-        if not stripped and too_long is None:
-            continue
-        if too_long is not None or len(stripped) > MAX_RECORD_BYTES:
-            size = too_long or len(stripped)
-            yield Record(index, stripped[:1024], problem=("too_large", f"line {number} is {size:,} bytes (limit {MAX_RECORD_BYTES:,})"))
-        else:
-            yield _json_record(index, stripped, decoder, f"line {number}")
-        index += 1
-
-
-def _json_record(index: int, raw: bytes, decoder: Decoder, where: str, *, canonical: bool = False) -> Record:
-    text, legacy = decoder(raw)
-    if text is None:
-        return Record(index, raw, problem=("encoding", f"{where}: neither UTF-8 nor text in cp1256 or cp1252"))
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return Record(index, raw, problem=("bad_json", f"{where}: {exc}"))
-    except RecursionError:
-        return Record(index, raw, problem=("bad_json", f"{where}: nested too deeply"))
-    if not isinstance(value, dict):
-        return Record(index, raw, problem=("bad_json", f"{where}: a {type(value).__name__}, not an object"))
-    if canonical:  # what array elements were always hashed as, so a re-read array dedups against itself
-        try:
-            raw = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-        except RecursionError:
-            return Record(index, raw, problem=("bad_json", f"{where}: nested too deeply"))
-    return Record(index, raw, value, warnings=[f"decoded_{legacy}"] if legacy else [])
-
-
-def _read_json_document(stream) -> Record:
-    """A file holding one JSON object, read whole up to the record size cap."""
-    data = read_upto(stream, MAX_RECORD_BYTES + 1)
-    if len(data) > MAX_RECORD_BYTES:
-        return Record(0, data[:1024], problem=("too_large", f"one JSON document over {MAX_RECORD_BYTES:,} bytes"))
-    return _json_record(0, data.strip().removeprefix(b"\xef\xbb\xbf"), Decoder(), "the document")
-
-
-_STRUCTURE = re.compile(rb'[\[\]{},"]')
-
-
-def json_array_elements(chunks: Iterable[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
-    """(raw bytes, size) of each element of the JSON array the chunks hold, or (None, size)
-    for an element over ``limit`` bytes (scanned past, never held). Only the structure is
-    scanned (brackets, commas, string ends), so memory is one element, not the file.
-    Raises FileProblem when the bytes are not an array or end inside one."""
-    buf = bytearray()
-    i = start = dropped = 0
-    depth = 0  # 0 before the array, 1 between its elements
-    in_string = False
-    chunks = iter(chunks)
-    while True:
-        if i >= len(buf):
-            chunk = next(chunks, None)
-            if chunk is None:
-                break
-            keep = start if depth else i
-            if depth and i - start > limit:  # an oversized element: drop what was scanned of it
-                keep = max(start, i - 64)  # keep a little for the backslashes before a quote
-                dropped += keep - start
-            del buf[:keep]
-            i, start = i - keep, start - keep if depth else 0
-            buf += chunk
-            continue
-        if in_string:
-            quote = buf.find(b'"', i)
-            if quote < 0:
-                i = len(buf)
-                continue
-            slashes = 0
-            while quote - slashes - 1 >= 0 and buf[quote - slashes - 1] == 0x5C:
-                slashes += 1
-            in_string = slashes % 2 == 1
-            i = quote + 1
-            continue
-        match = _STRUCTURE.search(buf, i)
-        if match is None:
-            i = len(buf)
-            continue
-        char, at = buf[match.start()], match.start()
-        i = at + 1
-        if depth == 0:
-            if char != 0x5B or bytes(buf[:at]).strip(b" \t\r\n\xef\xbb\xbf"):
-                raise FileProblem("bad_json", "not a JSON array of records")
-            depth, start = 1, i
-        elif char == 0x22:
-            in_string = True
-        elif char in b"[{":
-            depth += 1
-        elif char in b"]}" and depth > 1:
-            depth -= 1
-        elif (char == 0x2C and depth == 1) or char == 0x5D:
-            element = bytes(buf[start:at]).strip()
-            size = dropped + len(element)
-            if size > limit:
-                yield None, size
-            elif element or char == 0x2C:
-                yield element, size
-            if char == 0x5D and depth == 1:
-                return
-            start, dropped = i, 0
-    raise FileProblem("bad_json", "the file ends inside the JSON array" if depth else "no JSON array found")
-
-
-def _read_json_array(chunks: Iterable[bytes]) -> Iterator[Record]:
-    decoder = Decoder()
-    index = 0
-    try:
-        for raw, size in json_array_elements(chunks, MAX_RECORD_BYTES):
-            if raw is None:
-                yield Record(index, b"", problem=("too_large", f"item {index} is {size:,} bytes (limit {MAX_RECORD_BYTES:,})"))
-            else:
-                yield _json_record(index, raw, decoder, f"item {index}", canonical=True)
-            index += 1
-    except FileProblem as exc:
-        yield Record(index, b"", problem=(exc.reason, f"item {index}: {exc.detail}"))
-
-
 def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
     """RFC 4180 CSV with a header row; quoted multi-line fields; delimiter sniffed (, ; tab).
     A row is rejected on its own when one of its lines is over the record size cap
@@ -358,7 +117,7 @@ def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
     marks: list[str] = []  # what the lines read so far needed: a reject reason or a warning
 
     def lines() -> Iterator[str]:
-        for number, (line, too_long) in enumerate(_lines(stream, MAX_RECORD_BYTES)):
+        for number, (line, too_long) in enumerate(read_lines(stream, records.MAX_RECORD_BYTES)):
             if number == 0:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             if too_long is not None:
@@ -407,13 +166,13 @@ def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
             continue
         raw = json.dumps(row, ensure_ascii=False).encode("utf-8")
         if "too_large" in marks:
-            yield Record(index, raw[:1024], problem=("too_large", f"row {index + 1} holds a line over {MAX_RECORD_BYTES:,} bytes"))
+            yield Record(index, raw[:1024], problem=("too_large", f"row {index + 1} holds a line over {records.MAX_RECORD_BYTES:,} bytes"))
         elif "encoding" in marks:
             yield Record(index, raw, problem=("encoding", f"row {index + 1}: neither UTF-8 nor text in cp1256 or cp1252"))
         elif len(row) != width:
             reason = "missing_column" if len(row) < width else "bad_csv"
             yield Record(index, raw, problem=(reason, f"row {index + 1} has {len(row)} fields, the header has {width}"))
-        elif len(raw) > MAX_RECORD_BYTES:
+        elif len(raw) > records.MAX_RECORD_BYTES:
             yield Record(index, raw[:1024], problem=("too_large", f"row {index + 1} is {len(raw):,} bytes"))
         else:
             yield Record(index, raw, dict(zip(header, row)), warnings=sorted(set(marks)))
@@ -434,7 +193,7 @@ def read_parquet(path_or_file) -> Iterator[Record]:
         # pre_buffer (pyarrow's default) keeps every row group it read until the file is
         # closed (apache/arrow#39808): read one row group at a time, memory stays flat.
         parquet = pq.ParquetFile(path_or_file, pre_buffer=False)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
         raise FileProblem("bad_parquet", str(exc)) from None
     first = 0
     for group in range(parquet.metadata.num_row_groups):
@@ -446,8 +205,8 @@ def read_parquet(path_or_file) -> Iterator[Record]:
                     raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
                     yield Record(index, raw, row)
                     index += 1
-        except Exception as exc:  # pyarrow raises several types for a damaged page
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged page
             lost = first + rows - index
-            yield Record(index, b"", problem=("bad_parquet", f"row group {group}: {lost:,} of its {rows:,} rows "
-                                                             f"from row {index} unreadable: {exc}"))
+            detail = f"row group {group}: {lost:,} of its {rows:,} rows from row {index} unreadable: {exc}"
+            yield Record(index, b"", problem=("bad_parquet", detail))
         first += rows

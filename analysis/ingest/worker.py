@@ -9,20 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from functools import lru_cache
 
-from analysis.ingest import exports, page, trec
+from analysis.ingest import exports, jsonfiles, page, trec
 from analysis.ingest.dates import find_dates
 from analysis.ingest.decoding import decode
 from analysis.ingest.langs import detect
-from analysis.ingest.records import Article, Parsed, clean_text, headline_id, sha256
-from analysis.ingest.sources import READ_ERRORS, READ_LIMIT, AnyInput, Member, describe, members, read_upto
+from analysis.ingest.records import (
+    Article,
+    FileProblem,
+    Parsed,
+    clean_text,
+    headline_id,
+    sha256,
+)
+from analysis.ingest.sources import READ_LIMIT, AnyInput, Member, members
+from analysis.ingest.streams import READ_ERRORS, describe, read_upto
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # real pages are ~12 KB; 5 MB of "page" is something else
 TEXT_EXTENSIONS = (".txt", ".text", ".htm.txt", ".dump", "")
-EXPORT_READERS = {"jsonl": exports.read_json, "csv": exports.read_csv}
+EXPORT_READERS = {"jsonl": jsonfiles.read_json, "csv": exports.read_csv}
 VERSIONS = {"page": page.PARSER_VERSION, "trec": trec.PARSER_VERSION, "jsonl": exports.PARSER_VERSION,
             "csv": exports.PARSER_VERSION, "parquet": exports.PARSER_VERSION, "unknown": "none"}
 PARSER_VERSION = "+".join(sorted(set(VERSIONS.values()) - {"none"}))
@@ -211,7 +218,7 @@ def _parse_export(unit: Member, stream, fmt: str, mapping: dict[str, str]) -> It
             yield doc
         if not any_record:
             yield _reject(unit.path, 0, b"", fmt, "empty_file", "no records")
-    except exports.FileProblem as exc:
+    except FileProblem as exc:
         yield _reject(unit.path, index + 1, b"", fmt, exc.reason, exc.detail)
     except READ_ERRORS as exc:
         yield _reject(unit.path, index + 1, b"", fmt, "unreadable", f"after record {index}: {describe(exc)}")
@@ -227,7 +234,7 @@ def _seekable(stream) -> bool:
 def _spooled(stream):
     """A seekable copy of a compressed or archived stream (Parquet reads its footer first),
     on disk past a few MB so that memory does not grow with the file."""
-    copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned open
     shutil.copyfileobj(stream, copy, 1 << 20)
     copy.seek(0)
     return copy
