@@ -156,7 +156,7 @@ class _Walker:
     def excluded(self, path: str, name: str) -> bool:
         if not self.patterns:
             return False
-        rel = os.path.relpath(path, self.top).replace(os.sep, "/")
+        rel = path[len(self.top):].lstrip(os.sep).replace(os.sep, "/")  # paths below top start with it
         return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p)
                    for p in self.patterns)
 
