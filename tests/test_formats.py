@@ -319,3 +319,20 @@ def test_jsonl_whose_first_line_is_damaged_is_still_read_line_by_line(tmp_path, 
     (tmp_path / "cut.json").write_text(json.dumps(json.loads(rows[0]), indent=1)[:-40], encoding="utf-8")
     [doc] = _parse(tmp_path / "cut.json")  # a damaged pretty-printed document: one reject, not one a line
     assert doc.reject[0] == "bad_json"
+
+
+def test_parquet_inside_a_zip_or_gz_is_read_from_a_spooled_copy(tmp_path):
+    import gzip
+    import zipfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"title": ["Un", "Deux"], "text": ["x", "y"]}), buffer)
+    with zipfile.ZipFile(tmp_path / "exports.zip", "w") as archive:
+        archive.writestr("a.parquet", buffer.getvalue())
+    (tmp_path / "b.parquet.gz").write_bytes(gzip.compress(buffer.getvalue()))
+    for name in ("exports.zip", "b.parquet.gz"):
+        docs = _parse(tmp_path / name)
+        assert [d.article.title for d in docs] == ["Un", "Deux"], name
