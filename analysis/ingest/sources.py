@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.tsv", "manifest.jsonl")
 READ_LIMIT = 64 * 1024 * 1024  # members/pages larger than this are not read into memory
+
+
 class Input(NamedTuple):
     """One input file. A tuple, not a dataclass: a load of a million pages holds a million."""
 
@@ -263,7 +265,7 @@ def _zip_members(path: str, archive: zipfile.ZipFile) -> Iterator[Member]:
         inner = name[:-3] if name.lower().endswith(".gz") else name
         warnings = ("duplicate_member_name",) if copy > 1 else ()
         problem = None
-        if name.startswith("__MACOSX/") or any(part.startswith(".") for part in name.split("/")):
+        if name.startswith("__MACOSX/") or any(part.startswith(".") and part not in (".", "..") for part in name.split("/")):
             problem = ("hidden", "a hidden or __MACOSX/ archive member is not read")
         yield Member(shown, os.path.basename(inner), _zip_opener(archive, info), problem, warnings)
 

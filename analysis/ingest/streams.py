@@ -90,11 +90,11 @@ def read_lines(stream, limit: int) -> Iterator[tuple[bytes, int | None]]:
         if len(line) <= limit or line.endswith(b"\n"):
             yield line, None
             continue
-        total, quotes = len(line), line.count(b'"')
+        total, dropped_quotes = len(line), 0
         while True:
             rest = stream.readline(PIECE)
             total += len(rest)
-            quotes += rest.count(b'"')
+            dropped_quotes += rest.count(b'"')
             if not rest or rest.endswith(b"\n"):
                 break
-        yield line[:limit + 1] + (b'"' if quotes % 2 != line[:limit + 1].count(b'"') % 2 else b""), total
+        yield line + (b'"' if dropped_quotes % 2 else b""), total
