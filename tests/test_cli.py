@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -179,3 +180,20 @@ def test_a_library_bug_keeps_its_traceback(monkeypatch, sample_db_path):
     monkeypatch.setattr(analysis.info, "database_summary", broken)
     result = CliRunner().invoke(cli, ["--db", str(sample_db_path), "info"])
     assert result.exit_code == 1 and isinstance(result.exception, ValueError)
+
+
+def test_load_exclude_skips_matching_files(tmp_path, sample_copy):
+    pages = sorted(sample_copy.rglob("*.txt"))[:3]
+    folder = tmp_path / "in"
+    (folder / "drafts").mkdir(parents=True)
+    for i, page in enumerate(pages):
+        target = folder / ("drafts" if i == 0 else "") / page.name
+        target.write_bytes(page.read_bytes())
+    db = tmp_path / "x.duckdb"
+    result = CliRunner().invoke(cli, ["load", "--db", str(db), "--no-progress", "--workers", "1",
+                                      "--exclude", "drafts/*", str(folder)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    paths = [Path(p).name for (p,) in con.execute("SELECT path FROM documents").fetchall()]
+    con.close()
+    assert sorted(paths) == sorted(p.name for p in pages[1:])

@@ -21,11 +21,13 @@ from analysis.workers import default_workers
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: number of cores).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Documents per atomic batch.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Skip files whose name or path below the argument matches GLOB (e.g. '*.bak'). Repeatable.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
 @db_options
 @click.pass_context
 @friendly
-def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
+def load(ctx, paths, crawled_at, mapping, workers, batch_size, exclude, progress):
     """Load page dumps and article exports (files, folders, globs; .gz and .zip too)."""
     from analysis.ingest import load as load_inputs
     from analysis.ingest.summary import render_summary
@@ -34,7 +36,7 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, progress):
     if not paths:
         return
     with open_db(ctx, read_only=False) as con:
-        result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping),
+        result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping), exclude=list(exclude),
                              workers=workers or default_workers(), batch_size=batch_size,
                              progress=show_progress(con, progress), arguments=json.dumps(sys.argv[1:]))
     click.echo(render_summary(result))
