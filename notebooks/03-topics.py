@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 import analysis
-from analysis import plots
+from analysis import plots, trends
 from analysis.trends import has_rows
 
 # %% tags=["parameters"]
@@ -33,11 +33,14 @@ DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of
 PERIOD = "week"  # day, week or month
 START = None  # first day (YYYY-MM-DD) or None
 END = None  # last day or None
+MONTHS = 12  # with START and END both None: the last MONTHS months of the data (0: all of it)
 OUTLET = None  # only this outlet (as written in articles.outlet), or None for all
 
 # %%
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
+if START is None and END is None and MONTHS:  # the latest data, not the span from the oldest stray date
+    START, END = trends.latest_window(con, months=MONTHS)
 ENRICHED = has_rows(con, "article_topics")
 "topics found" if ENRICHED else "no topics in this database: run `presswatch enrich` first"
 

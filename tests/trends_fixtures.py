@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -22,9 +23,10 @@ GAP = (dt.date(2017, 1, 1), dt.date(2018, 12, 31))  # no article at all
 
 
 def english_texts(n: int) -> list[tuple[str, str]]:
+    """``n`` (title, text) pairs, the file's 171 articles repeated when more are asked for."""
     with open(CORPUS / "wikinews-en" / "wikinews_2019.csv", encoding="utf-8", newline="") as f:
-        rows = [(r["title"], r["text"]) for _, r in zip(range(n), csv.DictReader(f))]
-    return rows
+        rows = [(r["title"], r["text"]) for r in csv.DictReader(f)]
+    return list(itertools.islice(itertools.cycle(rows), n))
 
 
 def arabic_texts(n: int) -> list[tuple[str, str]]:
