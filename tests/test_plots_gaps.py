@@ -76,3 +76,10 @@ def test_date_ticks_stay_few_and_never_overprint(monthly):
         for labels in tick_texts(fig):
             assert 2 <= len(labels) <= most
             assert not overlaps(labels)
+
+
+def test_the_share_chart_marks_incomplete_periods(monthly):
+    frame = monthly.assign(incomplete=monthly["period"] == pd.Timestamp("2016-11-01"))
+    fig = plots.share_chart(frame, x="period", group="group", value="share", by="lang", freq="month")
+    (marks,) = [line for line in fig.axes[0].lines if line.get_label().startswith("incomplete month")]
+    assert list(xy(marks)[0]) == [pd.Timestamp("2016-11-01")]

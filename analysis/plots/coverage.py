@@ -86,7 +86,8 @@ def share_chart(frame: pd.DataFrame, *, x: str = "period", group: str = "lang", 
                 title: str | None = None, span=None) -> Figure:
     """Stacked area of shares (0–1) per period: language mix of the ticker, topic shares.
     Areas are stacked only over periods with data (``freq`` says which periods exist);
-    periods without any document are hatched. ``span`` (first day, last day) fixes the date axis."""
+    periods without any document are hatched; with an ``incomplete`` column, incomplete periods
+    get a hollow triangle on top. ``span`` (first day, last day) fixes the date axis."""
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
@@ -105,6 +106,12 @@ def share_chart(frame: pd.DataFrame, *, x: str = "period", group: str = "lang", 
         ax.stackplot(xs, *[part[c].to_numpy() for c in wide.columns], colors=colours,
                      labels=[group_label(c, by) for c in wide.columns] if i == 0 else ())
     shade_gaps(ax, gap_spans(frame[x], grid))
+    if "incomplete" in frame:  # a thin or partial period's shares rest on few documents: say which
+        bad = pd.to_datetime(frame.loc[frame["incomplete"].fillna(False).astype(bool), x].drop_duplicates())
+        if len(bad):
+            ax.plot(bad, [1.0] * len(bad), transform=ax.get_xaxis_transform(), linestyle="none", marker="v",
+                    markerfacecolor="white", markeredgecolor="#333333", clip_on=False,
+                    label=f"incomplete {freq} (partial or thin)")
     ax.set_ylim(0, max(1.0, float(wide.sum(axis=1).max())))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel(f"share of the {freq}'s total (%)")
