@@ -46,10 +46,9 @@ def test_notebook_sources_carry_no_outputs():
 def ticker_only_db(folder: Path) -> Path:
     """Pages holding only their ticker line (real headlines of the corpus, drawn by
     bench.pagegen), loaded and enriched: headlines and their mentions/topics, no article."""
-    from bench.pagegen import generate, read_corpus, write_pages
-
     from analysis import enrich
     from analysis.ingest import load
+    from bench.pagegen import generate, read_corpus, write_pages
 
     pages = [dataclasses.replace(p, text=p.text.split("\n", 1)[0])
              for p in generate(read_corpus(CORPUS, limit=40), 12, seed=3, pages_per_day=4)]
