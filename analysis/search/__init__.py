@@ -1,0 +1,15 @@
+"""Full-text search over articles and ticker headlines, attention over time, key terms.
+
+    from analysis.search import search, attention, keyness
+    search(con, '"premier ministre" AND (maroc OR algerie) -football', limit=10)
+    attention(con, ["migrants", "réfugiés"], freq="week")
+
+The index is a tantivy index beside the database (``<database>.search/``), kept in step with
+it on every call (``analysis.search.index``); the query language is in ``parser``.
+"""
+
+from analysis.search.index import IndexOutOfStep, open_index, rebuild_index
+from analysis.search.matches import matching_ids, search
+from analysis.search.parser import SearchQueryError
+
+__all__ = ["search", "matching_ids", "open_index", "rebuild_index", "IndexOutOfStep", "SearchQueryError"]
