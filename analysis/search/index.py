@@ -69,7 +69,7 @@ def fold_text(text: str | None) -> str:
 
 def index_path(con: duckdb.DuckDBPyConnection) -> Path:
     """``<database file>.search``: the index lives beside the database it mirrors."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
     if not row or not row[0]:
         raise InvalidArgument("search needs a database file: an in-memory database has no place for its index")
     return Path(row[0] + ".search")
@@ -153,7 +153,7 @@ def coverage(idx: SearchIndex) -> Coverage:
 def _articles_in_db(con, up_to: int) -> tuple[int, int, int]:
     n, top, total = con.execute(
         "SELECT count(*), coalesce(max(article_id), 0), coalesce(sum(article_id), 0) FROM articles "
-        "WHERE article_id <= $up_to", {"up_to": up_to}).fetchone()
+        "WHERE article_id <= $up_to", {"up_to": up_to}).fetchall()[0]
     return int(n), int(top), int(total)
 
 
@@ -236,13 +236,13 @@ def _add(writer, cursor, make, bar) -> int:
 def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
     """Add the articles after the index's last one and re-index the headlines of pages read
     since its last update, in one commit. Returns (articles, headlines) indexed."""
-    top_article = int(con.execute("SELECT coalesce(max(article_id), 0) FROM articles").fetchone()[0])
-    top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchone()[0])
+    top_article = int(con.execute("SELECT coalesce(max(article_id), 0) FROM articles").fetchall()[0][0])
+    top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
     new_articles = int(con.execute("SELECT count(*) FROM articles WHERE article_id > $low AND article_id <= $high",
-                                   {"low": cov.max_article, "high": top_article}).fetchone()[0])
+                                   {"low": cov.max_article, "high": top_article}).fetchall()[0][0])
     has_new_pages = top_doc > cov.through_doc and con.execute(
         "SELECT count(*) > 0 FROM sightings WHERE document_id > $low AND document_id <= $high",
-        {"low": cov.through_doc, "high": top_doc}).fetchone()[0]
+        {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
     if not new_articles and not has_new_pages:
         return 0, 0
     writer = _writer(idx)
@@ -289,7 +289,7 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     if problem is None and update:
         _update(con, idx, cov, progress=progress)
         cov = coverage(idx)
-        n_head = int(con.execute("SELECT count(*) FROM headlines").fetchone()[0])
+        n_head = int(con.execute("SELECT count(*) FROM headlines").fetchall()[0][0])
         if cov.n_headlines != n_head:
             problem = f"it holds {cov.n_headlines:,} headlines where the database has {n_head:,}"
     if problem is not None:

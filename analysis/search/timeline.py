@@ -1,0 +1,92 @@
+"""Attention over time: how many stories matched each query per period, and their share.
+
+The counting rules are ``analysis.trends``': the same units (stories by default), the same
+period totals and incomplete flag, so a query's share sits beside a topic's or an entity's.
+Only which documents match comes from the search index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import trends
+from analysis.errors import InvalidArgument
+from analysis.search.index import open_index
+from analysis.search.matches import matching_ids, parse_query
+
+COLUMNS = ["period", "group", "query", "n_documents", "n_total", "share", "incomplete"]
+
+
+def _queries(queries: list[str] | str) -> list[str]:
+    wanted = [queries] if isinstance(queries, str) else list(queries)
+    if not wanted:
+        raise InvalidArgument("queries must name at least one query")
+    if len(set(wanted)) != len(wanted):
+        raise InvalidArgument("queries must be distinct: each names one series")
+    for query in wanted:
+        parse_query(query)  # a bad query fails before any work
+    return wanted
+
+
+def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq: str = "week",
+              by: str | None = None, unit: str = "stories", start: dt.date | str | None = None,
+              end: dt.date | str | None = None, headlines: bool = False) -> pd.DataFrame:
+    """Per period (and outlet or language), the documents matching each query and their share.
+
+    Columns: ``period`` (DATE, first day), ``group`` (outlet or language when ``by`` is given,
+    else None), ``query`` (as given), ``n_documents`` (matching stories, or placements with
+    ``unit="placements"``), ``n_total`` (all stories or placements of the period and group),
+    ``share`` (n_documents / n_total), ``incomplete`` (first or last period of the data, or a
+    thin one: ``analysis.trends``). One row per period × group × query, zeros included, in
+    the order of ``queries``: the shape of ``topic_frequencies``. Articles are dated by
+    publication; with ``headlines=True`` ticker headlines are counted on each day they were
+    seen, like every headline frequency.
+    """
+    source = "headlines" if headlines else "articles"
+    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    wanted = _queries(queries)
+    idx = open_index(con)
+    ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
+    hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
+                         "doc_id": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)})
+    name = f"search_hits_{uuid.uuid4().hex}"  # generated here, never from input
+    con.register(name, hits)
+    try:
+        rows = con.execute(f"""
+            WITH units AS MATERIALIZED ({trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
+            {trends.totals_sql(freq=freq, source=source)},
+            counts AS (
+                SELECT h.q, u.period, u.grp, count(DISTINCT u.unit_id) AS n
+                FROM units u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL
+            )
+            SELECT NULL::INTEGER AS q, period, grp AS "group", n_documents AS n, incomplete FROM period_totals
+            UNION ALL
+            SELECT q, period, grp, n, NULL FROM counts""",
+                           {"start": trends._as_date(start), "end": trends._as_date(end),
+                            "thin": trends.THIN_PERIOD_SHARE}).df()
+    finally:
+        con.unregister(name)
+    return _dense(rows, wanted)
+
+
+def _dense(rows: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    totals = rows[rows["q"].isna()].rename(columns={"n": "n_total"})[["period", "group", "n_total", "incomplete"]]
+    if totals.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(COLUMNS, [
+            "datetime64[us]", "object", "object", "int64", "int64", "float64", "bool"])})
+    counts = rows[rows["q"].notna()].astype({"q": "int64"})[["q", "period", "group", "n"]]
+    grid = totals.merge(pd.DataFrame({"q": range(len(wanted))}), how="cross")
+    grid["group"] = grid["group"].astype(object)
+    frame = grid.merge(counts.astype({"group": object}), how="left", on=["q", "period", "group"])
+    frame["n_documents"] = frame["n"].fillna(0).astype("int64")
+    frame["n_total"] = frame["n_total"].astype("int64")
+    frame["share"] = (frame["n_documents"] / frame["n_total"].where(frame["n_total"] > 0)).fillna(0.0)
+    frame["query"] = frame["q"].map(dict(enumerate(wanted)))
+    frame["incomplete"] = frame["incomplete"].astype(bool)
+    frame = frame.sort_values(["period", "group", "q"], na_position="first", kind="stable")
+    return frame[COLUMNS].reset_index(drop=True)
