@@ -173,3 +173,4 @@ cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["export"]).expo
 cli.add_command(__import__("analysis.sqlcli.commands", fromlist=["import_cmd"]).import_cmd)
 cli.add_command(__import__("analysis.report.commands", fromlist=["report"]).report)
 
+cli.add_command(__import__("analysis.search.commands", fromlist=["search"]).search)

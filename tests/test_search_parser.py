@@ -40,7 +40,7 @@ def test_fields():
 
 @pytest.mark.parametrize("query, position, words", [
     ("maroc AND", 10, "ends where a word was expected"),
-    ("(maroc OR algerie", 18, "expected ) to close the ( at position 1"),
+    ("(maroc OR algerie", 1, "unclosed ("),
     ("maroc )", 7, "unexpected ')'"),
     ('"premier ministre', 1, "unclosed quote"),
     ("titre:maroc", 1, "unknown field 'titre'"),

@@ -213,8 +213,9 @@ class Parser:
                 raise self.error("empty parentheses")
             node = self.parse_or(scope)
             if self.peek().kind != "RPAREN":
-                raise self.error(f"expected ) to close the ( at position {token.pos + 1}"
-                                 if self.peek().kind == "END" else f"unexpected {self.peek().text!r}")
+                if self.peek().kind == "END":
+                    raise self.error("unclosed (", token)
+                raise self.error(f"unexpected {self.peek().text!r}")
             self.take()
             return node
         if token.kind == "FIELD":
