@@ -167,3 +167,34 @@ def test_attention_by_language_and_stories(con):
     assert frame.groupby("group")["n_documents"].sum().min() > 0
     placements = attention(con, "tunisie OR تونس", freq="month", by="lang", unit="placements")
     assert (frame["n_documents"] <= placements["n_documents"]).all()
+
+
+def test_keyness_counts_documents_and_ranks_by_g2(con, docs):
+    from scipy.stats import chi2_contingency
+
+    from analysis.search import keyness
+
+    frame = keyness(con, start="2016-11-01", end="2016-11-30", lang="fr", top=15)
+    assert list(frame["rank"]) == list(range(1, 16)) and frame["g2"].is_monotonic_decreasing
+    target = [set(d["body"]) for d in docs if d["lang"] == "fr" and d["date"]
+              and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30)]
+    rest = [set(d["body"]) for d in docs if d["lang"] == "fr" and not (
+        d["date"] and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30))]
+    assert (frame["target_documents"] == len(target)).all() and (frame["baseline_documents"] == len(rest)).all()
+    for row in frame.itertuples():
+        a, b = sum(row.term in words for words in target), sum(row.term in words for words in rest)
+        assert (row.n_target, row.n_baseline) == (a, b)
+        table = [[a, len(target) - a], [b, len(rest) - b]]
+        expected = chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+        assert row.g2 == pytest.approx(expected, rel=1e-9)
+        assert row.share_target > row.share_baseline
+    assert "burundi" in set(frame["term"].head(3))  # the month's story: Burundi's crisis
+    assert not {"les", "de", "le", "novembre", "a"} & set(frame["term"])
+
+
+def test_keyness_of_a_query_per_language(con):
+    from analysis.search import keyness
+
+    frame = keyness(con, query="الإرهاب", top=5)
+    assert set(frame["lang"]) == {"ar"} and frame.iloc[0]["term"] == "الارهاب"
+    assert frame.iloc[0]["n_baseline"] == 0  # every match holds the word; the rest none
