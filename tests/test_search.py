@@ -198,3 +198,19 @@ def test_keyness_of_a_query_per_language(con):
     frame = keyness(con, query="الإرهاب", top=5)
     assert set(frame["lang"]) == {"ar"} and frame.iloc[0]["term"] == "الارهاب"
     assert frame.iloc[0]["n_baseline"] == 0  # every match holds the word; the rest none
+
+
+def test_attention_chart_one_line_per_query(con, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from analysis.search import attention_chart
+
+    monkeypatch.chdir(tmp_path)
+    frame = attention(con, ["france", "canada"], freq="month")
+    fig = attention_chart(frame, freq="month")
+    assert isinstance(fig, Figure)
+    assert {t.get_text() for t in fig.axes[0].get_legend().get_texts()} == {"france", "canada"}
+    by_lang = attention_chart(attention(con, "tunisie OR تونس", freq="month", by="lang"), value="n_documents")
+    assert {t.get_text() for t in by_lang.axes[0].get_legend().get_texts()} == {"tunisie OR تونس · ar",
+                                                                                "tunisie OR تونس · fr"}
+    assert list(tmp_path.iterdir()) == []  # draws, writes nothing

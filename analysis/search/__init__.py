@@ -8,10 +8,12 @@ The index is a tantivy index beside the database (``<database>.search/``), kept 
 it on every call (``analysis.search.index``); the query language is in ``parser``.
 """
 
+from analysis.search.chart import attention_chart
 from analysis.search.index import IndexOutOfStep, open_index, rebuild_index
 from analysis.search.matches import matching_ids, search
+from analysis.search.parser import SearchQueryError
 from analysis.search.terms import keyness
 from analysis.search.timeline import attention
-from analysis.search.parser import SearchQueryError
 
-__all__ = ["search", "attention", "keyness", "matching_ids", "open_index", "rebuild_index", "IndexOutOfStep", "SearchQueryError"]
+__all__ = ["search", "attention", "attention_chart", "keyness", "matching_ids", "open_index", "rebuild_index",
+           "IndexOutOfStep", "SearchQueryError"]
