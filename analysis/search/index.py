@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +88,11 @@ class SearchIndex:
         return self.index.searcher()
 
 
+MARKER = "presswatch-search.json"
+
+
 def _open(path: Path, *, create: bool) -> SearchIndex | None:
-    marker = path / "presswatch-search.json"
+    marker = path / MARKER
     if not create:
         try:
             if json.loads(marker.read_text())["format"] != FORMAT:
@@ -104,8 +108,30 @@ def _open(path: Path, *, create: bool) -> SearchIndex | None:
     index = tantivy.Index(sch, path=str(path), reuse=not create)
     index.register_tokenizer(TOKENIZER, analyzer())
     if create:
-        marker.write_text(json.dumps({"format": FORMAT}))
+        # the build id tells a process holding the old index that it was replaced
+        marker.write_text(json.dumps({"format": FORMAT, "build": uuid.uuid4().hex}))
     return SearchIndex(index, sch, path)
+
+
+def database_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What changes when the database gains or loses articles, pages or headlines (cheap:
+    counts and maxima come from DuckDB's metadata)."""
+    return tuple(con.execute(
+        """SELECT (SELECT count(*) FROM articles), (SELECT coalesce(max(article_id), 0) FROM articles),
+                  (SELECT coalesce(max(document_id), 0) FROM documents), (SELECT count(*) FROM headlines)"""
+    ).fetchall()[0])
+
+
+def _index_state(path: Path) -> tuple:
+    try:
+        return (path / MARKER).read_text(), (path / "meta.json").stat().st_mtime_ns
+    except OSError:
+        return None, None
+
+
+# path -> (database and index state when last found in step, the open index): a search in a
+# notebook re-checks the whole index only when either side changed since.
+_CHECKED: dict[Path, tuple[tuple, SearchIndex]] = {}
 
 
 def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
@@ -113,7 +139,7 @@ def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
     start = time.monotonic()
     while True:
         try:
-            return idx.index.writer(WRITER_HEAP, 1)
+            return idx.index.writer(WRITER_HEAP, 0)  # 0: one indexing thread per core, up to 8
         except ValueError as exc:
             if "lock" not in str(exc).lower() or time.monotonic() - start > wait:
                 if "lock" in str(exc).lower():
@@ -279,6 +305,9 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     The database may be open read-only: the index is a separate directory.
     """
     path = index_path(con)
+    state = (database_state(con), _index_state(path))
+    if path in _CHECKED and _CHECKED[path][0] == state:
+        return _CHECKED[path][1]
     idx = _open(path, create=False)
     if idx is None:
         if not rebuild:
@@ -287,9 +316,9 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     cov = coverage(idx)
     problem = out_of_step(con, cov)
     if problem is None and update:
-        _update(con, idx, cov, progress=progress)
-        cov = coverage(idx)
-        n_head = int(con.execute("SELECT count(*) FROM headlines").fetchall()[0][0])
+        if any(_update(con, idx, cov, progress=progress)):
+            cov = coverage(idx)
+        n_head = state[0][3]
         if cov.n_headlines != n_head:
             problem = f"it holds {cov.n_headlines:,} headlines where the database has {n_head:,}"
     if problem is not None:
@@ -298,12 +327,16 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
                                  "rebuild it with analysis.search.rebuild_index(con)")
         log.warning("search index %s out of step (%s): rebuilding", path, problem)
         return rebuild_index(con, progress=progress)
+    if update:
+        _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx
 
 
 def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> SearchIndex:
     """Index every article and headline of the database from scratch, replacing any index."""
     path = index_path(con)
+    _CHECKED.pop(path, None)
     idx = _open(path, create=True)
     _update(con, idx, Coverage(0, 0, 0, 0, 0), progress=progress)
+    _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx

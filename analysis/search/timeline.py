@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import trends
 from analysis.errors import InvalidArgument
-from analysis.search.index import open_index
+from analysis.search.index import database_state, index_path, open_index
 from analysis.search.matches import matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "n_documents", "n_total", "share", "incomplete"]
@@ -51,38 +51,48 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
     wanted = _queries(queries)
     idx = open_index(con)
+    totals = _period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
-                         "doc_id": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)})
+                         "doc_id": np.concatenate(ids)})
     name = f"search_hits_{uuid.uuid4().hex}"  # generated here, never from input
     con.register(name, hits)
     try:
-        rows = con.execute(f"""
-            WITH units AS MATERIALIZED ({trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
-            {trends.totals_sql(freq=freq, source=source)},
-            counts AS (
-                SELECT h.q, u.period, u.grp, count(DISTINCT u.unit_id) AS n
-                FROM units u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL
-            )
-            SELECT NULL::INTEGER AS q, period, grp AS "group", n_documents AS n, incomplete FROM period_totals
-            UNION ALL
-            SELECT q, period, grp, n, NULL FROM counts""",
-                           {"start": trends._as_date(start), "end": trends._as_date(end),
-                            "thin": trends.THIN_PERIOD_SHARE}).df()
+        counts = con.execute(f"""
+            WITH units AS ({trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)})
+            SELECT h.q, u.period, u.grp AS "group", count(DISTINCT u.unit_id) AS n
+            FROM units u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL""",
+                             {"start": trends._as_date(start), "end": trends._as_date(end)}).df()
     finally:
         con.unregister(name)
-    return _dense(rows, wanted)
+    return _dense(totals, counts, wanted)
 
 
-def _dense(rows: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
-    totals = rows[rows["q"].isna()].rename(columns={"n": "n_total"})[["period", "group", "n_total", "incomplete"]]
+# (database, its state, options) -> period totals: they do not depend on the query, and a
+# notebook comparing queries asks for the same totals again and again.
+_TOTALS: dict[tuple, pd.DataFrame] = {}
+
+
+def _period_totals(con, **options) -> pd.DataFrame:
+    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
+    linked = (con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0]
+              if options["unit"] == "stories" and trends.has_table(con, stories) else None)
+    key = (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
+    if key not in _TOTALS:
+        if len(_TOTALS) >= 32:
+            _TOTALS.clear()
+        _TOTALS[key] = trends.period_totals(con, **options)
+    return _TOTALS[key]
+
+
+def _dense(totals: pd.DataFrame, counts: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
     if totals.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(COLUMNS, [
             "datetime64[us]", "object", "object", "int64", "int64", "float64", "bool"])})
-    counts = rows[rows["q"].notna()].astype({"q": "int64"})[["q", "period", "group", "n"]]
-    grid = totals.merge(pd.DataFrame({"q": range(len(wanted))}), how="cross")
+    grid = totals.rename(columns={"n_documents": "n_total"}).merge(pd.DataFrame({"q": range(len(wanted))}),
+                                                                   how="cross")
     grid["group"] = grid["group"].astype(object)
-    frame = grid.merge(counts.astype({"group": object}), how="left", on=["q", "period", "group"])
+    frame = grid.merge(counts.astype({"group": object, "q": "int64"}), how="left", on=["q", "period", "group"])
     frame["n_documents"] = frame["n"].fillna(0).astype("int64")
     frame["n_total"] = frame["n_total"].astype("int64")
     frame["share"] = (frame["n_documents"] / frame["n_total"].where(frame["n_total"] > 0)).fillna(0.0)
