@@ -55,7 +55,8 @@ def _check_limit(limit: int) -> None:
 
 
 def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headlines: bool = False,
-           start: dt.date | str | None = None, end: dt.date | str | None = None) -> pd.DataFrame:
+           start: dt.date | str | None = None, end: dt.date | str | None = None,
+           snippets: bool = True) -> pd.DataFrame:
     """The articles (or ticker headlines) matching ``query``, best first (BM25).
 
     Columns for articles: ``rank`` (1 = best), ``article_id``, ``published_date``, ``outlet``,
@@ -65,6 +66,9 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headl
     ``headline_id``, ``first_seen``, ``last_seen`` instead of the id, date and outlet, and the
     whole headline as the snippet. ``start``/``end`` bound the publication date (articles) or
     the first sighting (headlines). The query language is in ``analysis.search.parser``.
+
+    ``snippets=False`` leaves ``snippet`` empty (None) and skips reading the bodies: DuckDB
+    decompresses a whole block of bodies to return one, the larger part of a search's time.
     """
     _check_limit(limit)
     tree = parse_query(query)
@@ -79,13 +83,14 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headl
                               WHERE list_contains($ids, headline_id)""", {"ids": ids}).fetchall()
         by_id = {r[0]: r for r in rows}
         records = [(rank, i, by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], score,
-                    snippet(by_id[i][4], terms, whole=True))
+                    snippet(by_id[i][4], terms, whole=True) if snippets else None)
                    for rank, (i, score) in enumerate(zip(ids, scores), 1) if i in by_id]
         return pd.DataFrame.from_records(records, columns=HEADLINE_COLUMNS)
-    rows = con.execute("""SELECT article_id, published_date, outlet, lang, title, body FROM articles
-                          WHERE list_contains($ids, article_id)""", {"ids": ids}).fetchall()
+    body = "body" if snippets else "NULL"
+    rows = con.execute(f"""SELECT article_id, published_date, outlet, lang, title, {body} FROM articles
+                           WHERE list_contains($ids, article_id)""", {"ids": ids}).fetchall()
     by_id = {r[0]: r for r in rows}
-    records = [(rank, i, *by_id[i][1:5], score, snippet(by_id[i][5], terms))
+    records = [(rank, i, *by_id[i][1:5], score, snippet(by_id[i][5], terms) if snippets else None)
                for rank, (i, score) in enumerate(zip(ids, scores), 1) if i in by_id]
     frame = pd.DataFrame.from_records(records, columns=ARTICLE_COLUMNS)
     frame["published_date"] = pd.to_datetime(frame["published_date"])
