@@ -35,10 +35,13 @@ DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of
 PERIOD = "week"  # bucket: day, week or month
 START = None  # first day (YYYY-MM-DD) or None
 END = None  # last day or None
+OUTLET = None  # only this outlet's articles (words of its name, e.g. "opinion"), or None
 QUERIES = ["tunisie OR تونس", "trump OR ترامب"]  # the two (or more) queries to compare
 TOP = 10  # stories to read
 
 # %%
+if OUTLET:
+    QUERIES = [f'({query}) outlet:"{OUTLET}"' for query in QUERIES]
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
 

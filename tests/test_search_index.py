@@ -121,3 +121,14 @@ def test_in_memory_database_has_no_index():
     con = duckdb.connect()
     with pytest.raises(InvalidArgument, match="database file"):
         open_index(con)
+
+
+def test_second_writer_waits_then_says_busy(db):
+    from analysis.errors import DatabaseBusy
+    from analysis.search.index import _writer
+
+    idx = open_index(db)
+    holder = idx.index.writer(50_000_000, 1)  # e.g. another process updating the index
+    with pytest.raises(DatabaseBusy, match="being updated by another process"):
+        _writer(idx, wait=0.3)
+    holder.rollback()

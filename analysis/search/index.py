@@ -141,11 +141,11 @@ def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
         try:
             return idx.index.writer(WRITER_HEAP, 0)  # 0: one indexing thread per core, up to 8
         except ValueError as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() - start > wait:
-                if "lock" in str(exc).lower():
-                    raise DatabaseBusy(f"the search index {idx.path} is being updated by another process; "
-                                       "try again when it has finished") from None
+            if "LockBusy" not in str(exc):
                 raise
+            if time.monotonic() - start > wait:
+                raise DatabaseBusy(f"the search index {idx.path} is being updated by another process; "
+                                   "try again when it has finished") from None
             time.sleep(0.2)
 
 
