@@ -71,7 +71,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     import analysis
-    from analysis.search import attention, matching_ids, open_index, rebuild_index, search
+    from analysis.search import (
+        attention,
+        matching_ids,
+        open_index,
+        rebuild_index,
+        search,
+    )
 
     con = analysis.connect(database(args.n), read_only=True)
     n_articles, text_bytes = con.execute(
@@ -94,10 +100,10 @@ def main(argv: list[str] | None = None) -> None:
             attention(con, q, freq="week")
 
         emit(stage="search.query", n=n_articles, query=query, matches=len(matching_ids(con, query)),
-             matches_ms=_median_ms(lambda: search(con, query, snippets=False), args.repeat),
-             snippets_ms=_median_ms(lambda: search(con, query), max(3, args.repeat // 2)),
+             matches_ms=_median_ms(lambda q=query: search(con, q, snippets=False), args.repeat),
+             snippets_ms=_median_ms(lambda q=query: search(con, q), max(3, args.repeat // 2)),
              attention_first_ms=first,
-             attention_ms=_median_ms(lambda: attention(con, query, freq="week"), args.repeat),
+             attention_ms=_median_ms(lambda q=query: attention(con, q, freq="week"), args.repeat),
              matches_and_attention_ms=_median_ms(both, args.repeat))
     con.close()
 

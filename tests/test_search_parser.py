@@ -8,7 +8,15 @@ import pytest
 
 from analysis.errors import QueryError
 from analysis.search.matches import parse_query
-from analysis.search.parser import And, DateRange, Exact, Not, Or, SearchQueryError, Words
+from analysis.search.parser import (
+    And,
+    DateRange,
+    Exact,
+    Not,
+    Or,
+    SearchQueryError,
+    Words,
+)
 
 
 def test_precedence_not_and_or():

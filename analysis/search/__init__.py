@@ -15,5 +15,14 @@ from analysis.search.parser import SearchQueryError
 from analysis.search.terms import keyness
 from analysis.search.timeline import attention
 
-__all__ = ["search", "attention", "attention_chart", "keyness", "matching_ids", "open_index", "rebuild_index",
-           "IndexOutOfStep", "SearchQueryError"]
+__all__ = [
+           "IndexOutOfStep",
+           "SearchQueryError",
+           "attention",
+           "attention_chart",
+           "keyness",
+           "matching_ids",
+           "open_index",
+           "rebuild_index",
+           "search",
+]

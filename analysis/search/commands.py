@@ -32,13 +32,20 @@ def _records(frame) -> list[dict]:
             for r in frame.to_dict(orient="records")]
 
 
-def _emit_matches(frame, fmt: str) -> None:
+def _emit_data(frame, fmt: str) -> bool:
+    """JSON lines or CSV; False when the caller is to draw its table."""
     if fmt == "json":
         for record in _records(frame):
             click.echo(json.dumps(record, ensure_ascii=False, default=_json_default))
     elif fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
-    elif frame.empty:
+    return fmt != "table"
+
+
+def _emit_matches(frame, fmt: str) -> None:
+    if _emit_data(frame, fmt):
+        return
+    if frame.empty:
         click.echo("(no matches)")
     else:
         date = "published_date" if "published_date" in frame else "first_seen"
@@ -55,12 +62,9 @@ def _emit_matches(frame, fmt: str) -> None:
 
 
 def _emit_attention(frame, fmt: str) -> None:
-    if fmt == "json":
-        for record in _records(frame):
-            click.echo(json.dumps(record, ensure_ascii=False, default=_json_default))
-    elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    elif frame.empty:
+    if _emit_data(frame, fmt):
+        return
+    if frame.empty:
         click.echo("(no rows)")
     else:
         shown = frame.copy()
@@ -95,7 +99,9 @@ def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebu
     """
     import pandas as pd
 
-    from analysis.search import attention, rebuild_index as rebuild, search as run_search
+    from analysis.search import attention
+    from analysis.search import rebuild_index as rebuild
+    from analysis.search import search as run_search
 
     if not queries and not rebuild_index:
         raise click.UsageError("give a query, e.g. presswatch search '\"premier ministre\" AND maroc'")
