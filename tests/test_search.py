@@ -214,3 +214,19 @@ def test_attention_chart_one_line_per_query(con, tmp_path, monkeypatch):
     assert {t.get_text() for t in by_lang.axes[0].get_legend().get_texts()} == {"tunisie OR تونس · ar",
                                                                                 "tunisie OR تونس · fr"}
     assert list(tmp_path.iterdir()) == []  # draws, writes nothing
+
+
+def test_search_without_snippets_reads_no_body(con):
+    with_snippets = search(con, "canada", limit=10)
+    without = search(con, "canada", limit=10, snippets=False)
+    assert list(without["article_id"]) == list(with_snippets["article_id"])
+    assert without["snippet"].isna().all()
+
+
+def test_headline_attention_counts_each_day_seen(con):
+    frame = attention(con, "maroc", freq="day", headlines=True, unit="placements")
+    rows = con.execute("""SELECT DISTINCT h.headline_id, h.text, CAST(g.seen_at AS DATE) FROM sightings g
+                          JOIN headlines h USING (headline_id) WHERE g.seen_at IS NOT NULL""").fetchall()
+    expected = pd.Series([day for _, text, day in rows if "maroc" in WORD.findall(fold(text))]).value_counts()
+    got = frame[frame["n_documents"] > 0]
+    assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
