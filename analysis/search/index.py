@@ -13,7 +13,6 @@ anywhere else, so no record can disagree with the index.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import shutil
@@ -28,6 +27,7 @@ import tantivy
 from analysis.entities.text import fold_with_map
 from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
+from analysis.search.parser import midnight
 
 log = logging.getLogger(__name__)
 
@@ -211,42 +211,31 @@ def _headline_rows(con, low: int, high: int):
            ORDER BY h.headline_id""", {"low": low, "high": high})
 
 
-def _day(value) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime(value.year, value.month, value.day)
+def _document(kind: str, doc_id: int, lang: str | None, day, texts: dict[str, str | None],
+              through_doc: int | None = None) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_integer("id", doc_id)
+    doc.add_text("kind", kind)
+    if lang:
+        doc.add_text("lang", lang)
+    for name, text in texts.items():
+        if text:
+            doc.add_text(name, fold_text(text))
+    if day is not None:
+        doc.add_date("date", midnight(day))
+    if through_doc is not None:
+        doc.add_integer("through_doc", through_doc)
+    return doc
 
 
 def _article_doc(row) -> tantivy.Document:
     article_id, lang, title, body, outlet, published = row
-    doc = tantivy.Document()
-    doc.add_integer("id", article_id)
-    doc.add_text("kind", "article")
-    if lang:
-        doc.add_text("lang", lang)
-    doc.add_text("title", fold_text(title))
-    doc.add_text("body", fold_text(body))
-    if outlet:
-        doc.add_text("outlet", fold_text(outlet))
-    if published is not None:
-        doc.add_date("date", _day(published))
-    return doc
+    return _document("article", article_id, lang, published, {"title": title, "body": body, "outlet": outlet})
 
 
 def _headline_doc(row, through_doc: int) -> tantivy.Document:
     headline_id, lang, text, first_seen = row
-    doc = tantivy.Document()
-    doc.add_integer("id", headline_id)
-    doc.add_text("kind", "headline")
-    if lang:
-        doc.add_text("lang", lang)
-    doc.add_text("title", fold_text(text))
-    if first_seen is not None:
-        doc.add_date("date", _day(first_seen))
-    doc.add_integer("through_doc", through_doc)
-    return doc
+    return _document("headline", headline_id, lang, first_seen, {"title": text}, through_doc)
 
 
 def _add(writer, cursor, make, bar) -> int:
@@ -336,7 +325,17 @@ def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> 
     """Index every article and headline of the database from scratch, replacing any index."""
     path = index_path(con)
     _CHECKED.pop(path, None)
-    idx = _open(path, create=True)
-    _update(con, idx, Coverage(0, 0, 0, 0, 0), progress=progress)
+    # Built aside and swapped in, so other readers keep the old index until the new one is whole.
+    fresh = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        _update(con, _open(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
+        old = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.old")
+        if path.exists():
+            path.rename(old)
+        fresh.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    idx = _open(path, create=False)
     _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx

@@ -298,14 +298,15 @@ def parse(query: str, analyze) -> object:
 
 # --- tantivy queries --------------------------------------------------------------------------
 
-def _midnight(day: dt.date) -> dt.datetime:
+def midnight(day: dt.date) -> dt.datetime:
+    """Midnight of a day (a date, or a UTC timestamp's day): how the index stores dates."""
     return dt.datetime(day.year, day.month, day.day)
 
 
 def date_query(schema: tantivy.Schema, low: dt.date | None, high: dt.date | None) -> tantivy.Query:
     """Documents dated from ``low`` to ``high`` inclusive (either may be None)."""
     return tantivy.Query.range_query(schema, "date", tantivy.FieldType.Date,
-                                     _midnight(low) if low else None, _midnight(high) if high else None)
+                                     midnight(low) if low else None, midnight(high) if high else None)
 
 
 def _words_query(schema, node: Words, field_name: str) -> tantivy.Query:
