@@ -8,6 +8,7 @@ Only which documents match comes from the search index.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 import duckdb
@@ -51,7 +52,14 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
     wanted = _queries(queries)
     idx = open_index(con)
-    totals = _period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
+    options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends._as_date(start),
+               "end": trends._as_date(end)}
+    key = _state_key(con, options)
+    if key not in _TOTALS:
+        if len(_TOTALS) >= 32:
+            _TOTALS.clear()
+        _TOTALS[key] = trends.period_totals(con, **options)
+    units = _units_table(con, key, options)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
                          "doc_id": np.concatenate(ids)})
@@ -59,30 +67,39 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     con.register(name, hits)
     try:
         counts = con.execute(f"""
-            WITH units AS ({trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)})
             SELECT h.q, u.period, u.grp AS "group", count(DISTINCT u.unit_id) AS n
-            FROM units u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL""",
-                             {"start": trends._as_date(start), "end": trends._as_date(end)}).df()
+            FROM {units} u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL""").df()
     finally:
         con.unregister(name)
-    return _dense(totals, counts, wanted)
+    return _dense(_TOTALS[key], counts, wanted)
 
 
-# (database, its state, options) -> period totals: they do not depend on the query, and a
-# notebook comparing queries asks for the same totals again and again.
+# Neither the period totals nor the counting units depend on the query: a notebook comparing
+# queries would otherwise recompute both over the whole archive for every series. Both are
+# kept per database state and options (totals here; units in a temporary table of the
+# connection, which a read-only connection may create).
 _TOTALS: dict[tuple, pd.DataFrame] = {}
 
 
-def _period_totals(con, **options) -> pd.DataFrame:
+def _state_key(con, options: dict) -> tuple:
     stories = "article_stories" if options["source"] == "articles" else "headline_stories"
-    linked = (con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0]
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
               if options["unit"] == "stories" and trends.has_table(con, stories) else None)
-    key = (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
-    if key not in _TOTALS:
-        if len(_TOTALS) >= 32:
-            _TOTALS.clear()
-        _TOTALS[key] = trends.period_totals(con, **options)
-    return _TOTALS[key]
+    return (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
+
+
+def _units_table(con, key: tuple, options: dict) -> str:
+    """A temporary table of ``trends.units_sql`` for these options and this database state."""
+    name = "search_units_" + hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    existing = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'search_units_%'").fetchall()}
+    if name not in existing:
+        for old in existing:  # units of an earlier state or other options
+            con.execute(f"DROP TABLE temp.{old}")
+        units = trends.units_sql(con, freq=options["freq"], by=options["by"], unit=options["unit"],
+                                 source=options["source"])
+        con.execute(f"CREATE TEMP TABLE {name} AS {units}", {"start": options["start"], "end": options["end"]})
+    return name
 
 
 def _dense(totals: pd.DataFrame, counts: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
