@@ -54,66 +54,61 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     idx = open_index(con)
     options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends._as_date(start),
                "end": trends._as_date(end)}
-    key = _state_key(con, options)
-    if key not in _TOTALS:
-        if len(_TOTALS) >= 32:
-            _TOTALS.clear()
-        _TOTALS[key] = trends.period_totals(con, **options)
-    units = _units_table(con, key, options)
+    units, totals = _tables(con, options)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
                          "doc_id": np.concatenate(ids)})
-    name = f"search_hits_{uuid.uuid4().hex}"  # generated here, never from input
-    con.register(name, hits)
+    names = {"hits": f"search_hits_{uuid.uuid4().hex}", "queries": f"search_queries_{uuid.uuid4().hex}"}
+    con.register(names["hits"], hits)
+    con.register(names["queries"], pd.DataFrame({"q": range(len(wanted)), "query": wanted}))
     try:
-        counts = con.execute(f"""
-            SELECT h.q, u.period, u.grp AS "group", count(DISTINCT u.unit_id) AS n
-            FROM {units} u JOIN {name} h ON h.doc_id = u.doc_id GROUP BY ALL""").df()
+        # the dense grid (every period × group × query, zeros included) in SQL: pandas merges of
+        # these small frames cost more than the counting itself
+        frame = con.execute(f"""
+            WITH counts AS (
+                SELECT h.q, u.period, u.grp, count(DISTINCT u.unit_id) AS n
+                FROM {units} u JOIN {names["hits"]} h ON h.doc_id = u.doc_id GROUP BY ALL
+            )
+            SELECT t.period, t.grp AS "group", qs.query, coalesce(c.n, 0) AS n_documents,
+                   t.n_documents AS n_total, coalesce(c.n, 0) / t.n_documents AS share, t.incomplete
+            FROM {totals} t CROSS JOIN {names["queries"]} qs
+            LEFT JOIN counts c ON c.q = qs.q AND c.period = t.period AND c.grp IS NOT DISTINCT FROM t.grp
+            ORDER BY t.period, t.grp NULLS FIRST, qs.q""").df()
     finally:
-        con.unregister(name)
-    return _dense(_TOTALS[key], counts, wanted)
+        for name in names.values():
+            con.unregister(name)
+    return _typed(frame)
 
 
-# Neither the period totals nor the counting units depend on the query: a notebook comparing
-# queries would otherwise recompute both over the whole archive for every series. Both are
-# kept per database state and options (totals here; units in a temporary table of the
-# connection, which a read-only connection may create).
-_TOTALS: dict[tuple, pd.DataFrame] = {}
+def _tables(con, options: dict) -> tuple[str, str]:
+    """Temporary tables of the counting units (``trends.units_sql``) and of their period
+    totals (``trends.totals_sql``) for these options and this database state.
 
-
-def _state_key(con, options: dict) -> tuple:
+    Neither depends on the query: without them a notebook comparing queries would recount the
+    whole archive for every series. A read-only connection may create temporary tables."""
     stories = "article_stories" if options["source"] == "articles" else "headline_stories"
     linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
               if options["unit"] == "stories" and trends.has_table(con, stories) else None)
-    return (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
-
-
-def _units_table(con, key: tuple, options: dict) -> str:
-    """A temporary table of ``trends.units_sql`` for these options and this database state."""
-    name = "search_units_" + hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    key = (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
+    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    units, totals = f"search_units_{suffix}", f"search_totals_{suffix}"
     existing = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'search_units_%'").fetchall()}
-    if name not in existing:
-        for old in existing:  # units of an earlier state or other options
+        """SELECT table_name FROM duckdb_tables()
+           WHERE temporary AND (table_name LIKE 'search_units_%' OR table_name LIKE 'search_totals_%')""").fetchall()}
+    if totals not in existing:
+        for old in existing:  # tables of an earlier database state or other options
             con.execute(f"DROP TABLE temp.{old}")
-        units = trends.units_sql(con, freq=options["freq"], by=options["by"], unit=options["unit"],
-                                 source=options["source"])
-        con.execute(f"CREATE TEMP TABLE {name} AS {units}", {"start": options["start"], "end": options["end"]})
-    return name
+        sql = trends.units_sql(con, freq=options["freq"], by=options["by"], unit=options["unit"],
+                               source=options["source"])
+        con.execute(f"CREATE TEMP TABLE {units} AS {sql}", {"start": options["start"], "end": options["end"]})
+        con.execute(f"""CREATE TEMP TABLE {totals} AS
+                        WITH units AS (SELECT * FROM {units}), {trends.totals_sql(freq=options["freq"],
+                                                                                  source=options["source"])}
+                        SELECT period, grp, n_documents, incomplete FROM period_totals""",
+                    {"thin": trends.THIN_PERIOD_SHARE})
+    return units, totals
 
 
-def _dense(totals: pd.DataFrame, counts: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
-    if totals.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(COLUMNS, [
-            "datetime64[us]", "object", "object", "int64", "int64", "float64", "bool"])})
-    grid = totals.rename(columns={"n_documents": "n_total"}).merge(pd.DataFrame({"q": range(len(wanted))}),
-                                                                   how="cross")
-    grid["group"] = grid["group"].astype(object)
-    frame = grid.merge(counts.astype({"group": object, "q": "int64"}), how="left", on=["q", "period", "group"])
-    frame["n_documents"] = frame["n"].fillna(0).astype("int64")
-    frame["n_total"] = frame["n_total"].astype("int64")
-    frame["share"] = (frame["n_documents"] / frame["n_total"].where(frame["n_total"] > 0)).fillna(0.0)
-    frame["query"] = frame["q"].map(dict(enumerate(wanted)))
-    frame["incomplete"] = frame["incomplete"].astype(bool)
-    frame = frame.sort_values(["period", "group", "q"], na_position="first", kind="stable")
-    return frame[COLUMNS].reset_index(drop=True)
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"period": "datetime64[us]", "group": object, "query": object, "n_documents": "int64",
+                         "n_total": "int64", "share": "float64", "incomplete": bool})[COLUMNS]
