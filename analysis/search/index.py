@@ -27,7 +27,7 @@ import tantivy
 from analysis.entities.text import fold_with_map
 from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
-from analysis.search.parser import midnight
+from analysis.search.parser import TEXT_FIELDS, midnight
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ FORMAT = 1
 TOKENIZER = "presswatch"
 # Tokens longer than this many UTF-8 bytes (glued URLs, base64) are left out of the index.
 MAX_TOKEN_BYTES = 100
-TEXT_FIELDS = ("title", "body", "outlet")
 BATCH = 2000
 WRITER_HEAP = 200_000_000
 
