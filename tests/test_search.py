@@ -149,7 +149,11 @@ def test_headlines(con):
 
 def test_attention_counts_the_matches_per_period(con, docs):
     frame = attention(con, ["france", "maroc"], freq="month", unit="placements")
-    assert list(frame.columns) == ["period", "group", "query", "n_documents", "n_total", "share", "incomplete"]
+    assert list(frame.columns) == ["period", "group", "query", "label", "n_documents", "n_total", "share",
+                                   "incomplete"]
+    assert dict(frame.dtypes.astype(str)) == {
+        "period": "datetime64[us]", "group": "object", "query": "str", "label": "str", "n_documents": "int64",
+        "n_total": "int64", "share": "float64", "incomplete": "bool"}
     totals = period_totals(con, freq="month", unit="placements")
     both = frame[frame["query"] == "france"].merge(totals, on="period", suffixes=("", "_t"))
     assert len(both) == len(totals) and (both["n_total"] == both["n_documents_t"]).all()

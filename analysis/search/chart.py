@@ -1,4 +1,4 @@
-"""The chart of an ``attention`` frame: one line per query (and group), from analysis.plots."""
+"""The chart of an ``attention`` frame: one line per query (and group), from analysis.plots.lines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.errors import InvalidArgument
-from analysis.plots.trends import timeline_chart
+from analysis.plots.lines import timeline_chart
 
 
 def attention_chart(frame: pd.DataFrame, *, value: str = "share", freq: str = "week",

@@ -62,6 +62,7 @@ def _emit_matches(frame, fmt: str) -> None:
 
 
 def _emit_attention(frame, fmt: str) -> None:
+    frame = frame.drop(columns="label")  # the query again
     if _emit_data(frame, fmt):
         return
     if frame.empty:

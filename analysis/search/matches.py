@@ -15,7 +15,7 @@ from analysis.entities.text import fold_with_map
 from analysis.errors import InvalidArgument
 from analysis.search import parser
 from analysis.search.index import SearchIndex, analyzer, open_index
-from analysis.trends import _as_date
+from analysis.trends import as_date
 
 ARTICLE_COLUMNS = ["rank", "article_id", "published_date", "outlet", "lang", "title", "score", "snippet"]
 HEADLINE_COLUMNS = ["rank", "headline_id", "first_seen", "last_seen", "lang", "title", "score", "snippet"]
@@ -43,7 +43,7 @@ def compiled(idx: SearchIndex, tree, *, headlines: bool, start, end) -> tantivy.
     """The tree as a tantivy query restricted to one kind of document and a date window."""
     parts = [(tantivy.Occur.Must, parser.to_tantivy(tree, idx.schema)),
              (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", "headline" if headlines else "article"))]
-    low, high = _as_date(start), _as_date(end)
+    low, high = as_date(start), as_date(end)
     if low or high:
         parts.append((tantivy.Occur.Must, parser.date_query(idx.schema, low, high)))
     return tantivy.Query.boolean_query(parts)

@@ -22,7 +22,7 @@ from analysis.search import parser
 from analysis.search.index import open_index
 from analysis.search.matches import parse_query
 from analysis.topics import text as topic_text
-from analysis.trends import _as_date
+from analysis.trends import as_date
 
 COLUMNS = ["lang", "rank", "term", "n_target", "n_baseline", "target_documents", "baseline_documents",
            "share_target", "share_baseline", "log_ratio", "g2"]
@@ -80,11 +80,11 @@ def keyness(con: duckdb.DuckDBPyConnection, *, query: str | None = None, start: 
     if query is not None:
         target.append((Occur.Must, parser.to_tantivy(parse_query(query), schema)))
     if start is not None or end is not None:
-        target.append((Occur.Must, parser.date_query(schema, _as_date(start), _as_date(end))))
+        target.append((Occur.Must, parser.date_query(schema, as_date(start), as_date(end))))
     target_q = Query.boolean_query(target)
     baseline = [(Occur.Must, kind), (Occur.MustNot, target_q)]
     if baseline_start is not None or baseline_end is not None:
-        baseline.append((Occur.Must, parser.date_query(schema, _as_date(baseline_start), _as_date(baseline_end))))
+        baseline.append((Occur.Must, parser.date_query(schema, as_date(baseline_start), as_date(baseline_end))))
     baseline_q = Query.boolean_query(baseline)
     field = "title" if headlines else "body"
     frames = []

@@ -20,7 +20,7 @@ from analysis.errors import InvalidArgument
 from analysis.search.index import database_state, index_path, open_index
 from analysis.search.matches import matching_ids, parse_query
 
-COLUMNS = ["period", "group", "query", "n_documents", "n_total", "share", "incomplete"]
+COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
 
 def _queries(queries: list[str] | str) -> list[str]:
@@ -39,9 +39,11 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
               end: dt.date | str | None = None, headlines: bool = False) -> pd.DataFrame:
     """Per period (and outlet or language), the documents matching each query and their share.
 
-    Columns: ``period`` (DATE, first day), ``group`` (outlet or language when ``by`` is given,
-    else None), ``query`` (as given), ``n_documents`` (matching stories, or placements with
-    ``unit="placements"``), ``n_total`` (all stories or placements of the period and group),
+    The frequency contract of ``analysis.trends``, the query as the item. Columns: ``period``
+    (first day), ``group`` (outlet or language when ``by`` is given, else None), ``query`` (as
+    given), ``label`` (the query again: the contract's display name), ``n_documents``
+    (matching stories, or placements with ``unit="placements"``), ``n_total`` (all stories
+    or placements of the period and group),
     ``share`` (n_documents / n_total), ``incomplete`` (first or last period of the data, or a
     thin one: ``analysis.trends``). One row per period × group × query, zeros included, in
     the order of ``queries``: the shape of ``topic_frequencies``. Articles are dated by
@@ -52,8 +54,8 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
     wanted = _queries(queries)
     idx = open_index(con)
-    options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends._as_date(start),
-               "end": trends._as_date(end)}
+    options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
+               "end": trends.as_date(end)}
     units, totals = _tables(con, options)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
@@ -69,7 +71,7 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
                 SELECT h.q, u.period, u.grp, count(DISTINCT u.unit_id) AS n
                 FROM {units} u JOIN {names["hits"]} h ON h.doc_id = u.doc_id GROUP BY ALL
             )
-            SELECT t.period, t.grp AS "group", qs.query, coalesce(c.n, 0) AS n_documents,
+            SELECT t.period, t.grp AS "group", qs.query, qs.query AS label, coalesce(c.n, 0) AS n_documents,
                    t.n_documents AS n_total, coalesce(c.n, 0) / t.n_documents AS share, t.incomplete
             FROM {totals} t CROSS JOIN {names["queries"]} qs
             LEFT JOIN counts c ON c.q = qs.q AND c.period = t.period AND c.grp IS NOT DISTINCT FROM t.grp
@@ -110,5 +112,4 @@ def _tables(con, options: dict) -> tuple[str, str]:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype({"period": "datetime64[us]", "group": object, "query": object, "n_documents": "int64",
-                         "n_total": "int64", "share": "float64", "incomplete": bool})[COLUMNS]
+    return frame.astype(trends.FREQUENCY_DTYPES | {"query": "str"})[COLUMNS]
