@@ -87,7 +87,8 @@ def _emit_attention(frame, fmt: str) -> None:
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches per query.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for reading; csv, or json: one object per line.")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the search index from the database (then run the queries, if any).")
 @click.pass_context
 @friendly
