@@ -8,7 +8,7 @@ import time
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db, show_progress
 
 FORMATS = ("table", "csv", "json")
 
@@ -90,6 +90,7 @@ def _emit_attention(frame, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for reading; csv, or json: one object per line.")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the search index from the database (then run the queries, if any).")
+@db_options
 @click.pass_context
 @friendly
 def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebuild_index):
@@ -107,11 +108,10 @@ def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebu
 
     if not queries and not rebuild_index:
         raise click.UsageError("give a query, e.g. presswatch search '\"premier ministre\" AND maroc'")
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         if rebuild_index:
             started = time.monotonic()
-            idx = rebuild(con, progress=True)
+            idx = rebuild(con, progress=show_progress(con, None))
             searcher = idx.searcher()
             click.echo(f"search index {idx.path}: {searcher.num_docs:,} articles and headlines indexed "
                        f"in {time.monotonic() - started:.1f} s", err=True)
@@ -126,5 +126,3 @@ def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebu
         if len(queries) > 1:
             frames = [f.assign(query=q) for f, q in zip(frames, queries)]
         _emit_matches(pd.concat(frames, ignore_index=True), fmt)
-    finally:
-        con.close()
