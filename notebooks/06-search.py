@@ -20,7 +20,7 @@
 # words are folded (case, accents, Arabic letter forms and harakat), so `Maroc` finds `maroc`
 # and `الإرهاب` finds `الارهاب`. Attention counts stories (syndicated copies once) per period;
 # hollow markers are incomplete periods. The search index lives beside the database
-# (`<database>.search/`) and follows it: the first search after a load indexes what is new.
+# (`<database>.search/`) and follows it: `presswatch load` updates it, every search checks it.
 
 # %%
 # %matplotlib inline

@@ -72,3 +72,21 @@ def test_rebuild_index(db_file):
     result = run(db_file, "--rebuild-index")
     assert result.exit_code == 0, result.output
     assert "indexed" in result.output
+
+
+def test_load_updates_an_existing_index(tmp_path, corpus):
+    from analysis.search.index import coverage, open_index
+
+    rows = (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").read_text(encoding="utf-8").splitlines(True)
+    (tmp_path / "a.jsonl").write_text("".join(rows[:50]), encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("".join(rows[50:90]), encoding="utf-8")
+    db = str(tmp_path / "l.duckdb")
+    assert CliRunner().invoke(cli, ["--db", db, "load", "--workers", "1", str(tmp_path / "a.jsonl")]).exit_code == 0
+    assert not (tmp_path / "l.duckdb.search").exists()  # no index until the first search
+    assert run(db, "--rebuild-index").exit_code == 0
+    assert CliRunner().invoke(cli, ["--db", db, "load", "--workers", "1", str(tmp_path / "b.jsonl")]).exit_code == 0
+    con = analysis.connect(db, read_only=True)
+    try:
+        assert coverage(open_index(con, update=False, rebuild=False)).n_articles == 90  # indexed by the load
+    finally:
+        con.close()

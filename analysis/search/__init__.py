@@ -9,7 +9,7 @@ it on every call (``analysis.search.index``); the query language is in ``parser`
 """
 
 from analysis.search.chart import attention_chart
-from analysis.search.index import IndexOutOfStep, open_index, rebuild_index
+from analysis.search.index import IndexOutOfStep, open_index, rebuild_index, update_index
 from analysis.search.matches import matching_ids, search
 from analysis.search.parser import SearchQueryError
 from analysis.search.terms import keyness
@@ -25,4 +25,5 @@ __all__ = [
            "open_index",
            "rebuild_index",
            "search",
+           "update_index",
 ]

@@ -320,6 +320,20 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     return idx
 
 
+def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:
+    """Bring the search index beside the database up to date, if there is one (what a load
+    calls, so the next search starts at once). False when there is none, or another process
+    is updating it: then that process, or the next search, brings it up to date."""
+    if not (index_path(con) / MARKER).exists():
+        return False
+    try:
+        open_index(con, progress=progress)
+    except DatabaseBusy as exc:
+        log.warning("%s", exc)
+        return False
+    return True
+
+
 def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> SearchIndex:
     """Index every article and headline of the database from scratch, replacing any index."""
     path = index_path(con)
