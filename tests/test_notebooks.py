@@ -14,7 +14,7 @@ from bench.notebooks import NOTEBOOKS, images, notebook_paths, run_notebook
 from tests.conftest import CORPUS
 
 # charts each notebook must display on the sample (Q4 2016, where its parts overlap)
-EXPECTED_IMAGES = {"01-overview": 4, "02-entities": 5, "03-topics": 5, "04-headlines": 2, "05-sql": 0}
+EXPECTED_IMAGES = {"01-overview": 4, "02-entities": 5, "03-topics": 5, "04-headlines": 2, "05-sql": 0, "06-search": 2}
 Q4 = {"START": "2016-10-01", "END": "2016-12-31"}
 
 
