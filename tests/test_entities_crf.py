@@ -4,6 +4,7 @@ Wikinews 2019 (../shared/corpus, read in place), and the training data preparati
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 import pytest
@@ -67,14 +68,17 @@ def test_standalone_anercorp_clitics_are_attached_like_real_text():
 
 
 def test_person_absent_from_the_registry_found_in_a_real_ant_article(registry):
-    # Jawhara FM, 25/02/2015: the Italian foreign minister (Paolo Gentiloni) visits Tunis.
-    name = "باولو جانتلوني"
-    assert fold(name) not in registry.by_key()
-    mentions, resolver = _mentions(registry, [_ant("JA-politic-317-20150225.txt")])
+    # Jawhara FM, 15/10/2016: "رئيس مجلس شورى حركة النهضة، عبد الكريم الهاروني، ..." then "الهاروني".
+    name = "عبد الكريم الهاروني"
+    assert fold(name) not in registry.by_key() and fold("الهاروني") not in registry.by_key()
+    mentions, resolver = _mentions(registry, [_ant("JA-politic-115-20161015.txt")])
     found = [m for m in mentions if m.surface == name]
-    assert found and found[0].method == "crf" and found[0].label == "PER"
-    assert (found[0].entity_id, name, "PER") in resolver.new_entities
-    assert any(m.method == "registry" and m.entity_id == "tunisia" for m in mentions)
+    assert {m.field for m in found} == {"title", "body"}
+    assert {m.method for m in found} == {"crf"} and {m.label for m in found} == {"PER"}
+    eid = found[0].entity_id
+    assert eid.startswith("ner:") and (eid, name, "PER") in resolver.new_entities
+    assert all(m.entity_id == eid for m in mentions if "الهاروني" in m.surface)
+    assert any(m.method == "registry" and m.entity_id == "ennahdha" for m in mentions)
 
 
 def test_ministers_of_a_cabinet_list_are_persons(registry):
@@ -118,3 +122,23 @@ def test_title_words_are_not_part_of_a_person_name():
     assert crf.Recogniser.skip_titles(text, 0, text.index(" and")) == text.index("Selena")
     assert crf.Recogniser.skip_titles(text, admiral, text.index(" spoke")) == text.index("Elson")
     assert crf.Recogniser.skip_titles(text, text.index("Elson"), text.index(" spoke")) == text.index("Elson")
+
+
+def _winer(row_id: str) -> dict:
+    with (CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl").open(encoding="utf-8") as fh:
+        return next(r for r in map(json.loads, fh) if r["id"] == row_id)
+
+
+def test_page_boilerplate_datelines_and_road_codes_are_not_mentions(registry):
+    turkey = _winer("winer-fr-2017_04_29-002")      # "L'accès à Wikipédia bloqué en Turquie" + Wikimedia notice
+    a8 = _winer("winer-fr-2017_04_24-002")          # "France : un accident survient sur l'A8"
+    cnn = "Dubaï, Émirats arabes unis (CNN)-- Le ministre Adel al-Joubeir a rencontré Rex Tillerson à Riyad."
+    docs = [Document(i, "article", (("title", t), ("body", b)), "fr") for i, (t, b) in
+            enumerate([turkey["raw"].split("\n", 1), a8["raw"].split("\n", 1), ("Riyad", cnn)])]
+    mentions, _ = _mentions(registry, docs)
+    notice_end = turkey["raw"].split("\n", 1)[1].index("Wikimedia.") + 10
+    assert not [m for m in mentions if m.doc_id == 0 and m.field == "body" and m.start < notice_end]
+    assert any(m.doc_id == 0 and m.field == "title" and m.surface == "Wikipédia" for m in mentions)
+    assert not [m for m in mentions if m.doc_id == 1 and m.surface in ("A8", "l'A8")]
+    body = [m.surface for m in mentions if m.doc_id == 2 and m.field == "body"]
+    assert "CNN" not in body and "Dubaï" not in body and "Riyad" in body

@@ -112,6 +112,18 @@ def test_entity_frequencies_top_headlines_and_errors(con):
     assert len(t) == 5 and set(t["type"]) == {"PER"}
 
 
+def test_top_entities_per_language(con):
+    ar = top_entities(con, langs=["ar"], top=5)
+    n_ar = con.execute("SELECT count(*) FROM articles WHERE lang = 'ar'").fetchone()[0]
+    first = con.execute("""SELECT count(DISTINCT article_id) FROM mentions JOIN articles a USING (article_id)
+                           WHERE a.lang = 'ar' AND entity_id = ?""", [ar["entity_id"][0]]).fetchone()[0]
+    assert ar["n_documents"][0] == first and abs(ar["share"][0] - first / n_ar) < 1e-9
+    assert "tunisia" in set(ar["entity_id"])
+    by = top_entities(con, by="lang", top=3)
+    assert set(by["group"]) == {"fr", "ar"} and by.groupby("group").size().max() == 3
+    assert by[by["group"] == "ar"]["entity_id"].tolist() == ar["entity_id"].tolist()[:3]
+
+
 def test_cooccurrence_pmi_matches_its_definition(con):
     df = entity_cooccurrence(con, min_count=2, top=20, unit="placements")
     assert len(df) > 0

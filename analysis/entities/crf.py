@@ -1,11 +1,13 @@
-"""A CRF named-entity recogniser for Arabic and English text (PER, LOC, ORG), trained in the repo.
+"""A CRF named-entity recogniser (PER, LOC, ORG) for Arabic and English text, and for French as
+an alternative to spaCy; trained in the repository.
 
 The models are python-crfsuite files in ``analysis/data/models/`` (``ner-<lang>.crfsuite``),
 rebuilt by ``python -m analysis.entities.train`` (``make models``); see the README there.
 Tokens are words as written: punctuation is split off, Arabic proclitics stay attached (real
 text writes ``والمغرب`` as one word) and reach the model as features, so text needs no
-pre-tokenisation. Features are computed once per distinct word and cached, which keeps tagging
-at tens of thousands of tokens a second in one process.
+pre-tokenisation. A word's own features are computed once per distinct word and cached; per
+token only the neighbours' strings are put together, which is what keeps the CRF cheap next to
+a neural tagger.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class Recogniser:
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(model_path))
         self.gazetteer = gazetteer if gazetteer is not None else registry_gazetteer()
-        self.vocabulary = vocabulary if vocabulary is not None else arabic_vocabulary() if lang == "ar" else {}
+        self.vocabulary = vocabulary if vocabulary is not None else word_counts(lang)
         self.word_info = functools.lru_cache(maxsize=200_000)(functools.partial(word_info, lang))
 
     def spans(self, text: str) -> list[NerSpan]:
@@ -242,6 +244,7 @@ def word_features(lang: str, word: str) -> tuple[str, ...]:
     """The features of a word on its own (cached per distinct word by ``Recogniser``)."""
     key = fold(word)
     feats = ["w=" + key, "s=" + _shape(word), "p3=" + key[:3], "x3=" + key[-3:], "x2=" + key[-2:]]
+    counts = word_counts(lang)
     if lang == "ar":
         bare = strip_proclitics(key)
         core = bare[2:] if bare.startswith("ال") and len(bare) > 4 else bare
@@ -252,11 +255,10 @@ def word_features(lang: str, word: str) -> tuple[str, ...]:
             feats.append("al")
         if bare in TRIGGERS["ar"]:
             feats.append("trig")
-        if _known_word(core, "ar"):
+        if bare in dictionary_words(lang):
             feats.append("dict")
         # Rare in running news text: transliterated foreign names (جانتلوني) and family names.
-        n = arabic_vocabulary().get(bare, 0)
-        feats.append("f=" + ("0" if n == 0 else "1" if n < 5 else "2" if n < 50 else "3"))
+        n = counts.get(bare, 0)
     else:
         if key in TRIGGERS[lang]:
             feats.append("trig")
@@ -264,18 +266,12 @@ def word_features(lang: str, word: str) -> tuple[str, ...]:
             feats.append("cap")
         if word.isupper() and len(word) > 1:
             feats.append("caps")
-        if _known_word(key, lang):
-            feats.append("dict")
+        # How often the word is written in lower case: common words start sentences, names do not.
+        n = counts.get(key, 0)
+    feats.append("f=" + ("0" if n == 0 else "1" if n < 5 else "2" if n < 50 else "3"))
     if len(key) <= 2:
         feats.append("short")
     return tuple(feats)
-
-
-def _known_word(word: str, lang: str) -> bool:
-    """A dictionary word (simplemma's lexicon): capitalised ones start sentences or are common nouns."""
-    import simplemma
-
-    return word.isalpha() and simplemma.is_known(word, lang=lang)
 
 
 def context_form(features: tuple[str, ...], lang: str) -> str:
@@ -283,8 +279,10 @@ def context_form(features: tuple[str, ...], lang: str) -> str:
     return features[5][2:] if lang == "ar" else features[0][2:]
 
 
-def gazetteer_tags(keys: list[str], words: list[str], lang: str, gazetteer: Gazetteer) -> list[str | None]:
-    """``B-TYPE``/``I-TYPE`` where a registry alias matches the folded words, leftmost-longest."""
+def gazetteer_tags(keys: list[str], bares: list[str], words: list[str], lang: str,
+                   gazetteer: Gazetteer) -> list[str | None]:
+    """``B-TYPE``/``I-TYPE`` where a registry alias matches the folded words (an Arabic first word
+    with or without its proclitics), leftmost-longest."""
     tags: list[str | None] = [None] * len(keys)
     i, n = 0, len(keys)
     while i < n:
@@ -292,7 +290,7 @@ def gazetteer_tags(keys: list[str], words: list[str], lang: str, gazetteer: Gaze
         if lang != "ar" and not words[i][:1].isupper():
             i += 1
             continue
-        firsts = (keys[i], strip_proclitics(keys[i])) if lang == "ar" else (keys[i],)
+        firsts = (keys[i], bares[i]) if lang == "ar" else (keys[i],)
         for first in firsts:
             for rest, etype in gazetteer.get(first, ()):
                 k = len(rest)
@@ -332,8 +330,9 @@ def sentence_features(words: list[str], lang: str, gazetteer: Gazetteer, info=No
     """Per token, its own features, its neighbours' (±2) and the gazetteer's. ``info`` is a
     (cached) ``word_info`` for the language; the loop only concatenates what it returns."""
     infos = [info(w) if info else word_info(lang, w) for w in words]
-    gaz = gazetteer_tags([x.key for x in infos], words, lang, gazetteer)
+    gaz = gazetteer_tags([x.key for x in infos], [x.form for x in infos], words, lang, gazetteer)
     padded = [_EDGE, _EDGE, *infos, _EDGE, _EDGE]
+    triggers = [x.trigger for x in padded]
     out = []
     for i, x in enumerate(infos):
         p2, p1, n1, n2 = padded[i], padded[i + 1], padded[i + 3], padded[i + 4]
@@ -344,7 +343,7 @@ def sentence_features(words: list[str], lang: str, gazetteer: Gazetteer, info=No
         if p1.trigger:
             f.append("trig-1")
         # a title three to five words back: "وزير الشؤون الخارجية : خميس الجهيناوي"
-        if any(x.trigger for x in padded[max(0, i - 3):i]):
+        if True in triggers[max(0, i - 3):i]:
             f.append("trig-w")
         if i == 0:
             f.append("bos")
@@ -378,15 +377,25 @@ def model_dir() -> Path:
 
 
 @functools.cache
-def arabic_vocabulary() -> dict[str, int]:
-    """Folded Arabic word -> count in running text (ANT + ANERcorp), shipped with the models."""
-    path = model_dir() / "ar-words.tsv"
+def word_counts(lang: str) -> dict[str, int]:
+    """Folded word -> count in running text (``<lang>-words.tsv``, shipped with the models):
+    every Arabic word; English and French words as written in lower case."""
+    path = model_dir() / f"{lang}-words.tsv"
     out = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            word, _, n = line.rstrip("\n").partition("\t")
-            out[word] = int(n)
+    if path.exists():  # absent only while ``train`` builds it
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                word, _, n = line.rstrip("\n").partition("\t")
+                out[word] = int(n)
     return out
+
+
+@functools.cache
+def dictionary_words(lang: str) -> frozenset[str]:
+    """Arabic words of the corpus whose form without article is in simplemma's lexicon
+    (``ar-dictionary.txt``): common nouns and adjectives, rarely names."""
+    path = model_dir() / f"{lang}-dictionary.txt"
+    return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
 
 
 _loaded: dict[str, Recogniser] = {}

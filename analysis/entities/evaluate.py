@@ -184,9 +184,10 @@ def _prf(c: Counter) -> dict:
 
 
 def evaluate_file(path: str | Path, *, limit: int | None = None, modes=DEFAULT_MODES,
-                  registry_dir: str | Path | None = None) -> dict:
-    """Score every pipeline on a gold file; the dict the CLI prints as one JSON line."""
+                  registry_dir: str | Path | None = None, french_ner: str = "spacy") -> dict:
+    """Score every pipeline on a gold file (each document in its ``lang``: the recogniser of
+    that language); the dict the CLI prints as one JSON line."""
     rows = read_gold(path, limit=limit)
-    out = score(rows, modes=modes, registry=load_registry(registry_dir))
+    out = score(rows, modes=modes, registry=load_registry(registry_dir), french_ner=french_ner)
     out["gold"] = str(path)
     return out

@@ -10,6 +10,7 @@ lacks). The recogniser depends on the document's language: spaCy for French, the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -124,8 +125,13 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
     spans: list[_Span] = []
     for name, text in doc.fields:
         hits = matcher.find(text) if (matcher is not None and text) else []
+        skipped = not_news(text, name)
+        if skipped:
+            hits = [h for h in hits if not _inside(h.start, skipped)]
         kept_hits = list(hits)
         for s in ner_by_field.get((i, name), []):
+            if (skipped and _inside(s.start, skipped)) or _CODE.match(s.surface):
+                continue
             overlapping = [h for h in hits if h.start < s.end and s.start < h.end]
             if overlapping:
                 inside = all(s.start <= h.start and h.end <= s.end for h in overlapping)
@@ -157,6 +163,29 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
     for s, res in zip(spans, resolver.resolve_document(spans, person_names, lang=doc.lang or "fr")):
         yield Mention(doc.doc_id, doc.kind, s.field, res.entity_id, s.surface, s.span.start, s.span.end,
                       res.method, res.label)
+
+
+# "Dubai, United Arab Emirates (CNN)-- ...", "الرباط (رويترز) - ...": where and who filed the
+# story, at the start of the body. The outlet counting its own name is not news about it.
+_DATELINE = re.compile(r"^[^\n().]{0,80}\([^()\n]{2,30}\)\s*[-–—:]+")
+# Wikinews page furniture: the Wikimedia notice and the sister-project links.
+_BOILERPLATE = re.compile(r"^(?:Cet article mentionne la Fondation Wikimedia|This article mentions the Wikimedia"
+                          r"|Ressources multimédia sur Commons|Article sur Wikipédia|[^\n]*autres projets Wikimedia"
+                          r"|[^\n]*sister projects)[^\n]*", re.MULTILINE | re.IGNORECASE)
+# Motorway, road and aircraft codes (A7, N1, A320) that NER takes for names.
+_CODE = re.compile(r"^[ADEN]\d{1,3}$")
+
+
+def not_news(text: str, field: str) -> list[tuple[int, int]]:
+    """Ranges of a field whose names are not news: the dateline of a body, page boilerplate."""
+    out = [m.span() for m in _BOILERPLATE.finditer(text)] if "iki" in text else []
+    if field == "body" and (m := _DATELINE.match(text)):
+        out.append(m.span())
+    return out
+
+
+def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in ranges)
 
 
 def _has_own_words(text: str, span: NerSpan, inner: list[Match]) -> bool:

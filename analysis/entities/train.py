@@ -1,21 +1,22 @@
 """Rebuild the CRF recognisers in ``analysis/data/models/`` (``make models``).
 
-    python -m analysis.entities.train [--lang ar en] [--folds 5] [--ner-dir ../shared/ner]
-        [--corpus ../shared/corpus] [--out analysis/data/models]
+    python -m analysis.entities.train [--lang ar en fr] [--folds 5] [--ner-dir ../shared/ner]
+        [--corpus ../shared/corpus] [--score-only]
 
 For each language: score a k-fold cross-validation (documents i with i % k == fold are held out;
 document-level F1 as ``presswatch eval entities`` computes it, registry alone and combined),
-then train on every document and write ``ner-<lang>.crfsuite``. One JSON line per fold and per
-language goes to stdout. L-BFGS on fixed data in a fixed order: the same inputs give the same
-model. The Arabic word counts (``ar-words.tsv``) that decide proclitic stripping come from the
-ANT corpus and ANERcorp.
+then train on every document and write ``ner-<lang>.crfsuite`` in ``analysis/data/models``. One
+JSON line per fold and per language goes to stdout. L-BFGS on fixed data in a fixed order: the
+same inputs give the same model. The word counts (``<lang>-words.tsv``, a feature, and for
+Arabic what decides proclitic stripping) are rebuilt first from the gold texts and the corpus.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
-import logging
+import os
 import re
 import tempfile
 import time
@@ -27,7 +28,6 @@ from analysis.entities.evaluate import read_gold, score
 from analysis.entities.registry import load_registry
 from analysis.entities.text import fold, has_arabic
 
-log = logging.getLogger(__name__)
 
 # language -> (folder argument, file): ANERcorp and Wikigold in ../shared/ner, WiNER-fr in the corpus
 GOLD = {"ar": ("ner_dir", "anercorp-ar/anercorp_dev.jsonl"), "en": ("ner_dir", "wikigold-en/wikigold.jsonl"),
@@ -98,26 +98,57 @@ def train_model(rows: list[dict], lang: str, path: Path, gazetteer: dict) -> Non
     trainer.train(str(path))
 
 
-def arabic_word_counts(corpus: Path, gold_rows: list[dict]) -> Counter:
-    """Folded word counts over the ANT articles' text and ANERcorp (with its clitics re-attached)."""
+def word_counts(lang: str, corpus: Path, gold_rows: list[dict]) -> Counter:
+    """Folded word counts in running text: every Arabic word of the ANT articles and ANERcorp
+    (clitics re-attached); English (Wikigold, Wikinews 2019) and French (WiNER-fr) words written
+    in lower case."""
     counts: Counter = Counter()
-    for path in sorted((corpus / "ant-jawhara").rglob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        m = re.search(r"<TITLE>(.*?)</TITLE>.*<TEXT>(.*?)</TEXT>", text, re.S)
-        if m:
-            body = m.group(1) + "\n" + m.group(2)
-            counts.update(fold(body[s:e]) for s, e in crf.tokenize(body) if has_arabic(body[s:e]))
-    for row in gold_rows:
-        for words, _ in labelled_sentences(row, "ar"):
-            counts.update(fold(w) for w in words if has_arabic(w))
+    texts = [row["raw"] for row in gold_rows]
+    if lang == "ar":
+        for path in sorted((corpus / "ant-jawhara").rglob("*.txt")):
+            m = re.search(r"<TITLE>(.*?)</TITLE>.*<TEXT>(.*?)</TEXT>", path.read_text(encoding="utf-8"), re.S)
+            if m:
+                texts.append(m.group(1) + "\n" + m.group(2))
+        for text in texts:
+            counts.update(fold(text[s:e]) for s, e in crf.tokenize(text) if has_arabic(text[s:e]))
+        for row in gold_rows:  # ANERcorp's separated clitics, as the recogniser sees them
+            for words, _ in labelled_sentences(row, "ar"):
+                counts.update(fold(w) for w in words if len(w) > 1 and w[0] in STANDALONE_CLITICS)
+        return counts
+    if lang == "en":
+        with (corpus / "wikinews-en" / "wikinews_2019.csv").open(encoding="utf-8", newline="") as fh:
+            texts += [row["title"] + "\n" + row["text"] for row in csv.DictReader(fh)]
+    for text in texts:
+        counts.update(fold(w) for s, e in crf.tokenize(text) if (w := text[s:e]).isalpha() and w.islower())
     return counts
 
 
 def write_counts(counts: Counter, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
+    """Words seen at least ``VOCAB_MIN_COUNT`` times, most frequent first (written whole, then
+    renamed, so a recogniser never reads half a file)."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
         for word, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             if n >= VOCAB_MIN_COUNT:
                 fh.write(f"{word}\t{n}\n")
+    os.replace(tmp, path)
+
+
+def write_dictionary_words(counts: Counter, path: Path) -> None:
+    """The proclitic-free forms of the counted Arabic words that simplemma knows (without the
+    article): looked up once here, because simplemma is slow per word and the CRF asks per token."""
+    import simplemma
+
+    known = set()
+    for word, n in counts.items():
+        if n >= VOCAB_MIN_COUNT:
+            bare = crf.strip_proclitics(word)
+            core = bare[2:] if bare.startswith("ال") and len(bare) > 4 else bare
+            if core.isalpha() and simplemma.is_known(core, lang="ar"):
+                known.add(bare)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(w + "\n" for w in sorted(known)), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def cross_validate(rows: list[dict], lang: str, folds: int, gazetteer: dict, vocabulary: dict) -> dict:
@@ -158,24 +189,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5, help="0: train only")
     parser.add_argument("--ner-dir", type=Path, default=Path("../shared/ner"))
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
-    parser.add_argument("--out", type=Path, default=crf.model_dir())
+    parser.add_argument("--score-only", action="store_true", help="cross-validate, do not write the models")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = crf.model_dir()
     gazetteer = crf.registry_gazetteer()
     for lang in args.lang:
         folder, name = GOLD[lang]
         rows = read_gold(getattr(args, folder) / name)
-        vocabulary: dict = {}
+        counts = word_counts(lang, args.corpus, rows)
+        write_counts(counts, out / f"{lang}-words.tsv")
         if lang == "ar":
-            write_counts(arabic_word_counts(args.corpus, rows), args.out / "ar-words.tsv")
-            crf.arabic_vocabulary.cache_clear()
-            vocabulary = crf.arabic_vocabulary()
+            write_dictionary_words(counts, out / "ar-dictionary.txt")
+        crf.word_counts.cache_clear()
+        crf.dictionary_words.cache_clear()
+        vocabulary = crf.word_counts(lang)
         if args.folds > 1:
             scores = cross_validate(rows, lang, args.folds, gazetteer, vocabulary)
             print(json.dumps({"lang": lang, "folds": args.folds, "n_docs": len(rows), **scores}), flush=True)
+        if args.score_only:
+            continue
         t0 = time.perf_counter()
-        train_model(rows, lang, args.out / f"ner-{lang}.crfsuite", gazetteer)
-        print(json.dumps({"lang": lang, "model": str(args.out / f"ner-{lang}.crfsuite"),
+        train_model(rows, lang, out / f"ner-{lang}.crfsuite", gazetteer)
+        print(json.dumps({"lang": lang, "model": str(out / f"ner-{lang}.crfsuite"),
                           "train_s": round(time.perf_counter() - t0, 1)}), flush=True)
 
 
