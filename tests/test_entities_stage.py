@@ -13,6 +13,7 @@ from analysis.cli import cli
 from analysis.entities import entity_cooccurrence, entity_frequencies, top_entities
 from analysis.entities.registry import default_dir
 from analysis.entities.stage import run
+from analysis.errors import NotFound
 from analysis.ingest import load
 from tests.entities_fixtures import CRAWLED_AT, small_db, winer_subset
 
@@ -88,8 +89,8 @@ def test_incremental_then_rebuild_then_registry_change(tmp_path):
 def test_entity_frequencies_count_one_entity_in_every_language(con):
     df = entity_frequencies(con, freq="month", entities=["Morocco", "المغرب", "Marruecos"], unit="placements")
     assert set(df["entity_id"]) == {"morocco"}
-    assert list(df.columns) == ["period", "group", "entity_id", "entity", "type", "n_documents", "n_mentions",
-                                "share", "incomplete"]
+    assert list(df.columns) == ["period", "group", "entity_id", "entity", "type", "label", "n_documents",
+                                "n_mentions", "n_total", "share", "incomplete"]
     assert (df["share"].between(0, 1)).all() and (df["n_documents"] == 0).any()
     assert df["incomplete"].iloc[0] and df["incomplete"].iloc[-1]
     by_lang = entity_frequencies(con, freq="month", entities=["Maroc"], by="lang", unit="placements")
@@ -104,7 +105,7 @@ def test_entity_frequencies_top_headlines_and_errors(con):
     assert top["entity_id"].nunique() == 3
     heads = entity_frequencies(con, freq="day", entities=["Maroc"], source="headlines")
     assert heads["n_documents"].sum() >= 8
-    with pytest.raises(ValueError, match="no entity is called"):
+    with pytest.raises(NotFound, match="no entity is called"):
         entity_frequencies(con, freq="month", entities=["Atlantis-sur-Mer"])
     with pytest.raises(ValueError, match="freq must be"):
         entity_frequencies(con, freq="year")
@@ -141,7 +142,7 @@ def test_sql_views_agree_with_the_functions(con):
                           WHERE entity_id = 'morocco' ORDER BY period""").fetchall()
     func = entity_frequencies(con, freq="month", entities=["morocco"], unit="placements")
     func = func[func["n_documents"] > 0]
-    assert [(p, d, m) for p, d, m in view] == list(zip(func["period"], func["n_documents"], func["n_mentions"]))
+    assert [(p, d, m) for p, d, m in view] == list(zip(func["period"].dt.date, func["n_documents"], func["n_mentions"]))
     pairs = con.execute("SELECT count(*), min(n_together) FROM entity_cooccurrence").fetchone()
     assert pairs[0] > 0 and pairs[1] >= 2
 

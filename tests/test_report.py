@@ -17,7 +17,7 @@ import analysis
 from analysis.cli import cli
 from analysis.report import periods
 from analysis.report.write import atomic_write
-from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL, hostile_db  # noqa: F401
+from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL
 
 W51 = {"start": dt.date(2016, 12, 19), "end": dt.date(2016, 12, 25)}
 W50 = {"start": dt.date(2016, 12, 12), "end": dt.date(2016, 12, 18)}
@@ -225,3 +225,20 @@ def _csv(path: Path) -> list[dict]:
 
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from analysis.report.render import csv_bytes
+
+    cells = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "plain", "a=b", "", None]
+    frame = pd.DataFrame({"title": cells, "n": range(len(cells))})
+    read = list(csv.DictReader(io.StringIO(csv_bytes(frame).decode("utf-8"))))
+    titles = [r["title"] for r in read]
+    assert titles[:5] == ["'" + c for c in cells[:5]]
+    assert titles[5:] == ["plain", "a=b", "", ""]
+    assert [r["n"] for r in read] == [str(i) for i in range(len(cells))]  # numbers are not text: untouched
