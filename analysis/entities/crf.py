@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from analysis.entities.ner import NerSpan
 from analysis.entities.text import clean_surface, fold, is_arabic
+from analysis.errors import DataFileError
 
 LANGS = ("ar", "en", "fr")
 TYPES = ("PER", "LOC", "ORG")  # MISC is learnt (it keeps the others clean) but not reported
@@ -398,19 +399,18 @@ def dictionary_words(lang: str) -> frozenset[str]:
     return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
 
 
-_loaded: dict[str, Recogniser] = {}
+# lang -> the recogniser in use in this process; ``train`` puts a fold's model here to score it.
+RECOGNISERS: dict[str, Recogniser] = {}
 
 
 def recogniser(lang: str) -> Recogniser:
     """The shipped recogniser of a language (loaded once per process)."""
-    if lang not in _loaded:
+    if lang not in RECOGNISERS:
         path = model_dir() / f"ner-{lang}.crfsuite"
         if not path.exists():
-            from analysis.errors import DataFileError
-
             raise DataFileError(f"no NER model at {path}; rebuild it with `python -m analysis.entities.train`")
-        _loaded[lang] = Recogniser(lang, path)
-    return _loaded[lang]
+        RECOGNISERS[lang] = Recogniser(lang, path)
+    return RECOGNISERS[lang]
 
 
 def crf_spans(texts: Iterable[str], lang: str) -> Iterator[list[NerSpan]]:

@@ -23,6 +23,7 @@ from analysis.entities.pipeline import Document, extract
 from analysis.entities.registry import Registry, load_registry
 from analysis.entities.resolve import Resolver
 from analysis.entities.text import normalize_surface
+from analysis.errors import DataFileError
 
 GOLD_TYPES = {"Person": "PER", "Location": "LOC", "Organization": "ORG", "PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 TYPES = ("PER", "LOC", "ORG")
@@ -33,7 +34,7 @@ def read_gold(path: str | Path, *, limit: int | None = None) -> list[dict]:
     """Rows of a WiNER-format JSONL file (the first ``limit`` ones)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no gold file at {path}")
+        raise DataFileError(f"no gold file at {path}")
     rows = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -42,10 +43,10 @@ def read_gold(path: str | Path, *, limit: int | None = None) -> list[dict]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n} is not valid JSON ({exc.msg})") from None
+                raise DataFileError(f"{path}:{n} is not valid JSON ({exc.msg})") from None
             if "raw" not in row:
                 if "title" not in row or "text" not in row:
-                    raise ValueError(f"{path}:{n} has neither 'raw' nor 'title' and 'text'")
+                    raise DataFileError(f"{path}:{n} has neither 'raw' nor 'title' and 'text'")
                 row["raw"] = f"{row['title']}\n{row['text']}"
             rows.append(row)
             if limit and len(rows) >= limit:

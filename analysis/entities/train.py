@@ -162,11 +162,11 @@ def cross_validate(rows: list[dict], lang: str, folds: int, gazetteer: dict, voc
             path = Path(tmp) / f"fold{k}.crfsuite"
             t0 = time.perf_counter()
             train_model(train, lang, path, gazetteer)
-            crf._loaded[lang] = crf.Recogniser(lang, path, gazetteer, vocabulary)
+            crf.RECOGNISERS[lang] = crf.Recogniser(lang, path, gazetteer, vocabulary)
             try:
                 result = score(test, modes=("registry", "ner", "combined"), registry=registry, french_ner="crf")
             finally:
-                crf._loaded.pop(lang, None)
+                crf.RECOGNISERS.pop(lang, None)
             print(json.dumps({"lang": lang, "fold": k, "train_s": round(time.perf_counter() - t0, 1),
                               "combined_f1": {t: v["f1"] for t, v in result["combined"].items()}}), flush=True)
             for mode in ("registry", "ner", "combined"):
