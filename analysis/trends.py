@@ -67,12 +67,14 @@ def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
               source: str = "articles") -> str:
-    """SQL for one row per counted document: (doc_id, unit_id, period, grp).
+    """SQL for one row per counted document: (doc_id, unit_id, period, grp, grp_first, grp_last).
 
     ``doc_id`` is the article_id (source="articles") or headline_id (source="headlines");
     ``unit_id`` is the story when counting stories. Filter with ``$start``/``$end`` (DATE,
     either may be NULL). Articles are dated by their published_date; headlines by the day
     of each sighting (a headline on the ticker for three days counts on each day).
+    ``grp_first``/``grp_last`` are the group's first and last day with data in the whole
+    database, whatever the window: they tell where a group's collection starts and stops.
     """
     check_options(freq=freq, by=by, unit=unit, source=source)
     if source == "articles":
@@ -84,8 +86,11 @@ def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit
         return f"""
             SELECT a.article_id AS doc_id, {story} AS unit_id,
                    CAST(date_trunc('{freq}', a.published_date) AS DATE) AS period,
-                   {GROUPS[by]} AS grp
+                   {GROUPS[by]} AS grp, gb.first_day AS grp_first, gb.last_day AS grp_last
             FROM articles a {join}
+            JOIN (SELECT {GROUPS[by]} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
+                  FROM articles a WHERE a.published_date IS NOT NULL GROUP BY ALL) gb
+              ON gb.grp IS NOT DISTINCT FROM {GROUPS[by]}
             WHERE a.published_date IS NOT NULL
               AND ($start IS NULL OR a.published_date >= $start)
               AND ($end IS NULL OR a.published_date <= $end)"""
@@ -97,22 +102,15 @@ def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit
     return f"""
         SELECT DISTINCT h.headline_id AS doc_id, {story} AS unit_id,
                CAST(date_trunc('{freq}', CAST(g.seen_at AS DATE)) AS DATE) AS period,
-               {HEADLINE_GROUPS[by]} AS grp
+               {HEADLINE_GROUPS[by]} AS grp, gb.first_day AS grp_first, gb.last_day AS grp_last
         FROM sightings g JOIN headlines h USING (headline_id) {join}
+        JOIN (SELECT {HEADLINE_GROUPS[by]} AS grp, CAST(min(g.seen_at) AS DATE) AS first_day,
+                     CAST(max(g.seen_at) AS DATE) AS last_day
+              FROM sightings g JOIN headlines h USING (headline_id) WHERE g.seen_at IS NOT NULL GROUP BY ALL) gb
+          ON gb.grp IS NOT DISTINCT FROM {HEADLINE_GROUPS[by]}
         WHERE g.seen_at IS NOT NULL
           AND ($start IS NULL OR CAST(g.seen_at AS DATE) >= $start)
           AND ($end IS NULL OR CAST(g.seen_at AS DATE) <= $end)"""
-
-
-def data_bounds_sql(*, freq: str, source: str = "articles") -> str:
-    """SQL for one row (lo, hi): the first and last period of all the data of ``source``,
-    whatever window a query looks at (what makes a period "first or last of the data")."""
-    check_options(freq=freq, by=None, unit="stories", source=source)
-    if source == "articles":
-        return f"""SELECT CAST(date_trunc('{freq}', min(published_date)) AS DATE) AS lo,
-                          CAST(date_trunc('{freq}', max(published_date)) AS DATE) AS hi FROM articles"""
-    return f"""SELECT CAST(date_trunc('{freq}', CAST(min(seen_at) AS DATE)) AS DATE) AS lo,
-                      CAST(date_trunc('{freq}', CAST(max(seen_at) AS DATE)) AS DATE) AS hi FROM sightings"""
 
 
 def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str | None = None,
@@ -121,10 +119,10 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     """Documents per period and group, with the incomplete-period flag.
 
     Columns: ``period`` (DATE, start of the bucket), ``group`` (outlet or language, None
-    when ``by`` is None), ``n_documents`` (distinct units), ``incomplete`` (bool: first or
-    last period of the data, or fewer than THIN_PERIOD_SHARE × the group's median).
-    "Of the data" means of the whole database, not of the ``start``/``end`` window: a
-    window ending on a complete week does not make that week incomplete.
+    when ``by`` is None), ``n_documents`` (distinct units), ``incomplete`` (bool: the group's
+    data starts or stops inside the period, or it holds fewer than THIN_PERIOD_SHARE × the
+    group's median). Starts and stops are those of the group in the whole database, not of
+    the ``start``/``end`` window: a window ending on a complete week does not make it incomplete.
     """
     sql = f"""
         WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
@@ -138,16 +136,22 @@ def totals_sql(*, freq: str, source: str = "articles") -> str:
     """CTEs ending in ``period_totals(period, grp, n_documents, incomplete)``, computed from a
     preceding CTE named ``units`` (see ``units_sql``); bind ``$thin`` to THIN_PERIOD_SHARE.
 
+    A period is incomplete for a group when the group's data starts after the period's first
+    day or stops before its last day (a day: the group's first and last day, collections rarely
+    start at midnight), or when it is thin (fewer than ``$thin`` × the group's median).
     For callers that need the totals and their own counts from one scan of ``units`` (e.g.
     topic frequencies); ``period_totals`` is this plus the query around it."""
+    check_options(freq=freq, by=None, unit="stories", source=source)
+    period_end = f"CAST(t.period + INTERVAL 1 {freq} - INTERVAL 1 day AS DATE)"
+    edge = "t.first_day = t.period OR t.last_day = t.period" if freq == "day" else \
+        f"t.first_day > t.period OR t.last_day < {period_end}"
     return f"""
-        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units GROUP BY ALL),
-        bounds AS ({data_bounds_sql(freq=freq, source=source)}),
+        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n, min(grp_first) AS first_day,
+                          max(grp_last) AS last_day FROM units GROUP BY ALL),
         medians AS (SELECT grp, median(n) AS med FROM totals GROUP BY grp),
         period_totals AS (
-            SELECT t.period, t.grp, t.n AS n_documents,
-                   (t.period = b.lo OR t.period = b.hi OR t.n < $thin * m.med) AS incomplete
-            FROM totals t CROSS JOIN bounds b JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
+            SELECT t.period, t.grp, t.n AS n_documents, ({edge} OR t.n < $thin * m.med) AS incomplete
+            FROM totals t JOIN medians m ON m.grp IS NOT DISTINCT FROM t.grp
         )"""
 
 
@@ -182,6 +186,25 @@ def empty_frequencies(columns: list[str], item_dtypes: dict[str, str]) -> pd.Dat
     """A contract frame without rows: the same columns and dtypes as a full one."""
     dtypes = FREQUENCY_DTYPES | item_dtypes
     return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
+
+
+def latest_window(con: duckdb.DuckDBPyConnection, *, months: int = 12,
+                  source: str = "articles") -> tuple[dt.date | None, dt.date | None]:
+    """(start, end) of the last ``months`` calendar months that end on the newest day of
+    ``source`` (articles by publication date, headlines by crawl day): a default window that
+    follows the data, not the oldest stray article. (None, None) when there is no data.
+
+    ``start`` is the first day of a month, so month buckets of the window are whole."""
+    check_options(freq="month", by=None, unit="stories", source=source)
+    if months < 1:
+        raise InvalidArgument(f"months must be at least 1, not {months!r}")
+    sql = ("SELECT max(published_date) FROM articles" if source == "articles"
+           else "SELECT CAST(max(seen_at) AS DATE) FROM sightings")
+    end = scalar(con, sql)
+    if end is None:
+        return None, None
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    return dt.date(index // 12, index % 12 + 1, 1), end
 
 
 def as_date(value: dt.date | str | None) -> dt.date | None:

@@ -29,18 +29,21 @@ from pathlib import Path
 import pandas as pd
 
 import analysis
-from analysis import plots, volume
+from analysis import plots, trends, volume
 
 # %% tags=["parameters"]
 DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of this repository
 PERIOD = "week"  # bucket for the volume charts: day, week or month
 START = None  # first day (YYYY-MM-DD) or None for the start of the data
 END = None  # last day or None for the end of the data
+MONTHS = 12  # with START and END both None: the last MONTHS months of the data (0: all of it)
 OUTLET = None  # one outlet as written in articles.outlet, or None for all
 
 # %%
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
+if START is None and END is None and MONTHS:  # the latest data, not the span from the oldest stray date
+    START, END = trends.latest_window(con, months=MONTHS)
 outlets = [OUTLET] if OUTLET else None
 bounds = volume.data_bounds(con)
 pd.Series(bounds, name="value").to_frame()

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 import analysis
-from analysis import plots
+from analysis import plots, trends
 from analysis.trends import has_rows
 
 # %% tags=["parameters"]
@@ -34,12 +34,15 @@ DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of
 PERIOD = "week"  # bucket for timelines: day, week or month
 START = None  # first day (YYYY-MM-DD) or None
 END = None  # last day or None
+MONTHS = 12  # with START and END both None: the last MONTHS months of the data (0: all of it)
 OUTLET = None  # show this outlet's timeline next to the total (as written in articles.outlet), or None
 ENTITY = None  # entity to follow (name in any language, or id); default: the most named one
 
 # %%
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
+if START is None and END is None and MONTHS:  # the latest data, not the span from the oldest stray date
+    START, END = trends.latest_window(con, months=MONTHS)
 ENRICHED = has_rows(con, "mentions")
 "entity mentions found" if ENRICHED else "no entity mentions in this database: run `presswatch enrich` first"
 
@@ -51,18 +54,23 @@ if ENRICHED:
     from analysis.entities import entity_cooccurrence, entity_frequencies, top_entities
 
     top = top_entities(con, start=START, end=END, top=20)
+# headline mentions alone (a ticker-only database) or an empty window leave no article entity to follow
+NAMED = ENRICHED and len(top) > 0
+if NAMED:
     display(plots.bar_chart(top, name="entity", value="n_documents", what="stories naming it", unit="count",
                             title="Entities named in the most stories"))
     display(top[["entity", "type", "n_documents", "n_mentions", "share", "first", "last"]])
+elif ENRICHED:
+    display("no entity named in the articles of this window")
 
 # %% [markdown]
 # ## One entity over time: stories per period and share of all stories
 
 # %%
-if ENRICHED:
+if NAMED:
     entity = ENTITY or top["entity_id"].iloc[0]
     timeline = entity_frequencies(con, freq=PERIOD, entities=[entity], start=START, end=END)
-    name = timeline["entity"].iloc[0]
+    name = timeline["entity"].iloc[0] if len(timeline) else str(entity)
     display(plots.timeline_chart(timeline, group="entity", value="n_documents", freq=PERIOD,
                                  what=f"Stories naming {name}"))
     display(plots.timeline_chart(timeline, group="entity", value="share", freq=PERIOD,
@@ -72,7 +80,7 @@ if ENRICHED:
 # By outlet: the entity's stories per period in the outlets that named it most (or `OUTLET`).
 
 # %%
-if ENRICHED:
+if NAMED:
     by_outlet = entity_frequencies(con, freq=PERIOD, entities=[entity], by="outlet", start=START, end=END)
     if OUTLET:
         by_outlet = by_outlet[by_outlet["group"] == OUTLET]
@@ -85,7 +93,7 @@ if ENRICHED:
 # of such stories.
 
 # %%
-if ENRICHED:
+if NAMED:
     ids = list(top["entity_id"][:15])
     pairs = entity_cooccurrence(con, entities=ids, start=START, end=END, min_count=2, top=200)
     pairs = pairs[pairs["entity_a"].isin(ids) & pairs["entity_b"].isin(ids)]

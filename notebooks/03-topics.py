@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 import analysis
-from analysis import plots
+from analysis import plots, trends
 from analysis.trends import has_rows
 
 # %% tags=["parameters"]
@@ -33,11 +33,14 @@ DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of
 PERIOD = "week"  # day, week or month
 START = None  # first day (YYYY-MM-DD) or None
 END = None  # last day or None
+MONTHS = 12  # with START and END both None: the last MONTHS months of the data (0: all of it)
 OUTLET = None  # only this outlet (as written in articles.outlet), or None for all
 
 # %%
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
+if START is None and END is None and MONTHS:  # the latest data, not the span from the oldest stray date
+    START, END = trends.latest_window(con, months=MONTHS)
 ENRICHED = has_rows(con, "article_topics")
 "topics found" if ENRICHED else "no topics in this database: run `presswatch enrich` first"
 
@@ -49,20 +52,24 @@ if ENRICHED:
     shares = topic_frequencies(con, freq=PERIOD, start=START, end=END, by="outlet" if OUTLET else None)
     if OUTLET:
         shares = shares[shares["group"] == OUTLET].assign(group=None)
+SHARES = ENRICHED and len(shares) > 0  # an empty window (or topics of headlines only) has nothing to draw
+if ENRICHED and not SHARES:
+    display("no article topics in this window")
+if SHARES:
     top = shares.groupby("label")["n_documents"].sum().sort_values(ascending=False).index[:7]
     shown = shares[shares["label"].isin(top)]
     display(plots.share_chart(shown.rename(columns={"label": "topic_label"}), group="topic_label", value="share",
                               by="topic", freq=PERIOD, what="Share of stories by main topic"))
 
 # %%
-if ENRICHED:
+if SHARES:
     display(plots.small_multiples(shares, group="label", value="share", freq=PERIOD, what="Share of stories", top=9))
 
 # %% [markdown]
 # ## Bursts: when a topic rose far above its own baseline
 
 # %%
-if ENRICHED:
+if SHARES:
     found = detect_bursts(shares, con=con)
     display(found[["label", "method", "start", "end", "peak_share", "baseline_share", "score"]].head(15))
 
@@ -70,7 +77,7 @@ if ENRICHED:
 # The strongest bursts, annotated with their driving article.
 
 # %%
-if ENRICHED:
+if SHARES:
     for topic in found["key"].drop_duplicates()[:3]:
         series = shares[shares["topic"] == topic]
         display(plots.burst_chart(series, found[found["key"] == topic], freq=PERIOD,

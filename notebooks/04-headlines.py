@@ -25,18 +25,21 @@ import os
 from pathlib import Path
 
 import analysis
-from analysis import plots, volume
+from analysis import plots, trends, volume
 
 # %% tags=["parameters"]
 DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of this repository
 PERIOD = "day"  # bucket for the language mix: day, week or month
 START = None  # first day (YYYY-MM-DD) or None
 END = None  # last day or None
+MONTHS = 12  # with START and END both None: the last MONTHS months of the data (0: all of it)
 OUTLET = None  # ticker headlines have no outlet: kept for a uniform papermill interface, unused here
 
 # %%
 ROOT = Path.cwd() if (Path.cwd() / "analysis").is_dir() else Path.cwd().parent
 con = analysis.connect(DB or os.environ.get("PRESSWATCH_DB") or ROOT / "data" / "presswatch.duckdb", read_only=True)
+if START is None and END is None and MONTHS:  # the latest data, not the span from the oldest stray date
+    START, END = trends.latest_window(con, months=MONTHS, source="headlines")
 lives = volume.headline_lifespans(con, start=START, end=END)
 lives.groupby("lang", dropna=False)["hours"].describe()
 

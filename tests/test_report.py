@@ -242,3 +242,29 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised():
     assert titles[:5] == ["'" + c for c in cells[:5]]
     assert titles[5:] == ["plain", "a=b", "", ""]
     assert [r["n"] for r in read] == [str(i) for i in range(len(cells))]  # numbers are not text: untouched
+
+
+def test_a_group_stopping_mid_period_marks_the_numbers_partial_and_says_so(tmp_path):
+    """Real articles on chosen dates (tests/trends_fixtures.py): Arabic stops on 2016-11-20."""
+    from analysis.report.compute import report_data
+    from analysis.report.periods import Period
+    from analysis.report.render import change_text, render_markdown
+    from tests import trends_fixtures
+
+    con = analysis.connect(tmp_path / "gaps.duckdb")
+    trends_fixtures.gapped(con)
+    november = Period.containing("month", dt.date(2016, 11, 1))
+    arabic = report_data(con, november, langs=["ar"])
+    articles = arabic.numbers.set_index("metric").loc["articles"]
+    assert (articles["value"], articles["previous"], bool(articles["partial"])) == (20, 31, True)
+    assert "partial period" in change_text(articles.to_dict())
+    assert arabic.partial == ["Articles of the language Arabic stop on 2016-11-20, inside 2016-11: partial period.",
+                              "Articles of the outlet Jawhara FM stop on 2016-11-20, inside 2016-11: partial period."]
+    # unfiltered, the month is whole; the note still says which group stopped inside it
+    both = report_data(con, november)
+    assert not both.numbers["partial"].any()
+    assert any("Arabic stop on 2016-11-20" in note for note in both.partial)
+    assert "Arabic stop on 2016-11-20" in render_markdown(both, {})
+    october = report_data(con, Period.containing("month", dt.date(2016, 10, 1)), langs=["en"])
+    assert not october.numbers["partial"].any() and october.partial == []
+    con.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,24 @@ def test_a_language_filtered_report_counts_that_language_only(enriched_sample_db
         LEFT JOIN article_stories s ON s.article_id = a.article_id JOIN entities e ON e.entity_id = m.entity_id
         WHERE a.published_date BETWEEN $start AND $end AND a.lang = 'fr' GROUP BY e.name""", W51))
     assert top and all(int(r["n_documents"]) == counts[r["entity"]] for r in top)
+
+
+def test_a_report_of_one_language_names_entities_and_topics_in_it(enriched_sample_db):
+    from analysis.report.periods import Period
+    from analysis.report.sections import enrichment
+
+    arabic = r"[\u0600-\u06FF]"
+    con = analysis.connect(enriched_sample_db, read_only=True)
+    try:
+        week = Period.containing("week", W51["start"])
+        local, english = enrichment(con, week, langs=["ar"]), enrichment(con, week)
+        expected = dict(con.execute("SELECT name, name_ar FROM entities WHERE name_ar IS NOT NULL").fetchall())
+    finally:
+        con.close()
+    topics = local.topics.top["label"]
+    assert len(topics) and topics.str.contains(arabic).all()
+    assert not english.topics.top["label"].str.contains(arabic).any()
+    names = set(local.entities.top["entity"])
+    # every entity the registry names in Arabic is shown by its Arabic name
+    assert names and not names & {n for n in expected if not re.search(arabic, n)}
+    assert any(re.search(arabic, n) for n in names)

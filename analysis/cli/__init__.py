@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from analysis import db as dbmod
-from analysis.cli import enrich, entities, info, load, report, sql, stories, topics
+from analysis.cli import enrich, entities, info, load, report, search, sql, stories, topics
 from analysis.cli.common import DB_HELP, DEFAULT_TIMEOUT, TIMEOUT_HELP
 
 
@@ -42,6 +42,7 @@ cli.add_command(sql.schema)
 cli.add_command(sql.export)
 cli.add_command(sql.import_cmd)
 cli.add_command(report.report)
+cli.add_command(search.search)
 eval_group.add_command(stories.eval_stories)
 eval_group.add_command(topics.eval_topics)
 eval_group.add_command(entities.eval_entities)

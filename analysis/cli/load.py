@@ -39,4 +39,7 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, exclude, progress
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping), exclude=list(exclude),
                              workers=workers or default_workers(), batch_size=batch_size,
                              progress=show_progress(con, progress), arguments=json.dumps(sys.argv[1:]))
+        from analysis.search import update_index  # a search index beside the database follows it
+
+        update_index(con, progress=show_progress(con, progress))
     click.echo(render_summary(result))

@@ -10,8 +10,9 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, date_axis, empty_figure, group_colours, group_label,
-                                  label, lang_name, new_figure, period_tick, span_text, stack_wide, styled, top_groups)
+from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, date_axis, empty_figure, gap_spans, group_colours,
+                                  group_label, label, lang_name, new_figure, period_grid, period_tick, runs, shade_gaps,
+                                  span_text, stack_wide, styled, top_groups)
 
 
 @styled
@@ -84,14 +85,33 @@ def share_chart(frame: pd.DataFrame, *, x: str = "period", group: str = "lang", 
                 what: str = "Ticker headlines by language", freq: str = "day", by: str = "lang",
                 title: str | None = None, span=None) -> Figure:
     """Stacked area of shares (0–1) per period: language mix of the ticker, topic shares.
-    ``span`` (first day, last day) fixes the date axis."""
+    Areas are stacked only over periods with data (``freq`` says which periods exist);
+    periods without any document are hatched; with an ``incomplete`` column, incomplete periods
+    get a hollow triangle on top. ``span`` (first day, last day) fixes the date axis."""
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
         return empty_figure(fig, ax, title or f"{what}: no data")
     wide = stack_wide(frame, x=x, group=group, value=value)
-    ax.stackplot(pd.to_datetime(wide.index), *[wide[c].to_numpy() for c in wide.columns],
-                 colors=group_colours(wide.columns, by=by), labels=[group_label(c, by) for c in wide.columns])
+    wide.index = pd.to_datetime(wide.index)
+    grid = period_grid(wide.index, freq)
+    wide = wide.reindex(grid)  # periods without data: NaN rows, where no area is drawn
+    colours = group_colours(wide.columns, by=by)
+    for i, run in enumerate(runs(wide.notna().all(axis=1))):
+        part = wide.iloc[run]
+        xs = part.index
+        if len(part) == 1:  # one covered period alone: a thin band, so it is not invisible
+            part = pd.concat([part, part])
+            xs = pd.DatetimeIndex([xs[0], xs[0] + pd.Timedelta(days=_width_days(freq))])
+        ax.stackplot(xs, *[part[c].to_numpy() for c in wide.columns], colors=colours,
+                     labels=[group_label(c, by) for c in wide.columns] if i == 0 else ())
+    shade_gaps(ax, gap_spans(frame[x], grid))
+    if "incomplete" in frame:  # a thin or partial period's shares rest on few documents: say which
+        bad = pd.to_datetime(frame.loc[frame["incomplete"].fillna(False).astype(bool), x].drop_duplicates())
+        if len(bad):
+            ax.plot(bad, [1.0] * len(bad), transform=ax.get_xaxis_transform(), linestyle="none", marker="v",
+                    markerfacecolor="white", markeredgecolor="#333333", clip_on=False,
+                    label=f"incomplete {freq} (partial or thin)")
     ax.set_ylim(0, max(1.0, float(wide.sum(axis=1).max())))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel(f"share of the {freq}'s total (%)")
@@ -128,6 +148,10 @@ def lifespan_chart(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
     ax.set_title(title or f"How long headlines stayed on the ticker, first seen {span_text(frame['first_seen'])}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="language")
     return fig
+
+
+def _width_days(freq: str) -> float:
+    return {"day": 0.8, "week": 5.0, "month": 20.0}.get(freq, 0.8)
 
 
 def _fix_span(ax, span, freq: str) -> None:

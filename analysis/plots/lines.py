@@ -9,14 +9,23 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.plots.style import OKABE_ITO, OTHER, date_axis, empty_figure, label, new_figure, span_text, styled
+from analysis.plots.style import (OKABE_ITO, OTHER, date_axis, empty_figure, gap_spans, label, new_figure, period_grid,
+                                  shade_gaps, span_text, styled)
+
+
+def on_grid(part: pd.DataFrame, grid: pd.DatetimeIndex, columns: list[str]) -> pd.DataFrame:
+    """``part``'s ``columns`` indexed by every period of ``grid``: NaN where the group had no
+    document, so a line breaks there instead of sliding to zero."""
+    data = part.assign(period=pd.to_datetime(part["period"])).drop_duplicates("period").set_index("period")
+    return data[columns].reindex(grid)
 
 
 @styled
 def timeline_chart(frame: pd.DataFrame, *, group: str, value: str = "n_documents", freq: str = "week",
                    what: str = "Mentions", top: int = 6, title: str | None = None) -> Figure:
     """Lines per group over time; periods flagged ``incomplete`` (partly collected) are drawn
-    as hollow markers, so a collection gap does not read as a drop in the news.
+    as hollow markers, so a collection gap does not read as a drop in the news. A group's line
+    breaks on periods without its documents; periods without any document are hatched.
 
     ``frame``: the shared trends shape (period, ``group``, ``value``, incomplete).
     """
@@ -24,22 +33,22 @@ def timeline_chart(frame: pd.DataFrame, *, group: str, value: str = "n_documents
     ax = fig.add_subplot()
     if frame.empty:
         return empty_figure(fig, ax, title or f"{what}: no data")
+    grid = period_grid(frame["period"], freq)
     totals = frame.groupby(group)[value].sum().sort_values(ascending=False, kind="stable")
     for colour, key in zip(OKABE_ITO, totals.index[:top]):
-        part = frame[frame[group] == key].sort_values("period")
-        x = pd.to_datetime(part["period"])
+        part = on_grid(frame[frame[group] == key], grid, [value, *(["incomplete"] if "incomplete" in frame else [])])
         y = part[value].to_numpy(dtype=float)
-        ax.plot(x, y, color=colour, linewidth=1.8, label=label(key, width=30))
-        if "incomplete" in part:
-            bad = part["incomplete"].fillna(False).to_numpy(dtype=bool)
-            ax.plot(x[bad], y[bad], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor=colour)
-            ax.plot(x[~bad], y[~bad], linestyle="none", marker="o", markersize=3.5, color=colour)
+        ax.plot(grid, y, color=colour, linewidth=1.8, label=label(key, width=30))
+        bad = part["incomplete"].fillna(False).to_numpy(dtype=bool) if "incomplete" in part else grid.isna()
+        ax.plot(grid[bad], y[bad], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor=colour)
+        ax.plot(grid[~bad], y[~bad], linestyle="none", marker="o", markersize=3.5, color=colour)
+    shade_gaps(ax, gap_spans(frame["period"], grid))
     if value == "share":
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel(f"share of the {freq}'s stories (%)")
     else:
         ax.set_ylabel(f"{what.lower()} per {freq}")
-    ax.set_xlabel(f"{freq} starting (UTC); hollow marker: incomplete {freq}")
+    ax.set_xlabel(f"{freq} starting (UTC); hollow marker: incomplete {freq}; hatched: no data")
     ax.set_title(title or f"{what} per {freq}, {span_text(frame['period'])}")
     date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -58,11 +67,14 @@ def small_multiples(frame: pd.DataFrame, *, group: str, value: str = "share", fr
     if not keys:
         return empty_figure(fig, fig.add_subplot(), title or f"{what}: no data")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    grid = period_grid(frame["period"], freq)
+    gaps = gap_spans(frame["period"], grid)
     for ax, key in zip(axes.flat, keys):
-        part = frame[frame[group] == key].sort_values("period")
-        ax.plot(pd.to_datetime(part["period"]), part[value], color=OKABE_ITO[0], linewidth=1.4)
+        part = on_grid(frame[frame[group] == key], grid, [value])
+        ax.plot(grid, part[value].to_numpy(dtype=float), color=OKABE_ITO[0], linewidth=1.4)
+        shade_gaps(ax, gaps)
         ax.set_title(label(key, width=24), fontsize=9)
-        date_axis(ax)
+        date_axis(ax, maxticks=3)  # a third of the width: more labels would overprint
         if value == "share":
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     for ax in list(axes.flat)[len(keys):]:
@@ -135,8 +147,10 @@ def burst_chart(frame: pd.DataFrame, found: pd.DataFrame, *, what: str = "Topic"
     if frame.empty:
         return empty_figure(fig, ax, title or f"{what}: no data")
     data = frame.sort_values("period")
-    x = pd.to_datetime(data["period"])
-    ax.plot(x, data["share"], color=OKABE_ITO[0], linewidth=1.8, marker="o", markersize=3)
+    x = period_grid(data["period"], freq)
+    ax.plot(x, on_grid(data, x, ["share"])["share"].to_numpy(dtype=float), color=OKABE_ITO[0], linewidth=1.8,
+            marker="o", markersize=3)
+    shade_gaps(ax, gap_spans(data["period"], x))
     step = pd.Timedelta(days={"day": 1, "week": 7, "month": 30}[freq])
     top = float(data["share"].max() or 1.0)
     for i, b in enumerate(found.drop_duplicates(["start", "end"]).itertuples(index=False)):

@@ -133,10 +133,59 @@ def to_png(fig: Figure, *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def date_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+def date_axis(ax, *, maxticks: int = 7) -> None:
+    """Concise date ticks, at most ``maxticks``: years written once, never overprinted (small
+    panels pass a smaller ``maxticks``)."""
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+GRID_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}  # the starts date_trunc gives each bucket
+NO_DATA = {"facecolor": "#f2f2f2", "edgecolor": "#c8c8c8", "hatch": "///", "linewidth": 0}
+
+
+def period_grid(periods, freq: str) -> pd.DatetimeIndex:
+    """Every period start from the first to the last of ``periods``: a period absent from the
+    data becomes a row of NaN when a series is reindexed on it, so lines break there."""
+    days = pd.DatetimeIndex(pd.to_datetime(pd.Series(periods)).dropna().unique())
+    if days.empty:
+        return days
+    grid = pd.date_range(days.min(), days.max(), freq=GRID_FREQ.get(freq, "D"))
+    return grid.union(days)  # data off the grid (an unexpected freq) is kept, never dropped
+
+
+def gap_spans(present, grid: pd.DatetimeIndex) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(first missing period, next period with data) for each run of ``grid`` periods absent
+    from ``present``."""
+    have = set(pd.to_datetime(pd.Series(present)).dropna())
+    spans, start = [], None
+    for p in grid:
+        if p not in have and start is None:
+            start = p
+        elif p in have and start is not None:
+            spans.append((start, p))
+            start = None
+    return spans  # the grid ends on a period with data: no open run is left
+
+
+def shade_gaps(ax, spans) -> None:
+    """Hatched grey spans where the data holds no document at all: "no data" must not look like
+    a zero, which is drawn as a value on the line."""
+    for i, (lo, hi) in enumerate(spans):
+        ax.axvspan(lo, hi, zorder=0, label="no data" if i == 0 else None, **NO_DATA)
+
+
+def runs(mask) -> list[slice]:
+    """Slices of consecutive True values of ``mask`` (the covered stretches of a series)."""
+    out, start = [], None
+    for i, ok in enumerate(list(mask) + [False]):
+        if ok and start is None:
+            start = i
+        elif not ok and start is not None:
+            out.append(slice(start, i))
+            start = None
+    return out
 
 
 def day_month(day, *, year: bool = False) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis import trends, volume
 from analysis.db import scalar
+from analysis.plots.style import lang_name
 from analysis.report.periods import BASIS_TEXT, Period
 from analysis.report.sections import Enrichment, enrichment
 
@@ -34,6 +35,7 @@ class ReportData:
     langs: list[str]
     chosen_by: str  # how the period was chosen, one sentence
     numbers: pd.DataFrame
+    partial: list[str]  # groups whose data start or stop inside the period or the one before
     volume_daily: pd.DataFrame
     volume_table: pd.DataFrame
     coverage: pd.DataFrame
@@ -68,6 +70,7 @@ def report_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequ
         period=period, previous=previous, outlets=outlets, langs=langs,
         chosen_by=chosen_by or f"Chosen with --at {period.label}.",
         numbers=headline_numbers(con, period, previous, outlets=outlets, langs=langs),
+        partial=partial_notes(con, period, previous, outlets=outlets, langs=langs),
         volume_daily=daily,
         volume_table=volume_table(daily, before),
         coverage=volume.coverage(con, freq=period.kind, start=first.start, end=period.end, **scope),
@@ -100,6 +103,36 @@ METRICS = [  # metric, label, what the number counts
 ]
 
 
+ARTICLE_METRICS = ("articles", "stories", "outlets", "days_with_articles")
+GROUP_NAMES = {"lang": "language", "outlet": "outlet"}
+
+
+def partial_notes(con: duckdb.DuckDBPyConnection, period: Period, previous: Period, *,
+                  outlets: list[str], langs: list[str]) -> list[str]:
+    """One sentence per language or outlet of the scope whose articles start or stop inside
+    ``period`` or ``previous``: its counts there cover part of the period only."""
+    notes = []
+    params = {"outlets": outlets or None, "langs": langs or None}
+    for by, name in GROUP_NAMES.items():  # column names from this allow-list
+        rows = con.execute(f"""SELECT a.{by}, min(a.published_date), max(a.published_date) FROM articles a
+                               WHERE a.published_date IS NOT NULL AND {volume.ARTICLE_FILTER}
+                               GROUP BY ALL ORDER BY 1 NULLS LAST""", params).fetchall()
+        for group, first, last in rows:
+            shown = group_name(by, group)
+            for p in (previous, period):
+                if p.start < first <= p.end:
+                    notes.append(f"Articles of the {name} {shown} start on {first:%Y-%m-%d}, inside {p.label}: "
+                                 f"partial period.")
+                if p.start <= last < p.end:
+                    notes.append(f"Articles of the {name} {shown} stop on {last:%Y-%m-%d}, inside {p.label}: "
+                                 f"partial period.")
+    return notes
+
+
+def group_name(by: str, group) -> str:
+    return lang_name(group) if by == "lang" else (group if group is not None else "unknown")
+
+
 def _counts(con: duckdb.DuckDBPyConnection, p: Period, *, outlets: list[str], langs: list[str]) -> dict[str, int]:
     units = trends.units_sql(con, freq="day", by=None, unit="stories")
     params = {"start": p.start, "end": p.end, "outlets": outlets or None, "langs": langs or None}
@@ -127,10 +160,15 @@ def headline_numbers(con: duckdb.DuckDBPyConnection, period: Period, previous: P
     """The period's key counts next to the previous period's.
 
     Columns: ``metric``, ``label``, ``value``, ``previous``, ``change`` (value − previous),
-    ``change_pct`` (None when previous is 0), ``definition``. Ticker and page rows appear
-    only when the database has crawled pages.
+    ``change_pct`` (None when previous is 0), ``partial`` (the articles of the report's scope
+    start or stop inside one of the two periods: the change compares part of a period),
+    ``definition``. Ticker and page rows appear only when the database has crawled pages.
     """
     now = _counts(con, period, outlets=outlets, langs=langs)
+    first, last = con.execute(f"SELECT min(published_date), max(published_date) FROM articles a WHERE {volume.ARTICLE_FILTER}",
+                              {"outlets": outlets or None, "langs": langs or None}).fetchone()
+    partial = first is not None and any(first > p.start or last < p.end for p in (period, previous)
+                                        if first <= p.end and last >= p.start)
     before = _counts(con, previous, outlets=outlets, langs=langs)
     has_pages = bool(scalar(con, "SELECT count(*) FROM (SELECT 1 FROM documents WHERE format = 'page' LIMIT 1)"))
     rows = []
@@ -142,7 +180,7 @@ def headline_numbers(con: duckdb.DuckDBPyConnection, period: Period, previous: P
             text = f"{text} (of {period.days})"
         rows.append({"metric": metric, "label": text, "value": value, "previous": prev, "change": value - prev,
                      "change_pct": round(100.0 * (value - prev) / prev, 1) if prev else None,
-                     "definition": definition})
+                     "partial": partial and metric in ARTICLE_METRICS, "definition": definition})
     return pd.DataFrame(rows)
 
 

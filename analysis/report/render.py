@@ -136,11 +136,13 @@ def _pct(value) -> str:
 
 
 def change_text(row: dict) -> str:
-    """"+12 (+8.0 %)", "+3 (new)" when the previous period had none, "–" when neither had any."""
+    """"+12 (+8.0 %)", "+3 (new)" when the previous period had none, "–" when neither had any;
+    "+12 (+8.0 %, partial period)" when the data start or stop inside one of the periods."""
     if not row["value"] and not row["previous"]:
         return "–"
     pct = "new" if not row["previous"] else _pct(row["change_pct"])
-    return f"{_signed(row['change'])} ({pct})"
+    # a partial period's count is not comparable with a full one's: never say so silently
+    return f"{_signed(row['change'])} ({pct}{', partial period' if row.get('partial') else ''})"
 
 
 def safe_url(url) -> str | None:
@@ -257,6 +259,7 @@ def render_markdown(data: ReportData, chart_files: dict[str, str]) -> str:
     lines += _md_table(["", p.label, data.previous.label, "change"],
                        [[md(r["label"]), _num(r["value"]), _num(r["previous"]),
                          change_text(r)] for r in _records(data.numbers)])
+    lines += [*(f"- {md(note)}" for note in data.partial), ""] if data.partial else []
     if data.enrichment.note is None:  # the Markdown carries the sections' tables, not the note
         for section in section_views(data.enrichment, p):
             lines += _md_section(section)

@@ -68,8 +68,30 @@ def enrichment(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Seque
     if outlets and langs:
         return Enrichment(note=NOT_BOTH)
     by, groups = ("outlet", list(outlets)) if outlets else (("lang", list(langs)) if langs else (None, []))
-    return Enrichment(entities=entity_section(con, period, by=by, groups=groups) if has_entities else None,
-                      topics=topic_section(con, period, by=by, groups=groups) if has_topics else None)
+    # a report of one language speaks it: names and labels in that language where the registry has them
+    lang = langs[0] if len(langs) == 1 and langs[0] in NAME_COLUMNS else None
+    return Enrichment(entities=entity_section(con, period, by=by, groups=groups, lang=lang) if has_entities else None,
+                      topics=topic_section(con, period, by=by, groups=groups, lang=lang) if has_topics else None)
+
+
+NAME_COLUMNS = {"fr": "name_fr", "en": "name_en", "ar": "name_ar", "es": "name_es"}
+
+
+def entity_names(con: duckdb.DuckDBPyConnection, ids: Sequence, lang: str | None) -> dict:
+    """entity_id -> its name in ``lang`` (the registry's), for the ids that have one."""
+    if lang is None or not len(ids):
+        return {}
+    column = NAME_COLUMNS[lang]  # from the allow-list
+    return dict(con.execute(f"""SELECT entity_id, {column} FROM entities
+                                WHERE list_contains($ids, entity_id) AND nullif(trim({column}), '') IS NOT NULL""",
+                            {"ids": list(ids)}).fetchall())
+
+
+def topic_names(con: duckdb.DuckDBPyConnection, lang: str | None) -> dict:
+    """topic_id -> its label in ``lang`` (the taxonomy's topic_labels)."""
+    if lang is None or not trends.has_table(con, "topic_labels"):
+        return {}
+    return dict(con.execute("SELECT topic_id, label FROM topic_labels WHERE lang = $lang", {"lang": lang}).fetchall())
 
 
 def _keep(frame: pd.DataFrame, by: str | None, groups: list[str], key: list[str], values: list[str]) -> pd.DataFrame:
@@ -90,7 +112,7 @@ def _spark_rows(frame: pd.DataFrame, key: str, value: str) -> dict:
 
 
 def entity_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | None = None,
-                   groups: Sequence[str] = ()) -> EntitySection:
+                   groups: Sequence[str] = (), lang: str | None = None) -> EntitySection:
     from analysis.entities import entity_frequencies, top_entities
 
     groups = list(groups)
@@ -106,6 +128,7 @@ def entity_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | 
         top = cand[cand["n_documents"] > 0].sort_values(["n_documents", "n_mentions", "entity_id"],
                                                         ascending=[False, False, True], kind="stable").head(TOP)
     ids = list(top["entity_id"])
+    names = entity_names(con, ids, lang)
     rows = []
     if ids:
         hist = entity_frequencies(con, freq=period.kind, entities=ids, by=by, start=first.start, end=period.end)
@@ -114,11 +137,14 @@ def entity_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | 
         before = hist[pd.to_datetime(hist["period"]) == pd.Timestamp(prev.start)].set_index("entity_id")["n_documents"]
         for r in top.itertuples(index=False):
             values, bad = sparks.get(r.entity_id, ([], []))
-            rows.append({"entity": r.entity, "type": r.type, "n_documents": int(r.n_documents),
+            rows.append({"entity": names.get(r.entity_id, r.entity), "type": r.type, "n_documents": int(r.n_documents),
                          "previous": int(before.get(r.entity_id, 0)), "trend": values, "trend_incomplete": bad})
         for row in rows:
             row["change"] = row["n_documents"] - row["previous"]
     new = new_entities(con, period, by=by, groups=groups, candidates=candidates)
+    if new is not None and lang is not None and len(new):
+        local = entity_names(con, list(new["entity_id"]), lang)
+        new = new.assign(entity=[local.get(i, e) for i, e in zip(new["entity_id"], new["entity"])])
     return EntitySection(top=pd.DataFrame(rows), new=new)
 
 
@@ -150,7 +176,7 @@ def new_entities(con, period: Period, *, by=None, groups=(), min_stories: int = 
 
 
 def topic_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | None = None,
-                  groups: Sequence[str] = ()) -> TopicSection:
+                  groups: Sequence[str] = (), lang: str | None = None) -> TopicSection:
     from analysis.bursts import detect_bursts
     from analysis.topics import topic_frequencies
 
@@ -161,6 +187,9 @@ def topic_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | N
         history = _keep(history, by, groups, ["period", "topic", "label"], ["n_documents", "n_total"])
         history["share"] = (history["n_documents"] / history["n_total"].where(history["n_total"] > 0)).fillna(0.0)
     history["period"] = pd.to_datetime(history["period"])
+    local = topic_names(con, lang)
+    if local:
+        history["label"] = [local.get(t, label) for t, label in zip(history["topic"], history["label"])]
     now = history[history["period"] == pd.Timestamp(period.start)]
     before = history[history["period"] == pd.Timestamp(prev.start)].set_index("topic")["share"]
     top = now[now["n_documents"] > 0].sort_values(["n_documents", "topic"], ascending=[False, True], kind="stable").head(TOP)

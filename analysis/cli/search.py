@@ -1,0 +1,128 @@
+"""`presswatch search QUERY…`: ranked matches, or attention over time with --freq; a thin wrapper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import click
+
+from analysis.cli.common import db_options, friendly, open_db, show_progress
+
+FORMATS = ("table", "csv", "json")
+
+
+def _json_default(value):
+    import pandas as pd
+
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.isoformat()[:10] if value.time() == dt.time() and value.tzinfo is None else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _records(frame) -> list[dict]:
+    import pandas as pd
+
+    return [{k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in r.items()}
+            for r in frame.to_dict(orient="records")]
+
+
+def _emit_data(frame, fmt: str) -> bool:
+    """JSON lines or CSV; False when the caller is to draw its table."""
+    if fmt == "json":
+        for record in _records(frame):
+            click.echo(json.dumps(record, ensure_ascii=False, default=_json_default))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    return fmt != "table"
+
+
+def _emit_matches(frame, fmt: str) -> None:
+    if _emit_data(frame, fmt):
+        return
+    if frame.empty:
+        click.echo("(no matches)")
+    else:
+        date = "published_date" if "published_date" in frame else "first_seen"
+        for r in _records(frame):
+            when = r[date].strftime("%Y-%m-%d") if r[date] is not None else "undated"
+            where = r.get("outlet") or ""
+            head = f"{r['rank']:>3}. {when}  {where}  [{r['lang'] or '?'}]  score {r['score']:.2f}"
+            if "query" in r:
+                head += f"  ({r['query']})"
+            click.echo(head)
+            if date == "published_date":
+                click.echo(f"     {r['title'] or '(no title)'}")
+            click.echo(f"     {r['snippet']}\n")
+
+
+def _emit_attention(frame, fmt: str) -> None:
+    frame = frame.drop(columns="label")  # the query again
+    if _emit_data(frame, fmt):
+        return
+    if frame.empty:
+        click.echo("(no rows)")
+    else:
+        shown = frame.copy()
+        shown["period"] = shown["period"].dt.strftime("%Y-%m-%d")
+        shown["share"] = shown["share"].map(lambda v: f"{v:.1%}")
+        if shown["group"].isna().all():
+            shown = shown.drop(columns="group")
+        click.echo(shown.to_string(index=False))
+
+
+@click.command()
+@click.argument("queries", nargs=-1)
+@click.option("--headlines", is_flag=True, help="Search the ticker headlines instead of the articles.")
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default=None,
+              help="Print attention over time (matching stories per period, their share) instead of the matches.")
+@click.option("--by", type=click.Choice(["outlet", "lang"]), default=None, help="With --freq: one series per outlet or language.")
+@click.option("--unit", type=click.Choice(["stories", "placements"]), default="stories", show_default=True,
+              help="With --freq: count distinct stories (syndicated copies once) or every placement.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches per query.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for reading; csv, or json: one object per line.")
+@click.option("--rebuild-index", is_flag=True, help="Rebuild the search index from the database (then run the queries, if any).")
+@db_options
+@click.pass_context
+@friendly
+def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebuild_index):
+    """Search articles (or --headlines) with AND / OR / NOT, "phrases", (groups), prefix*,
+    title: outlet: lang: and date:[2016-01-01 TO 2016-03-31].
+
+    The index lives beside the database (DB.search/) and follows it: new articles are indexed
+    on the next search. Several queries give one attention series each with --freq.
+    """
+    import pandas as pd
+
+    from analysis.search import attention
+    from analysis.search import rebuild_index as rebuild
+    from analysis.search import search as run_search
+
+    if not queries and not rebuild_index:
+        raise click.UsageError("give a query, e.g. presswatch search '\"premier ministre\" AND maroc'")
+    with open_db(ctx, read_only=True) as con:
+        if rebuild_index:
+            started = time.monotonic()
+            idx = rebuild(con, progress=show_progress(con, None))
+            searcher = idx.searcher()
+            click.echo(f"search index {idx.path}: {searcher.num_docs:,} articles and headlines indexed "
+                       f"in {time.monotonic() - started:.1f} s", err=True)
+        if not queries:
+            return
+        window = {"start": start.date() if start else None, "end": end.date() if end else None}
+        if freq:
+            _emit_attention(attention(con, list(queries), freq=freq, by=by, unit=unit, headlines=headlines,
+                                      **window), fmt)
+            return
+        frames = [run_search(con, q, limit=limit, headlines=headlines, **window) for q in queries]
+        if len(queries) > 1:
+            frames = [f.assign(query=q) for f, q in zip(frames, queries)]
+        _emit_matches(pd.concat(frames, ignore_index=True), fmt)

@@ -1,0 +1,354 @@
+"""The full-text index beside the database: what it holds, how it is kept in step.
+
+One tantivy index in ``<database>.search/`` holds every article (title, body) and every ticker
+headline (its text in ``title``), folded with ``analysis.entities.text.fold`` so queries and
+documents meet on the same key (case, Latin accents, Arabic letter forms and harakat).
+
+The index is its own state: articles are added in ``article_id`` order, and each headline
+carries the last ``documents.document_id`` the update had read (``through_doc``), so the
+maximum id and the counts read from the committed index say what it covers. A crash before a
+commit leaves the previous commit; a crash after it leaves a complete one. Nothing is recorded
+anywhere else, so no record can disagree with the index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import tantivy
+
+from analysis.entities.text import fold_with_map
+from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
+from analysis.progress import progress_bar
+from analysis.search.parser import TEXT_FIELDS, midnight
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema, the tokenizer or the folding changes: an index of another version is rebuilt.
+FORMAT = 1
+TOKENIZER = "presswatch"
+# Tokens longer than this many UTF-8 bytes (glued URLs, base64) are left out of the index.
+MAX_TOKEN_BYTES = 100
+BATCH = 2000
+WRITER_HEAP = 200_000_000
+
+
+class IndexOutOfStep(PresswatchError, RuntimeError):
+    """The search index holds documents the database lacks, or misses some it has."""
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Words are runs of letters and digits (Arabic letters included); text arrives folded."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES)).build())
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", indexed=True, fast=True)
+    builder.add_text_field("kind", tokenizer_name="raw")
+    builder.add_text_field("lang", tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name=TOKENIZER)
+    builder.add_date_field("date", indexed=True, fast=True)
+    builder.add_integer_field("through_doc", fast=True)
+    return builder.build()
+
+
+def fold_text(text: str | None) -> str:
+    """The indexed form of a text (the same folding as entity matching)."""
+    return fold_with_map(text)[0] if text else ""
+
+
+def index_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """``<database file>.search``: the index lives beside the database it mirrors."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
+    if not row or not row[0]:
+        raise InvalidArgument("search needs a database file: an in-memory database has no place for its index")
+    return Path(row[0] + ".search")
+
+
+@dataclass
+class SearchIndex:
+    """An open index and its schema; ``searcher()`` sees the last commit."""
+
+    index: tantivy.Index
+    schema: tantivy.Schema
+    path: Path
+
+    def searcher(self) -> tantivy.Searcher:
+        return self.index.searcher()
+
+
+MARKER = "presswatch-search.json"
+
+
+def _open(path: Path, *, create: bool) -> SearchIndex | None:
+    marker = path / MARKER
+    if not create:
+        try:
+            if json.loads(marker.read_text())["format"] != FORMAT:
+                return None
+        except (OSError, ValueError, KeyError):
+            return None
+        if not tantivy.Index.exists(str(path)):
+            return None
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+    sch = schema()
+    index = tantivy.Index(sch, path=str(path), reuse=not create)
+    index.register_tokenizer(TOKENIZER, analyzer())
+    if create:
+        # the build id tells a process holding the old index that it was replaced
+        marker.write_text(json.dumps({"format": FORMAT, "build": uuid.uuid4().hex}))
+    return SearchIndex(index, sch, path)
+
+
+def database_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What changes when the database gains or loses articles, pages or headlines (cheap:
+    counts and maxima come from DuckDB's metadata)."""
+    return tuple(con.execute(
+        """SELECT (SELECT count(*) FROM articles), (SELECT coalesce(max(article_id), 0) FROM articles),
+                  (SELECT coalesce(max(document_id), 0) FROM documents), (SELECT count(*) FROM headlines)"""
+    ).fetchall()[0])
+
+
+def _index_state(path: Path) -> tuple:
+    try:
+        return (path / MARKER).read_text(), (path / "meta.json").stat().st_mtime_ns
+    except OSError:
+        return None, None
+
+
+# path -> (database and index state when last found in step, the open index): a search in a
+# notebook re-checks the whole index only when either side changed since.
+_CHECKED: dict[Path, tuple[tuple, SearchIndex]] = {}
+
+
+def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
+    """The index's one writer; another process updating the same index holds its lock."""
+    start = time.monotonic()
+    while True:
+        try:
+            return idx.index.writer(WRITER_HEAP, 0)  # 0: one indexing thread per core, up to 8
+        except ValueError as exc:
+            if "LockBusy" not in str(exc):
+                raise
+            if time.monotonic() - start > wait:
+                raise DatabaseBusy(f"the search index {idx.path} is being updated by another process; "
+                                   "try again when it has finished") from None
+            time.sleep(0.2)
+
+
+@dataclass
+class Coverage:
+    """What the committed index holds: articles (count, max id, sum of ids), headlines
+    (count), and the last document whose headlines it read."""
+
+    n_articles: int
+    max_article: int
+    sum_articles: int
+    n_headlines: int
+    through_doc: int
+
+
+def coverage(idx: SearchIndex) -> Coverage:
+    searcher = idx.searcher()
+    kinds = {}
+    for kind in ("article", "headline"):
+        query = tantivy.Query.term_query(idx.schema, "kind", kind)
+        kinds[kind] = (searcher.search(query, 1, count=True).count,
+                       searcher.aggregate(query, {"max": {"max": {"field": "id"}}, "sum": {"sum": {"field": "id"}},
+                                                  "doc": {"max": {"field": "through_doc"}}}))
+    n_art, agg_art = kinds["article"]
+    n_head, agg_head = kinds["headline"]
+    return Coverage(n_art, int(agg_art["max"]["value"] or 0) if n_art else 0,
+                    int(agg_art["sum"]["value"] or 0) if n_art else 0, n_head,
+                    int(agg_head["doc"]["value"] or 0) if n_head else 0)
+
+
+def _articles_in_db(con, up_to: int) -> tuple[int, int, int]:
+    n, top, total = con.execute(
+        "SELECT count(*), coalesce(max(article_id), 0), coalesce(sum(article_id), 0) FROM articles "
+        "WHERE article_id <= $up_to", {"up_to": up_to}).fetchall()[0]
+    return int(n), int(top), int(total)
+
+
+def out_of_step(con: duckdb.DuckDBPyConnection, cov: Coverage) -> str | None:
+    """Why the index's articles are not the database's articles up to the index's last id
+    (None when they are). Sums of ids are exact here: ids are far below 2**53."""
+    n, top, total = _articles_in_db(con, cov.max_article)
+    if (n, top, total) == (cov.n_articles, cov.max_article, cov.sum_articles):
+        return None
+    if cov.n_articles > n or cov.max_article > top:
+        return f"it holds {cov.n_articles:,} articles up to id {cov.max_article} where the database has {n:,}"
+    return f"it misses some of the database's {n:,} articles up to id {cov.max_article}"
+
+
+def _article_rows(con, low: int, high: int):
+    return con.execute(
+        """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+           WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
+        {"low": low, "high": high})
+
+
+def _headline_rows(con, low: int, high: int):
+    # Headlines are keyed by a hash of their text, so "new" means: shown by a page read since the
+    # last update. Those are indexed again (first_seen may have moved); the rest are unchanged.
+    return con.execute(
+        """SELECT h.headline_id, h.lang, h.text, h.first_seen FROM headlines h
+           WHERE h.headline_id IN (SELECT headline_id FROM sightings
+                                   WHERE document_id > $low AND document_id <= $high)
+           ORDER BY h.headline_id""", {"low": low, "high": high})
+
+
+def _document(kind: str, doc_id: int, lang: str | None, day, texts: dict[str, str | None],
+              through_doc: int | None = None) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_integer("id", doc_id)
+    doc.add_text("kind", kind)
+    if lang:
+        doc.add_text("lang", lang)
+    for name, text in texts.items():
+        if text:
+            doc.add_text(name, fold_text(text))
+    if day is not None:
+        doc.add_date("date", midnight(day))
+    if through_doc is not None:
+        doc.add_integer("through_doc", through_doc)
+    return doc
+
+
+def _article_doc(row) -> tantivy.Document:
+    article_id, lang, title, body, outlet, published = row
+    return _document("article", article_id, lang, published, {"title": title, "body": body, "outlet": outlet})
+
+
+def _headline_doc(row, through_doc: int) -> tantivy.Document:
+    headline_id, lang, text, first_seen = row
+    return _document("headline", headline_id, lang, first_seen, {"title": text}, through_doc)
+
+
+def _add(writer, cursor, make, bar) -> int:
+    n = 0
+    while batch := cursor.fetchmany(BATCH):
+        for row in batch:
+            writer.add_document(make(row))
+        n += len(batch)
+        bar.advance(len(batch))
+    return n
+
+
+def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
+    """Add the articles after the index's last one and re-index the headlines of pages read
+    since its last update, in one commit. Returns (articles, headlines) indexed."""
+    top_article = int(con.execute("SELECT coalesce(max(article_id), 0) FROM articles").fetchall()[0][0])
+    top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
+    new_articles = int(con.execute("SELECT count(*) FROM articles WHERE article_id > $low AND article_id <= $high",
+                                   {"low": cov.max_article, "high": top_article}).fetchall()[0][0])
+    has_new_pages = top_doc > cov.through_doc and con.execute(
+        "SELECT count(*) > 0 FROM sightings WHERE document_id > $low AND document_id <= $high",
+        {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
+    if not new_articles and not has_new_pages:
+        return 0, 0
+    writer = _writer(idx)
+    try:
+        with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
+            n_art = _add(writer, _article_rows(con, cov.max_article, top_article), _article_doc, bar)
+        n_head = 0
+        if has_new_pages:
+            rows = _headline_rows(con, cov.through_doc, top_doc).fetchall()
+            ids = [r[0] for r in rows]
+            for start in range(0, len(ids), 10_000):
+                writer.delete_documents_by_query(tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", "headline")),
+                    (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id", ids[start:start + 10_000]))]))
+            for row in rows:
+                writer.add_document(_headline_doc(row, top_doc))
+            n_head = len(rows)
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    idx.index.reload()
+    return n_art, n_head
+
+
+def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: bool = True,
+               progress: bool = False) -> SearchIndex:
+    """The database's search index, brought up to date and checked.
+
+    New articles and headlines are indexed (``update``); an index that is missing, of another
+    format, or out of step with the database (it holds articles the database lacks or misses
+    some) is rebuilt when ``rebuild`` is true, else ``IndexOutOfStep`` says how to rebuild it.
+    The database may be open read-only: the index is a separate directory.
+    """
+    path = index_path(con)
+    state = (database_state(con), _index_state(path))
+    if path in _CHECKED and _CHECKED[path][0] == state:
+        return _CHECKED[path][1]
+    idx = _open(path, create=False)
+    if idx is None:
+        if not rebuild:
+            raise IndexOutOfStep(f"no search index at {path}; build it with analysis.search.rebuild_index(con)")
+        return rebuild_index(con, progress=progress)
+    cov = coverage(idx)
+    problem = out_of_step(con, cov)
+    if problem is None and update:
+        if any(_update(con, idx, cov, progress=progress)):
+            cov = coverage(idx)
+        n_head = state[0][3]
+        if cov.n_headlines != n_head:
+            problem = f"it holds {cov.n_headlines:,} headlines where the database has {n_head:,}"
+    if problem is not None:
+        if not rebuild:
+            raise IndexOutOfStep(f"the search index {path} is out of step with the database: {problem}; "
+                                 "rebuild it with analysis.search.rebuild_index(con)")
+        log.warning("search index %s out of step (%s): rebuilding", path, problem)
+        return rebuild_index(con, progress=progress)
+    if update:
+        _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
+    return idx
+
+
+def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:
+    """Bring the search index beside the database up to date, if there is one (what a load
+    calls, so the next search starts at once). False when there is none, or another process
+    is updating it: then that process, or the next search, brings it up to date."""
+    if not (index_path(con) / MARKER).exists():
+        return False
+    try:
+        open_index(con, progress=progress)
+    except DatabaseBusy as exc:
+        log.warning("%s", exc)
+        return False
+    return True
+
+
+def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> SearchIndex:
+    """Index every article and headline of the database from scratch, replacing any index."""
+    path = index_path(con)
+    _CHECKED.pop(path, None)
+    # Built aside and swapped in, so other readers keep the old index until the new one is whole.
+    fresh = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        _update(con, _open(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
+        old = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.old")
+        if path.exists():
+            path.rename(old)
+        fresh.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    idx = _open(path, create=False)
+    _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
+    return idx

@@ -1,0 +1,115 @@
+"""Attention over time: how many stories matched each query per period, and their share.
+
+The counting rules are ``analysis.trends``': the same units (stories by default), the same
+period totals and incomplete flag, so a query's share sits beside a topic's or an entity's.
+Only which documents match comes from the search index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import trends
+from analysis.errors import InvalidArgument
+from analysis.search.index import database_state, index_path, open_index
+from analysis.search.matches import matching_ids, parse_query
+
+COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
+
+
+def _queries(queries: list[str] | str) -> list[str]:
+    wanted = [queries] if isinstance(queries, str) else list(queries)
+    if not wanted:
+        raise InvalidArgument("queries must name at least one query")
+    if len(set(wanted)) != len(wanted):
+        raise InvalidArgument("queries must be distinct: each names one series")
+    for query in wanted:
+        parse_query(query)  # a bad query fails before any work
+    return wanted
+
+
+def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq: str = "week",
+              by: str | None = None, unit: str = "stories", start: dt.date | str | None = None,
+              end: dt.date | str | None = None, headlines: bool = False) -> pd.DataFrame:
+    """Per period (and outlet or language), the documents matching each query and their share.
+
+    The frequency contract of ``analysis.trends``, the query as the item. Columns: ``period``
+    (first day), ``group`` (outlet or language when ``by`` is given, else None), ``query`` (as
+    given), ``label`` (the query again: the contract's display name), ``n_documents``
+    (matching stories, or placements with ``unit="placements"``), ``n_total`` (all stories
+    or placements of the period and group),
+    ``share`` (n_documents / n_total), ``incomplete`` (first or last period of the data, or a
+    thin one: ``analysis.trends``). One row per period × group × query, zeros included, in
+    the order of ``queries``: the shape of ``topic_frequencies``. Articles are dated by
+    publication; with ``headlines=True`` ticker headlines are counted on each day they were
+    seen, like every headline frequency.
+    """
+    source = "headlines" if headlines else "articles"
+    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    wanted = _queries(queries)
+    idx = open_index(con)
+    options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
+               "end": trends.as_date(end)}
+    units, totals = _tables(con, options)
+    ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
+    hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
+                         "doc_id": np.concatenate(ids)})
+    names = {"hits": f"search_hits_{uuid.uuid4().hex}", "queries": f"search_queries_{uuid.uuid4().hex}"}
+    con.register(names["hits"], hits)
+    con.register(names["queries"], pd.DataFrame({"q": range(len(wanted)), "query": wanted}))
+    try:
+        # the dense grid (every period × group × query, zeros included) in SQL: pandas merges of
+        # these small frames cost more than the counting itself
+        frame = con.execute(f"""
+            WITH counts AS (
+                SELECT h.q, u.period, u.grp, count(DISTINCT u.unit_id) AS n
+                FROM {units} u JOIN {names["hits"]} h ON h.doc_id = u.doc_id GROUP BY ALL
+            )
+            SELECT t.period, t.grp AS "group", qs.query, qs.query AS label, coalesce(c.n, 0) AS n_documents,
+                   t.n_documents AS n_total, coalesce(c.n, 0) / t.n_documents AS share, t.incomplete
+            FROM {totals} t CROSS JOIN {names["queries"]} qs
+            LEFT JOIN counts c ON c.q = qs.q AND c.period = t.period AND c.grp IS NOT DISTINCT FROM t.grp
+            ORDER BY t.period, t.grp NULLS FIRST, qs.q""").df()
+    finally:
+        for name in names.values():
+            con.unregister(name)
+    return _typed(frame)
+
+
+def _tables(con, options: dict) -> tuple[str, str]:
+    """Temporary tables of the counting units (``trends.units_sql``) and of their period
+    totals (``trends.totals_sql``) for these options and this database state.
+
+    Neither depends on the query: without them a notebook comparing queries would recount the
+    whole archive for every series. A read-only connection may create temporary tables."""
+    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
+              if options["unit"] == "stories" and trends.has_table(con, stories) else None)
+    key = (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
+    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    units, totals = f"search_units_{suffix}", f"search_totals_{suffix}"
+    existing = {r[0] for r in con.execute(
+        """SELECT table_name FROM duckdb_tables()
+           WHERE temporary AND (table_name LIKE 'search_units_%' OR table_name LIKE 'search_totals_%')""").fetchall()}
+    if totals not in existing:
+        for old in existing:  # tables of an earlier database state or other options
+            con.execute(f"DROP TABLE temp.{old}")
+        sql = trends.units_sql(con, freq=options["freq"], by=options["by"], unit=options["unit"],
+                               source=options["source"])
+        con.execute(f"CREATE TEMP TABLE {units} AS {sql}", {"start": options["start"], "end": options["end"]})
+        con.execute(f"""CREATE TEMP TABLE {totals} AS
+                        WITH units AS (SELECT * FROM {units}), {trends.totals_sql(freq=options["freq"],
+                                                                                  source=options["source"])}
+                        SELECT period, grp, n_documents, incomplete FROM period_totals""",
+                    {"thin": trends.THIN_PERIOD_SHARE})
+    return units, totals
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(trends.FREQUENCY_DTYPES | {"query": "str"})[COLUMNS]

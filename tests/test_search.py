@@ -1,0 +1,236 @@
+"""analysis.search on real corpus articles: every query returns exactly the articles a plain
+Python scan of the same folded text returns (WiNER-fr, ANT Jawhara politics, the seed page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+
+import analysis
+from analysis.entities.text import fold
+from analysis.ingest import load
+from analysis.search import attention, matching_ids, search
+from analysis.trends import period_totals
+
+WORD = re.compile(r"[^\W_]+")
+
+
+@pytest.fixture(scope="module")
+def db_file(tmp_path_factory, corpus):
+    path = tmp_path_factory.mktemp("search") / "search.duckdb"
+    con = analysis.connect(path)
+    load(con, [str(corpus / "winer-fr"), str(corpus / "ant-jawhara" / "politic"), str(corpus / "pages")], workers=1)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(db_file):
+    con = analysis.connect(db_file, read_only=True)  # the index is a separate directory
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def docs(con):
+    """Every article as the scan sees it: folded word lists of title, body, outlet."""
+    rows = con.execute("SELECT article_id, title, body, outlet, lang, published_date FROM articles").fetchall()
+    return [{"id": r[0], "title": WORD.findall(fold(r[1] or "")), "body": WORD.findall(fold(r[2] or "")),
+             "outlet": WORD.findall(fold(r[3] or "")), "lang": r[4], "date": r[5]} for r in rows]
+
+
+def has(words: list[str], phrase: str, *, prefix: bool = False) -> bool:
+    want = WORD.findall(fold(phrase))
+    k = len(want)
+    for i in range(len(words) - k + 1):
+        head, last = words[i:i + k - 1], words[i + k - 1]
+        if head == want[:-1] and (last.startswith(want[-1]) if prefix else last == want[-1]):
+            return True
+    return False
+
+
+def anywhere(doc, phrase, **kw) -> bool:
+    return has(doc["title"], phrase, **kw) or has(doc["body"], phrase, **kw)
+
+
+def scan(docs, predicate) -> set[int]:
+    return {d["id"] for d in docs if predicate(d)}
+
+
+def found(con, query, **kw) -> set[int]:
+    return set(matching_ids(con, query, **kw).tolist())
+
+
+CASES = {
+    "Maroc": lambda d: anywhere(d, "maroc"),
+    "ALGÉRIE": lambda d: anywhere(d, "algerie"),
+    '"premier ministre"': lambda d: anywhere(d, "premier ministre"),
+    "l'Algérie": lambda d: anywhere(d, "l algerie"),
+    "ministre -France": lambda d: anywhere(d, "ministre") and not anywhere(d, "france"),
+    "ministre AND NOT France": lambda d: anywhere(d, "ministre") and not anywhere(d, "france"),
+    "(maroc OR tunisie) NOT algerie": lambda d: (anywhere(d, "maroc") or anywhere(d, "tunisie"))
+    and not anywhere(d, "algerie"),
+    "NOT france": lambda d: not anywhere(d, "france"),
+    "terror*": lambda d: anywhere(d, "terror", prefix=True),
+    "title:france": lambda d: has(d["title"], "france"),
+    'title:"coupe du monde" OR body:jihad*': lambda d: has(d["title"], "coupe du monde")
+    or has(d["body"], "jihad", prefix=True),
+    "outlet:opinion": lambda d: has(d["outlet"], "opinion"),
+    "lang:ar": lambda d: d["lang"] == "ar",
+    "lang:fr élection*": lambda d: d["lang"] == "fr" and anywhere(d, "election", prefix=True),
+    "france date:[2016-03-01 TO 2016-03-31]": lambda d: anywhere(d, "france") and d["date"] is not None
+    and dt.date(2016, 3, 1) <= d["date"] <= dt.date(2016, 3, 31),
+    "date:2017-02": lambda d: d["date"] is not None and (d["date"].year, d["date"].month) == (2017, 2),
+    "date:[* TO 2015-12-31] تونس": lambda d: d["date"] is not None and d["date"] <= dt.date(2015, 12, 31)
+    and anywhere(d, "تونس"),
+    # hamza seats, ta marbuta and harakat fold away on both sides
+    "الإرهاب": lambda d: anywhere(d, "الارهاب"),
+    "الحكومَة": lambda d: anywhere(d, "الحكومه"),
+    '"حركة النهضة"': lambda d: anywhere(d, "حركه النهضه"),
+}
+
+
+@pytest.mark.parametrize("query", list(CASES))
+def test_query_matches_plain_scan(con, docs, query):
+    expected = scan(docs, CASES[query])
+    assert expected, f"the corpus slice should hold matches for {query!r}"
+    assert found(con, query) == expected
+
+
+def test_folding_makes_variants_equal(con):
+    assert found(con, "Maroc") == found(con, "maroc") == found(con, "MAROC")
+    assert found(con, "Algérie") == found(con, "algerie")
+    assert found(con, "الإرهاب") == found(con, "الارهاب") == found(con, "الأرهاب")
+
+
+def test_arabic_folding_finds_both_spellings(con):
+    rows = [(i, set(WORD.findall(body))) for i, body in
+            con.execute("SELECT article_id, body FROM articles WHERE lang = 'ar'").fetchall()]
+    with_hamza = {i for i, words in rows if "الإرهاب" in words and "الارهاب" not in words}
+    without = {i for i, words in rows if "الارهاب" in words and "الإرهاب" not in words}
+    assert with_hamza and without
+    assert with_hamza | without <= found(con, "الإرهاب")
+
+
+def test_start_end_bound_the_dates(con, docs):
+    expected = scan(docs, lambda d: anywhere(d, "france") and d["date"] is not None
+                    and dt.date(2016, 3, 1) <= d["date"] <= dt.date(2016, 3, 31))
+    assert found(con, "france", start="2016-03-01", end=dt.date(2016, 3, 31)) == expected
+
+
+def test_search_ranks_and_highlights(con):
+    frame = search(con, "\"premier ministre\" OR canada", limit=5)
+    assert list(frame.columns) == ["rank", "article_id", "published_date", "outlet", "lang", "title", "score",
+                                   "snippet"]
+    assert len(frame) == 5 and list(frame["rank"]) == [1, 2, 3, 4, 5]
+    assert frame["score"].is_monotonic_decreasing
+    assert frame["snippet"].str.contains(r"\*\*(?:premier ministre|canada)\*\*", case=False).all()
+    assert set(frame["article_id"]) <= found(con, "\"premier ministre\" OR canada")
+
+
+def test_snippet_keeps_original_text_around_arabic_match(con):
+    frame = search(con, "الإرهاب", limit=3)
+    assert len(frame) == 3
+    for text in frame["snippet"]:
+        marked = re.findall(r"\*\*(.+?)\*\*", text)
+        assert marked and all(fold(m) == "الارهاب" for m in marked)
+
+
+def test_headlines(con):
+    frame = search(con, "maroc", headlines=True, limit=50)
+    texts = con.execute("SELECT headline_id, text FROM headlines").fetchall()
+    expected = {i for i, text in texts if "maroc" in WORD.findall(fold(text))}
+    assert expected and set(frame["headline_id"]) == expected
+    assert frame["snippet"].str.contains(r"\*\*maroc\*\*", case=False).all()
+
+
+def test_attention_counts_the_matches_per_period(con, docs):
+    frame = attention(con, ["france", "maroc"], freq="month", unit="placements")
+    assert list(frame.columns) == ["period", "group", "query", "label", "n_documents", "n_total", "share",
+                                   "incomplete"]
+    assert dict(frame.dtypes.astype(str)) == {
+        "period": "datetime64[us]", "group": "object", "query": "str", "label": "str", "n_documents": "int64",
+        "n_total": "int64", "share": "float64", "incomplete": "bool"}
+    totals = period_totals(con, freq="month", unit="placements")
+    both = frame[frame["query"] == "france"].merge(totals, on="period", suffixes=("", "_t"))
+    assert len(both) == len(totals) and (both["n_total"] == both["n_documents_t"]).all()
+    assert (both["incomplete"] == both["incomplete_t"]).all()
+    matched = pd.Series([d["date"].replace(day=1) for d in docs if d["date"] and anywhere(d, "france")])
+    expected = matched.value_counts()
+    got = frame[(frame["query"] == "france") & (frame["n_documents"] > 0)]
+    assert dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
+    assert ((frame["share"] - frame["n_documents"] / frame["n_total"]).abs() < 1e-12).all()
+
+
+def test_attention_by_language_and_stories(con):
+    frame = attention(con, "tunisie OR تونس", freq="month", by="lang")
+    assert set(frame["group"]) == {"ar", "fr"}
+    assert frame.groupby("group")["n_documents"].sum().min() > 0
+    placements = attention(con, "tunisie OR تونس", freq="month", by="lang", unit="placements")
+    assert (frame["n_documents"] <= placements["n_documents"]).all()
+
+
+def test_keyness_counts_documents_and_ranks_by_g2(con, docs):
+    from scipy.stats import chi2_contingency
+
+    from analysis.search import keyness
+
+    frame = keyness(con, start="2016-11-01", end="2016-11-30", lang="fr", top=15)
+    assert list(frame["rank"]) == list(range(1, 16)) and frame["g2"].is_monotonic_decreasing
+    target = [set(d["body"]) for d in docs if d["lang"] == "fr" and d["date"]
+              and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30)]
+    rest = [set(d["body"]) for d in docs if d["lang"] == "fr" and not (
+        d["date"] and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30))]
+    assert (frame["target_documents"] == len(target)).all() and (frame["baseline_documents"] == len(rest)).all()
+    for row in frame.itertuples():
+        a, b = sum(row.term in words for words in target), sum(row.term in words for words in rest)
+        assert (row.n_target, row.n_baseline) == (a, b)
+        table = [[a, len(target) - a], [b, len(rest) - b]]
+        expected = chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+        assert row.g2 == pytest.approx(expected, rel=1e-9)
+        assert row.share_target > row.share_baseline
+    assert "burundi" in set(frame["term"].head(3))  # the month's story: Burundi's crisis
+    assert not {"les", "de", "le", "novembre", "a"} & set(frame["term"])
+
+
+def test_keyness_of_a_query_per_language(con):
+    from analysis.search import keyness
+
+    frame = keyness(con, query="الإرهاب", top=5)
+    assert set(frame["lang"]) == {"ar"} and frame.iloc[0]["term"] == "الارهاب"
+    assert frame.iloc[0]["n_baseline"] == 0  # every match holds the word; the rest none
+
+
+def test_attention_chart_one_line_per_query(con, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from analysis.search import attention_chart
+
+    monkeypatch.chdir(tmp_path)
+    frame = attention(con, ["france", "canada"], freq="month")
+    fig = attention_chart(frame, freq="month")
+    assert isinstance(fig, Figure)
+    assert {t.get_text() for t in fig.axes[0].get_legend().get_texts()} == {"france", "canada"}
+    by_lang = attention_chart(attention(con, "tunisie OR تونس", freq="month", by="lang"), value="n_documents")
+    assert {t.get_text() for t in by_lang.axes[0].get_legend().get_texts()} == {"tunisie OR تونس · ar",
+                                                                                "tunisie OR تونس · fr"}
+    assert list(tmp_path.iterdir()) == []  # draws, writes nothing
+
+
+def test_search_without_snippets_reads_no_body(con):
+    with_snippets = search(con, "canada", limit=10)
+    without = search(con, "canada", limit=10, snippets=False)
+    assert list(without["article_id"]) == list(with_snippets["article_id"])
+    assert without["snippet"].isna().all()
+
+
+def test_headline_attention_counts_each_day_seen(con):
+    frame = attention(con, "maroc", freq="day", headlines=True, unit="placements")
+    rows = con.execute("""SELECT DISTINCT h.headline_id, h.text, CAST(g.seen_at AS DATE) FROM sightings g
+                          JOIN headlines h USING (headline_id) WHERE g.seen_at IS NOT NULL""").fetchall()
+    expected = pd.Series([day for _, text, day in rows if "maroc" in WORD.findall(fold(text))]).value_counts()
+    got = frame[frame["n_documents"] > 0]
+    assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)

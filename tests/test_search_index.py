@@ -1,0 +1,134 @@
+"""The search index stays in step with its database: incremental updates, refusal or rebuild
+when it holds articles the database lacks or misses some, and a crash before a commit."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+import tantivy
+
+import analysis
+from analysis.errors import InvalidArgument
+from analysis.ingest import load
+from analysis.search import IndexOutOfStep, matching_ids, open_index, rebuild_index
+from analysis.search.index import coverage, index_path
+
+
+def _slice(corpus, tmp_path, start: int, stop: int):
+    path = tmp_path / f"winer-{start}-{stop}.jsonl"
+    with open(corpus / "winer-fr" / "winer_fr_2016_2017.jsonl", encoding="utf-8") as src:
+        path.write_text("".join(itertools.islice(src, start, stop)), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, corpus):
+    folder = tmp_path_factory.mktemp("base")
+    con = analysis.connect(folder / "a.duckdb")
+    load(con, [_slice(corpus, folder, 0, 120), str(corpus / "pages")], workers=1)
+    con.close()
+    return folder / "a.duckdb"
+
+
+@pytest.fixture
+def db(base, tmp_path):
+    """A fresh copy of the base database, without an index."""
+    shutil.copy(base, tmp_path / "a.duckdb")
+    con = analysis.connect(tmp_path / "a.duckdb")
+    yield con
+    con.close()
+
+
+def _n_articles(con) -> int:
+    return con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+
+
+def test_index_lives_beside_the_database_and_follows_new_loads(db, tmp_path, corpus):
+    idx = open_index(db)
+    assert idx.path == tmp_path / "a.duckdb.search"
+    cov = coverage(idx)
+    assert cov.n_articles == _n_articles(db) == 121
+    assert cov.n_headlines == db.execute("SELECT count(*) FROM headlines").fetchall()[0][0] > 0
+    assert len(matching_ids(db, "maroc", headlines=True)) > 0
+    before = set(matching_ids(db, "france").tolist())
+    load(db, [_slice(corpus, tmp_path, 120, 300)], workers=1)
+    after = set(matching_ids(db, "france").tolist())  # updated on open, not rebuilt
+    assert before < after
+    assert coverage(open_index(db, rebuild=False)).n_articles == _n_articles(db) == 301
+
+
+def test_index_holding_articles_the_database_lacks_is_refused_or_rebuilt(db, tmp_path, corpus):
+    big = analysis.connect(tmp_path / "big.duckdb")
+    load(big, [_slice(corpus, tmp_path, 0, 200)], workers=1)
+    rebuild_index(big)
+    big.close()
+    shutil.copytree(tmp_path / "big.duckdb.search", index_path(db))  # e.g. a database restored from backup
+    with pytest.raises(IndexOutOfStep, match=r"holds 200 articles up to id 200 where the database has 121"):
+        open_index(db, rebuild=False)
+    assert coverage(open_index(db)).n_articles == 121
+
+
+def test_index_missing_articles_is_refused_or_rebuilt(db):
+    idx = open_index(db)
+    writer = idx.index.writer(50_000_000, 1)
+    writer.delete_documents_by_query(tantivy.Query.term_query(idx.schema, "id", 7))
+    writer.commit()
+    writer.wait_merging_threads()
+    with pytest.raises(IndexOutOfStep, match="misses some of the database's 121 articles"):
+        open_index(db, rebuild=False)
+    assert 7 in set(matching_ids(db, "NOT zzzz").tolist())
+
+
+def test_index_of_another_format_is_rebuilt(db):
+    idx = open_index(db)
+    (idx.path / "presswatch-search.json").write_text(json.dumps({"format": -1}))
+    with pytest.raises(IndexOutOfStep, match="no search index"):
+        open_index(db, rebuild=False)
+    assert coverage(open_index(db)).n_articles == 121
+
+
+CRASH = """
+import os, sys, analysis
+from analysis.search import index as ix
+con = analysis.connect(sys.argv[1], read_only=True)
+idx = ix.open_index(con)
+writer = idx.index.writer(50_000_000, 1)
+for row in con.execute("SELECT article_id, lang, title, body, outlet, published_date FROM articles").fetchall():
+    writer.add_document(ix._article_doc(row))
+os._exit(9)  # killed before the commit
+"""
+
+
+def test_crash_before_commit_leaves_the_last_commit(db, tmp_path):
+    n = coverage(open_index(db)).n_articles
+    db.close()
+    done = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path / "a.duckdb")], capture_output=True, check=False)
+    assert done.returncode == 9
+    con = analysis.connect(tmp_path / "a.duckdb", read_only=True)
+    try:
+        assert coverage(open_index(con, rebuild=False)).n_articles == n  # no duplicates, nothing lost
+    finally:
+        con.close()
+
+
+def test_in_memory_database_has_no_index():
+    con = duckdb.connect()
+    with pytest.raises(InvalidArgument, match="database file"):
+        open_index(con)
+
+
+def test_second_writer_waits_then_says_busy(db):
+    from analysis.errors import DatabaseBusy
+    from analysis.search.index import _writer
+
+    idx = open_index(db)
+    holder = idx.index.writer(50_000_000, 1)  # e.g. another process updating the index
+    with pytest.raises(DatabaseBusy, match="being updated by another process"):
+        _writer(idx, wait=0.3)
+    holder.rollback()
