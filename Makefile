@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 SPARK  := $(VENV)/.spark
 DB     ?= data/presswatch.duckdb
 
-.PHONY: demo test bench sample clean
+.PHONY: demo test bench sample models clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 (python3.11 or python3 on PATH)"; exit 1; }
@@ -37,6 +37,11 @@ test: $(SPARK)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Rebuild the Arabic and English NER models in analysis/data/models/ from ../shared/ner and the
+# ANT corpus (5-fold scores on stdout). The shipped models make this unnecessary for demo/test.
+models: $(STAMP)
+	$(PY) -m analysis.entities.train --ner-dir ../shared/ner --corpus ../shared/corpus
 
 sample: $(STAMP)
 	$(PY) -m bench.pagegen --sample --corpus ../shared/corpus --out data/sample/inputs

@@ -42,10 +42,12 @@ def test_stage_processes_articles_and_headlines(enriched, con):
     assert counts["mentions"] == con.execute("SELECT count(*) FROM mentions").fetchone()[0] > 1000
     methods = dict(con.execute("SELECT method, count(*) FROM mentions GROUP BY 1").fetchall())
     assert methods["registry"] > 0 and methods["spacy"] > 0 and methods["spacy:surname"] > 0
-    # Arabic articles are matched by the registry (no French NER on them)
-    ar = con.execute("""SELECT count(*), count(*) FILTER (WHERE method <> 'registry') FROM mentions m
-                        JOIN articles a USING (article_id) WHERE a.lang = 'ar'""").fetchone()
-    assert ar[0] > 200 and ar[1] == 0
+    # Arabic articles: the registry, and the Arabic CRF (never spaCy's French model)
+    ar = dict(con.execute("""SELECT split_part(method, ':', 1), count(*) FROM mentions m
+                             JOIN articles a USING (article_id) WHERE a.lang = 'ar' GROUP BY 1""").fetchall())
+    assert ar["registry"] > 200 and ar["crf"] > 100 and "spacy" not in ar
+    langs = dict(con.execute("""SELECT lang, count(*) FROM aliases WHERE source = 'ner' GROUP BY 1""").fetchall())
+    assert langs["ar"] > 50 and langs["fr"] > 50
     # every mention points at its surface in the stored text
     bad = con.execute("""
         SELECT count(*) FROM mentions m LEFT JOIN articles a USING (article_id) LEFT JOIN headlines h USING (headline_id)
@@ -109,6 +111,18 @@ def test_entity_frequencies_top_headlines_and_errors(con):
         entity_frequencies(con, freq="year")
     t = top_entities(con, top=5, types=["PER"])
     assert len(t) == 5 and set(t["type"]) == {"PER"}
+
+
+def test_top_entities_per_language(con):
+    ar = top_entities(con, langs=["ar"], top=5)
+    n_ar = con.execute("SELECT count(*) FROM articles WHERE lang = 'ar'").fetchone()[0]
+    first = con.execute("""SELECT count(DISTINCT article_id) FROM mentions JOIN articles a USING (article_id)
+                           WHERE a.lang = 'ar' AND entity_id = ?""", [ar["entity_id"][0]]).fetchone()[0]
+    assert ar["n_documents"][0] == first and abs(ar["share"][0] - first / n_ar) < 1e-9
+    assert "tunisia" in set(ar["entity_id"])
+    by = top_entities(con, by="lang", top=3)
+    assert set(by["group"]) == {"fr", "ar"} and by.groupby("group").size().max() == 3
+    assert by[by["group"] == "ar"]["entity_id"].tolist() == ar["entity_id"].tolist()[:3]
 
 
 def test_cooccurrence_pmi_matches_its_definition(con):

@@ -19,20 +19,22 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from analysis.entities.matcher import RegistryMatcher
-from analysis.entities.pipeline import MODES, Document, extract
+from analysis.entities.pipeline import Document, extract
 from analysis.entities.registry import Registry, load_registry
 from analysis.entities.resolve import Resolver
 from analysis.entities.text import normalize_surface
+from analysis.errors import DataFileError
 
 GOLD_TYPES = {"Person": "PER", "Location": "LOC", "Organization": "ORG", "PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 TYPES = ("PER", "LOC", "ORG")
+DEFAULT_MODES = ("registry", "ner", "combined")
 
 
 def read_gold(path: str | Path, *, limit: int | None = None) -> list[dict]:
     """Rows of a WiNER-format JSONL file (the first ``limit`` ones)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no gold file at {path}")
+        raise DataFileError(f"no gold file at {path}")
     rows = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -41,10 +43,10 @@ def read_gold(path: str | Path, *, limit: int | None = None) -> list[dict]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n} is not valid JSON ({exc.msg})") from None
+                raise DataFileError(f"{path}:{n} is not valid JSON ({exc.msg})") from None
             if "raw" not in row:
                 if "title" not in row or "text" not in row:
-                    raise ValueError(f"{path}:{n} has neither 'raw' nor 'title' and 'text'")
+                    raise DataFileError(f"{path}:{n} has neither 'raw' nor 'title' and 'text'")
                 row["raw"] = f"{row['title']}\n{row['text']}"
             rows.append(row)
             if limit and len(rows) >= limit:
@@ -143,7 +145,8 @@ def _match(pred: list[dict], gold: list[dict]) -> int:
     return len(used_p)
 
 
-def score(rows: list[dict], *, modes=MODES, registry: Registry | None = None, ner_cache: dict | None = None) -> dict:
+def score(rows: list[dict], *, modes=DEFAULT_MODES, registry: Registry | None = None, ner_cache: dict | None = None,
+          french_ner: str = "spacy") -> dict:
     """Per pipeline and type: tp, fp, fn, p, r, f1 (document level, micro-averaged)."""
     registry = registry or load_registry()
     matcher = RegistryMatcher(registry.aliases)
@@ -153,14 +156,15 @@ def score(rows: list[dict], *, modes=MODES, registry: Registry | None = None, ne
     ner_cache = {} if ner_cache is None else ner_cache
     result: dict = {"n_docs": len(rows)}
     for mode in modes:
-        resolver = Resolver.from_registry(registry) if mode != "spacy" else Resolver({}, {})
+        resolver = Resolver.from_registry(registry) if mode not in ("ner", "spacy") else Resolver({}, {})
         counts = {t: Counter() for t in TYPES}
         by_doc: dict = defaultdict(list)
         labels: dict[str, Counter] = defaultdict(Counter)
-        for m in extract(docs, matcher=matcher, resolver=resolver, mode=mode, ner_cache=ner_cache):
+        for m in extract(docs, matcher=matcher, resolver=resolver, mode=mode, ner_cache=ner_cache,
+                         french_ner=french_ner):
             by_doc[m.doc_id].append(m)
             labels[m.entity_id][m.label] += 1
-        types = entity_types(labels, registry if mode != "spacy" else None)
+        types = entity_types(labels, registry if mode not in ("ner", "spacy") else None)
         for doc, g in zip(docs, gold):
             title = doc.fields[0][1]
             pred = predicted_entities(by_doc.get(doc.doc_id, []), {"title": 0, "body": len(title) + 1}, types)
@@ -180,10 +184,11 @@ def _prf(c: Counter) -> dict:
     return {"p": round(p, 4), "r": round(r, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
-def evaluate_file(path: str | Path, *, limit: int | None = None, modes=MODES,
-                  registry_dir: str | Path | None = None) -> dict:
-    """Score every pipeline on a gold file; the dict the CLI prints as one JSON line."""
+def evaluate_file(path: str | Path, *, limit: int | None = None, modes=DEFAULT_MODES,
+                  registry_dir: str | Path | None = None, french_ner: str = "spacy") -> dict:
+    """Score every pipeline on a gold file (each document in its ``lang``: the recogniser of
+    that language); the dict the CLI prints as one JSON line."""
     rows = read_gold(path, limit=limit)
-    out = score(rows, modes=modes, registry=load_registry(registry_dir))
+    out = score(rows, modes=modes, registry=load_registry(registry_dir), french_ner=french_ner)
     out["gold"] = str(path)
     return out

@@ -153,32 +153,46 @@ def entity_cooccurrence(con: duckdb.DuckDBPyConnection, *, entities: list[str] |
 
 def top_entities(con: duckdb.DuckDBPyConnection, *, start: dt.date | str | None = None, end: dt.date | str | None = None,
                  top: int = 20, unit: str = "stories", source: str = "articles",
-                 types: list[str] | None = None) -> pd.DataFrame:
-    """The entities named in the most documents in a window.
+                 types: list[str] | None = None, langs: list[str] | None = None, by: str | None = None) -> pd.DataFrame:
+    """The entities named in the most documents in a window, in documents of ``langs`` (all by
+    default); with ``by="lang"`` (or ``"outlet"``), the top ones of each group.
 
-    Columns: ``entity_id``, ``entity``, ``type``, ``n_documents`` (distinct units),
-    ``n_mentions``, ``share`` (of all units in the window), ``first``/``last`` (periods, days).
+    Columns: ``group`` (with ``by``), ``entity_id``, ``entity``, ``type``, ``n_documents``
+    (distinct units), ``n_mentions``, ``share`` (of all units of the group in the window),
+    ``first``/``last`` (periods, days).
     """
-    trends.check_options(freq="day", by=None, unit=unit, source=source)
+    trends.check_options(freq="day", by=by, unit=unit, source=source)
     _check(source, types)
     params = {"start": trends.as_date(start), "end": trends.as_date(end), "top": int(top)}
     type_filter = ""
     if types:
         type_filter = "AND e.type IN (SELECT unnest($types))"
         params["types"] = list(types)
+    lang_filter = ""
+    if langs:
+        lang_filter = "WHERE lang IN (SELECT unnest($langs))"
+        params["langs"] = list(langs)
     doc_col = _DOC_COLUMN[source]
+    # Units carry their language for the filter, and the group asked for (or none).
+    lang_units = trends.units_sql(con, freq="day", by="lang", unit=unit, source=source)
+    grouped = trends.units_sql(con, freq="day", by=by, unit=unit, source=source)
     sql = f"""
-        WITH units AS ({trends.units_sql(con, freq="day", by=None, unit=unit, source=source)}),
-        total AS (SELECT count(DISTINCT unit_id) AS n FROM units),
-        hits AS (SELECT m.entity_id, u.unit_id, u.period FROM mentions m JOIN units u ON u.doc_id = m.{doc_col}
-                 JOIN entities e USING (entity_id) WHERE TRUE {type_filter})
-        SELECT h.entity_id, e.name AS entity, e.type, count(DISTINCT h.unit_id) AS n_documents,
-               count(*) AS n_mentions, count(DISTINCT h.unit_id) / any_value(t.n) AS share,
-               min(h.period) AS first, max(h.period) AS last
-        FROM hits h JOIN entities e USING (entity_id) CROSS JOIN total t
-        GROUP BY h.entity_id, e.name, e.type
-        ORDER BY n_documents DESC, n_mentions DESC, h.entity_id LIMIT $top"""
-    return con.execute(sql, params).df()
+        WITH langs AS (SELECT doc_id, grp AS lang FROM ({lang_units})),
+        units AS (SELECT u.* FROM ({grouped}) u JOIN langs l USING (doc_id) {lang_filter}),
+        total AS (SELECT grp, count(DISTINCT unit_id) AS n FROM units GROUP BY grp),
+        hits AS (SELECT m.entity_id, u.unit_id, u.period, u.grp FROM mentions m JOIN units u ON u.doc_id = m.{doc_col}
+                 JOIN entities e USING (entity_id) WHERE TRUE {type_filter}),
+        ranked AS (
+            SELECT h.grp AS "group", h.entity_id, e.name AS entity, e.type, count(DISTINCT h.unit_id) AS n_documents,
+                   count(*) AS n_mentions, count(DISTINCT h.unit_id) / any_value(t.n) AS share,
+                   min(h.period) AS first, max(h.period) AS last
+            FROM hits h JOIN entities e USING (entity_id) JOIN total t ON t.grp IS NOT DISTINCT FROM h.grp
+            GROUP BY h.grp, h.entity_id, e.name, e.type)
+        SELECT * FROM ranked
+        QUALIFY row_number() OVER (PARTITION BY "group" ORDER BY n_documents DESC, n_mentions DESC, entity_id) <= $top
+        ORDER BY "group", n_documents DESC, n_mentions DESC, entity_id"""
+    df = con.execute(sql, params).df()
+    return df if by else df.drop(columns=["group"])
 
 
 def describe_entity(con: duckdb.DuckDBPyConnection, name: str) -> dict:

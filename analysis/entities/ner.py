@@ -34,6 +34,7 @@ class NerSpan:
     label: str
     surface: str  # cleaned surface, original case
     key: str      # folded cleaned surface
+    method: str = "spacy"  # the recogniser that found it, recorded in mentions.method
 
 
 @functools.cache

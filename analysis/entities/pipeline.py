@@ -2,22 +2,28 @@
 
 ``extract(docs, matcher=..., resolver=..., mode=...)`` is the one entry point used by the enrich
 stage, the evaluation and the benchmark. ``mode`` is ``registry`` (Aho–Corasick only),
-``spacy`` (NER + normalisation + resolution, no registry) or ``combined`` (both; the registry
-wins where they overlap, NER finds what the registry lacks).
+``ner`` (statistical recognisers + normalisation + resolution, no registry; ``spacy`` is the
+same) or ``combined`` (both; the registry wins where they overlap, NER finds what the registry
+lacks). The recogniser depends on the document's language: spaCy for French, the CRF of
+``crf.py`` for Arabic and English.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from analysis.entities.crf import crf_spans
+from analysis.errors import InvalidArgument
 from analysis.entities.matcher import Match, RegistryMatcher
 from analysis.entities.ner import NerSpan, ner_spans
 from analysis.entities.resolve import Resolver
 
-MODES = ("registry", "spacy", "combined")
+MODES = ("registry", "ner", "spacy", "combined")
 LABELS = ("PER", "ORG", "LOC", "EVENT", "MISC")  # what the mentions table accepts; anything else is MISC
-NER_LANGS = ("fr",)
+NER_LANGS = ("fr", "ar", "en")
+FRENCH_NER = ("spacy", "crf")  # French: spaCy's model (slower, the reference) or the CRF
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,24 +65,30 @@ class _Span:
     def label(self) -> str:
         return self.span.label
 
+    @property
+    def method(self) -> str:
+        return self.span.method
+
 
 def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolver: Resolver | None,
             mode: str = "combined", batch_size: int = 32,
-            ner_cache: dict | None = None) -> Iterator[Mention]:
+            ner_cache: dict | None = None, french_ner: str = "spacy") -> Iterator[Mention]:
     """Mentions of every document, document by document (NER runs over the batch at once).
 
     ``ner_cache`` (optional, keyed by (doc_id, field)) keeps NER spans between calls so an
     evaluation can compare pipelines over one parse.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise InvalidArgument(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if french_ner not in FRENCH_NER:
+        raise InvalidArgument(f"french_ner must be one of {', '.join(FRENCH_NER)}, not {french_ner!r}")
     docs = list(docs)
     use_registry = mode in ("registry", "combined")
-    use_ner = mode in ("spacy", "combined")
+    use_ner = mode in ("ner", "spacy", "combined")
     ner_by_field: dict[tuple[int, str], list[NerSpan]] = {}
     if use_ner:
         cache = ner_cache if ner_cache is not None else {}
-        cache.update(ner_of(docs, batch_size=batch_size, known=cache))
+        cache.update(ner_of(docs, batch_size=batch_size, known=cache, french_ner=french_ner))
         for i, d in enumerate(docs):
             for name, _ in d.fields:
                 if (d.doc_id, name) in cache:
@@ -86,17 +98,25 @@ def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolv
                                       combined=mode == "combined")
 
 
-def ner_of(docs: list[Document], *, batch_size: int = 32, known: dict | None = None) -> dict:
+def ner_of(docs: list[Document], *, batch_size: int = 32, known: dict | None = None,
+           french_ner: str = "spacy") -> dict:
     """NER spans of every field of the documents in an NER language, keyed by (doc_id, field)
     (skipping keys already ``known``). Pure per document: worker processes can run it and hand
     the result to ``extract`` as its ``ner_cache``."""
     known = known or {}
-    wanted = [(d.doc_id, name, text) for d in docs if d.lang in NER_LANGS
+    wanted = [((d.doc_id, name, text), d.lang) for d in docs if d.lang in NER_LANGS
               for name, text in d.fields if text and (d.doc_id, name) not in known]
-    if not wanted:  # e.g. the parent of workers that parsed everything: never load spaCy here
-        return {}
-    return {(doc_id, name): spans for (doc_id, name, _), spans
-            in zip(wanted, ner_spans((t for _, _, t in wanted), batch_size=batch_size))}
+    out: dict = {}
+    for lang in NER_LANGS:
+        # e.g. the parent of workers that parsed everything: never load a model here
+        these = [w for w, d_lang in wanted if d_lang == lang]
+        if not these:
+            continue
+        texts = (t for _, _, t in these)
+        spacy = lang == "fr" and french_ner == "spacy"
+        found = ner_spans(texts, batch_size=batch_size) if spacy else crf_spans(texts, lang)
+        out.update(((doc_id, name), spans) for (doc_id, name, _), spans in zip(these, found))
+    return out
 
 
 def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *, combined: bool) -> Iterator[Mention]:
@@ -105,8 +125,13 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
     spans: list[_Span] = []
     for name, text in doc.fields:
         hits = matcher.find(text) if (matcher is not None and text) else []
+        skipped = not_news(text, name)
+        if skipped:
+            hits = [h for h in hits if not _inside(h.start, skipped)]
         kept_hits = list(hits)
         for s in ner_by_field.get((i, name), []):
+            if (skipped and _inside(s.start, skipped)) or _CODE.match(s.surface):
+                continue
             overlapping = [h for h in hits if h.start < s.end and s.start < h.end]
             if overlapping:
                 inside = all(s.start <= h.start and h.end <= s.end for h in overlapping)
@@ -135,9 +160,32 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
     person_names = [(offsets[name] + h.start, fold_key, h.entity_id) for name, h in registry_hits
                     if resolver.registry_types.get(h.entity_id) == "PER"
                     for fold_key in [_key(h.surface)] if len(fold_key.split()) >= 2]
-    for s, res in zip(spans, resolver.resolve_document(spans, person_names)):
+    for s, res in zip(spans, resolver.resolve_document(spans, person_names, lang=doc.lang or "fr")):
         yield Mention(doc.doc_id, doc.kind, s.field, res.entity_id, s.surface, s.span.start, s.span.end,
                       res.method, res.label)
+
+
+# "Dubai, United Arab Emirates (CNN)-- ...", "الرباط (رويترز) - ...": where and who filed the
+# story, at the start of the body. The outlet counting its own name is not news about it.
+_DATELINE = re.compile(r"^[^\n().]{0,80}\([^()\n]{2,30}\)\s*[-–—:]+")
+# Wikinews page furniture: the Wikimedia notice and the sister-project links.
+_BOILERPLATE = re.compile(r"^(?:Cet article mentionne la Fondation Wikimedia|This article mentions the Wikimedia"
+                          r"|Ressources multimédia sur Commons|Article sur Wikipédia|[^\n]*autres projets Wikimedia"
+                          r"|[^\n]*sister projects)[^\n]*", re.MULTILINE | re.IGNORECASE)
+# Motorway, road and aircraft codes (A7, N1, A320) that NER takes for names.
+_CODE = re.compile(r"^[ADEN]\d{1,3}$")
+
+
+def not_news(text: str, field: str) -> list[tuple[int, int]]:
+    """Ranges of a field whose names are not news: the dateline of a body, page boilerplate."""
+    out = [m.span() for m in _BOILERPLATE.finditer(text)] if "iki" in text else []
+    if field == "body" and (m := _DATELINE.match(text)):
+        out.append(m.span())
+    return out
+
+
+def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in ranges)
 
 
 def _has_own_words(text: str, span: NerSpan, inner: list[Match]) -> bool:

@@ -56,7 +56,7 @@ class Resolver:
     discovered_types: dict[str, str] = field(default_factory=dict)    # entity_id -> type
     used_ids: set[str] = field(default_factory=set)
     new_entities: list[tuple[str, str, str]] = field(default_factory=list)   # (entity_id, name, type)
-    new_aliases: list[tuple[str, str, str]] = field(default_factory=list)    # (entity_id, alias, key)
+    new_aliases: list[tuple[str, str, str, str]] = field(default_factory=list)  # (entity_id, alias, key, lang)
     _blocks: dict[tuple, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
@@ -85,14 +85,15 @@ class Resolver:
         return self.registry_types.get(entity_id) or self.discovered_types.get(entity_id, "MISC")
 
     # -- corpus level --------------------------------------------------------------------
-    def lookup(self, key: str, surface: str, label: str) -> Resolved:
-        """The entity for a (document-resolved) name, creating one when nothing matches."""
+    def lookup(self, key: str, surface: str, label: str, *, method: str = "spacy", lang: str = "fr") -> Resolved:
+        """The entity for a (document-resolved) name, creating one when nothing matches;
+        ``method`` names the recogniser (``spacy``, ``crf``), ``lang`` the new alias's language."""
         eid = self.registry_keys.get(key)
         if eid:
-            return Resolved(eid, "spacy:registry", self.registry_types[eid])
+            return Resolved(eid, f"{method}:registry", self.registry_types[eid])
         eid = self.discovered.get(key)
         if eid:
-            return Resolved(eid, "spacy", label)
+            return Resolved(eid, method, label)
         block = self._blocks.get(self._block(key, label))
         if block and len(key) >= FUZZY_MIN_LENGTH:
             hit = process.extractOne(key, block, scorer=Levenshtein.normalized_similarity,
@@ -100,13 +101,13 @@ class Resolver:
             if hit:
                 eid = self.discovered[hit[0]]
                 self.add_discovered(eid, key, label)
-                self.new_aliases.append((eid, surface, key))
-                return Resolved(eid, "spacy:fuzzy", label)
+                self.new_aliases.append((eid, surface, key, lang))
+                return Resolved(eid, f"{method}:fuzzy", label)
         eid = self._new_id(key)
         self.add_discovered(eid, key, label)
         self.new_entities.append((eid, surface, label))
-        self.new_aliases.append((eid, surface, key))
-        return Resolved(eid, "spacy", label)
+        self.new_aliases.append((eid, surface, key, lang))
+        return Resolved(eid, method, label)
 
     def _new_id(self, key: str) -> str:
         base = "ner:" + slug(key)[:60]
@@ -117,10 +118,10 @@ class Resolver:
         return eid
 
     # -- document level ------------------------------------------------------------------
-    def resolve_document(self, spans: list, person_names: list[tuple[int, str, str]]) -> list[Resolved]:
+    def resolve_document(self, spans: list, person_names: list[tuple[int, str, str]], *, lang: str = "fr") -> list[Resolved]:
         """Resolve one document's NER spans (in reading order).
 
-        ``spans`` have ``.key``, ``.surface``, ``.label`` and an order position ``.pos``;
+        ``spans`` have ``.key``, ``.surface``, ``.label``, ``.method`` and an order position ``.pos``;
         ``person_names`` are the (pos, key, entity_id) of full person names already known in
         the document (registry matches), so ``Hammouchi`` can point at a registry person too.
         """
@@ -134,13 +135,13 @@ class Resolver:
             if s.label == "PER" and s.key not in self.registry_keys:
                 target = _surname_target(s, full_names)
             if target is None:
-                out.append(self.lookup(s.key, s.surface, s.label))
+                out.append(self.lookup(s.key, s.surface, s.label, method=s.method, lang=lang))
                 continue
-            (pos, key, eid), method = target
+            (pos, key, eid), how = target
             if eid is None:
-                res = self.lookup(key, key, "PER")
+                res = self.lookup(key, key, "PER", method=s.method, lang=lang)
                 eid = res.entity_id
-            out.append(Resolved(eid, method, "PER"))
+            out.append(Resolved(eid, f"{s.method}:{how}", "PER"))
         return out
 
 
@@ -156,7 +157,7 @@ def _surname_target(span, full_names: list[tuple[int, str, str | None]]):
             exact.append((pos, key, eid))
         elif len(tokens) == 1 and near_identical(tail, span.key):
             fuzzy.append((pos, key, eid))
-    for candidates, method in ((exact, "spacy:surname"), (fuzzy, "spacy:fuzzy")):
+    for candidates, method in ((exact, "surname"), (fuzzy, "fuzzy")):
         if candidates:
             earlier = [c for c in candidates if c[0] < span.pos]
             best = max(earlier, key=lambda c: c[0]) if earlier else min(candidates, key=lambda c: c[0])

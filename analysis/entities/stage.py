@@ -14,7 +14,7 @@ import logging
 import duckdb
 import pyarrow as pa
 
-from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
+from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, sql_text, transaction
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -31,10 +31,15 @@ STATE_KEY = "registry_fingerprint"
 
 
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
-        registry_dir=None, mode: str = "combined", batch_size: int = BATCH_SIZE, workers: int = 1) -> dict:
-    """Run the stage; returns counts for the `presswatch enrich` summary. With ``workers`` > 1
-    the registry path runs in that many processes; with spaCy, the NER parsing does."""
+        registry_dir=None, mode: str = "combined", batch_size: int = BATCH_SIZE, workers: int = 1,
+        french_ner: str = "spacy") -> dict:
+    """Run the stage; returns counts for the `presswatch enrich` summary. ``mode="registry"`` is
+    the registry alone (no statistical recogniser), ``"combined"`` adds NER in French, Arabic
+    and English; ``french_ner`` picks spaCy or the CRF for French. With ``workers`` > 1 the
+    registry path runs in that many processes; with NER, the parsing does."""
     registry = load_registry(registry_dir)
+    if _mentions_table_outdated(con):
+        rebuild = True
     previous = con.execute("SELECT value FROM entity_state WHERE key = ?", [STATE_KEY]).fetchone()
     registry_changed = previous is not None and previous[0] != registry.fingerprint
     if registry_changed and not rebuild:
@@ -49,14 +54,14 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
         con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
     counts = {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": rebuild}
     with memory_cap(con, DUCKDB_MEMORY):
-        _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts)
+        _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts, french_ner)
     with transaction(con):
         _refresh_ner_entities(con)
     return counts
 
 
 def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_size: int, workers: int,
-                     progress: bool, counts: dict) -> None:
+                     progress: bool, counts: dict, french_ner: str) -> None:
     """Mentions of every pending article and headline, one transaction per batch (``counts`` updated)."""
     if mode == "registry":
         # Registry matching is pure per document: it runs in worker processes when asked.
@@ -76,21 +81,34 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
         # NER entities are resolved against the ones found before: here, in document order.
         matcher = RegistryMatcher(registry.aliases)
         resolver = _resolver(con, registry)
-        # spaCy is the slow part and pure per document: workers parse, this process resolves.
+        # NER is the slow part and pure per document: workers parse, this process resolves.
         with worker_pool(workers) as executor:
             for kind in ("article", "headline"):
                 ids = _pending_ids(con, kind)
                 with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
-                    items = ((kind, rows) for rows in _rows(con, kind, ids, batch_size))
-                    for (_, rows), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
+                    items = ((kind, rows, french_ner) for rows in _rows(con, kind, ids, batch_size))
+                    for (_, rows, _), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
                         docs = documents(kind, rows)
                         table = mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode=mode,
-                                                            ner_cache=spans))
+                                                            ner_cache=spans, french_ner=french_ner))
                         new_entities, new_aliases = resolver.drain()
                         with transaction(con):
                             _write(con, kind, rows.column(0), table, new_entities, new_aliases)
                         _counted(counts, kind, len(docs), table.num_rows, len(new_entities))
                         bar.advance(len(docs))
+
+
+def _mentions_table_outdated(con) -> bool:
+    """A database made before the CRF methods existed has a ``mentions`` CHECK that refuses
+    them: the table is derived data, so it is recreated empty and every mention recomputed."""
+    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'mentions'").fetchone()
+    if ddl is None or "'crf'" in ddl[0]:
+        return False
+    log.info("the mentions table predates the CRF recogniser: recreating it")
+    with transaction(con):
+        con.execute("DROP TABLE mentions")
+        con.execute(sql_text("entities.sql"))
+    return True
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
@@ -170,10 +188,10 @@ def _matcher_and_resolver(registry: Registry) -> tuple[RegistryMatcher, Resolver
     return RegistryMatcher(registry.aliases), Resolver.from_registry(registry)
 
 
-def ner_of_rows(item: tuple[str, pa.Table]) -> dict:
-    """spaCy spans of a fetched batch, keyed by (doc_id, field) (what a worker runs)."""
-    kind, rows = item
-    return ner_of(documents(kind, rows))
+def ner_of_rows(item: tuple[str, pa.Table, str]) -> dict:
+    """NER spans (spaCy, CRF) of a fetched batch, keyed by (doc_id, field) (what a worker runs)."""
+    kind, rows, french_ner = item
+    return ner_of(documents(kind, rows), french_ner=french_ner)
 
 
 def registry_mentions(item: tuple) -> pa.Table:
@@ -216,15 +234,15 @@ def _write(con, kind: str, doc_ids: pa.ChunkedArray, mentions: pa.Table, new_ent
         _insert(con, "entities", table, "entity_id, name, type, NULL, 'ner', NULL, NULL, NULL, NULL")
     if new_aliases:
         table = pa.table({"entity_id": [a[0] for a in new_aliases], "alias": [a[1] for a in new_aliases],
-                          "alias_key": [a[2] for a in new_aliases]})
+                          "alias_key": [a[2] for a in new_aliases], "lang": [a[3] for a in new_aliases]})
         # The same spelling can be found twice in one batch; keep one row per (entity, alias).
         con.register("_new_aliases", table)
         try:
             con.execute("""
                 INSERT INTO aliases
-                SELECT DISTINCT n.entity_id, n.alias, 'fr', n.alias_key, 'ner' FROM _new_aliases n
+                SELECT DISTINCT n.entity_id, n.alias, n.lang, n.alias_key, 'ner' FROM _new_aliases n
                 WHERE NOT EXISTS (SELECT 1 FROM aliases a WHERE a.entity_id = n.entity_id AND a.alias = n.alias
-                                  AND a.lang = 'fr')""")
+                                  AND a.lang = n.lang)""")
         finally:
             con.unregister("_new_aliases")
     if mentions.num_rows:
@@ -245,7 +263,7 @@ def _refresh_ner_entities(con) -> None:
                           WHERE starts_with(entity_id, 'ner:') GROUP BY ALL) GROUP BY entity_id) l
               LEFT JOIN (SELECT entity_id, first(surface ORDER BY n DESC, surface) AS surface
                          FROM (SELECT entity_id, surface, count(*) AS n FROM mentions
-                               WHERE starts_with(entity_id, 'ner:') AND method = 'spacy' GROUP BY ALL)
+                               WHERE starts_with(entity_id, 'ner:') AND method IN ('spacy', 'crf') GROUP BY ALL)
                          GROUP BY entity_id) s USING (entity_id)) t
         WHERE entities.entity_id = t.entity_id AND entities.source = 'ner'""")
 

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS mentions (
     surface     VARCHAR NOT NULL CHECK (surface <> ''),
     "start"     INTEGER NOT NULL CHECK ("start" >= 0),
     "end"       INTEGER NOT NULL,
-    method      VARCHAR NOT NULL CHECK (method IN ('registry', 'spacy', 'spacy:registry', 'spacy:surname', 'spacy:fuzzy')),
+    method      VARCHAR NOT NULL CHECK (method IN ('registry', 'spacy', 'spacy:registry', 'spacy:surname', 'spacy:fuzzy',
+                                                   'crf', 'crf:registry', 'crf:surname', 'crf:fuzzy')),
     label       VARCHAR NOT NULL CHECK (label IN ('PER', 'ORG', 'LOC', 'EVENT', 'MISC')),
     CHECK ("end" > "start"),
     CHECK ((article_id IS NULL) <> (headline_id IS NULL)),
@@ -77,7 +78,7 @@ COMMENT ON COLUMN mentions.entity_id IS 'The canonical entity (entities.entity_i
 COMMENT ON COLUMN mentions.surface IS 'The text as found (for NER: without titles such as M. or SM).';
 COMMENT ON COLUMN mentions."start" IS 'Start offset (Python characters) in the field; quote the name in SQL: "start".';
 COMMENT ON COLUMN mentions."end" IS 'End offset (exclusive); quote the name in SQL: "end".';
-COMMENT ON COLUMN mentions.method IS 'registry (alias matcher), spacy (NER), spacy:registry (NER surface that is a registry alias), spacy:surname (surname resolved to a full name in the same document), spacy:fuzzy (near-identical spelling merged).';
+COMMENT ON COLUMN mentions.method IS 'registry (alias matcher); spacy (French NER) or crf (the CRF recogniser, analysis/data/models), alone or with :registry (NER surface that is a registry alias), :surname (surname resolved to a full name in the same document), :fuzzy (near-identical spelling merged).';
 COMMENT ON COLUMN mentions.label IS 'Type of this mention: the registry type, or the NER label in context.';
 
 COMMENT ON TABLE entity_done IS 'Articles and headlines the entities stage has processed (so `presswatch enrich` only does new ones).';
