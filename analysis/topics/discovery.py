@@ -23,6 +23,7 @@ from itertools import repeat
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from analysis.errors import InvalidArgument
 from analysis.topics import text as textmod
 from analysis.topics import wordids
 
@@ -41,6 +42,11 @@ DEFAULTS = {
     "batch_size": 2048,
     "minibatch_epochs": 20,
 }
+
+
+class TooLittleText(InvalidArgument):
+    """The documents of a language cannot support a model (too few, or too few terms once
+    boilerplate and rare words are pruned): the stage skips that language, not the run."""
 
 
 @dataclass
@@ -165,8 +171,8 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
     """Fit TF-IDF + NMF on documents given as key lists (see ``features``).
 
     Options (defaults in DEFAULTS): max_topics, docs_per_topic, min_df, max_df, max_features,
-    seed, max_iter, tol, batch_size, minibatch_epochs. Raises ValueError when there is too
-    little text.
+    seed, max_iter, tol, batch_size, minibatch_epochs. Raises TooLittleText when there is
+    too little text (too few documents, or too few terms left after document-frequency pruning).
     """
     import sklearn
     from sklearn.decomposition import NMF, MiniBatchNMF
@@ -174,18 +180,21 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
     opts = {**DEFAULTS, **options}
     unknown = set(options) - set(DEFAULTS)
     if unknown:
-        raise ValueError(f"unknown discovery option(s): {', '.join(sorted(unknown))}")
+        raise InvalidArgument(f"unknown discovery option(s): {', '.join(sorted(unknown))}")
     n_docs = len(docs)
     if n_docs < 10:
-        raise ValueError(f"topic discovery needs at least 10 {lang} articles, got {n_docs}")
+        raise TooLittleText(f"topic discovery needs at least 10 {lang} articles, got {n_docs}")
     k = n_topics or choose_n_topics(n_docs, max_topics=opts["max_topics"], docs_per_topic=opts["docs_per_topic"])
     # min_df as a count cannot exceed what a small corpus can satisfy
     min_df = min(opts["min_df"], max(1, n_docs // 50))
     start = time.perf_counter()
     vectorizer = _vectorizer(min_df=min_df, max_df=opts["max_df"], max_features=opts["max_features"])
-    x = vectorizer.fit_transform(docs)
+    try:
+        x = vectorizer.fit_transform(docs)
+    except ValueError as exc:  # scikit-learn: "empty vocabulary", "After pruning, no terms remain"
+        raise TooLittleText(f"the {lang} articles leave no discovery terms ({exc})") from None
     if x.shape[1] < k:
-        raise ValueError(f"too few distinct terms ({x.shape[1]}) in the {lang} articles to find {k} topics")
+        raise TooLittleText(f"too few distinct terms ({x.shape[1]}) in the {lang} articles to find {k} topics")
     if n_docs > MINIBATCH_ABOVE:
         method = "MiniBatchNMF"
         nmf = MiniBatchNMF(n_components=k, init="nndsvda", random_state=opts["seed"],

@@ -53,7 +53,7 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
     A fit gives its sample of articles their topics; the others get theirs from the topics
     stage's article pass (stage.score_documents), which splits each article into words once
     for the taxonomy and the model."""
-    counts = {"models_fitted": 0, "model_articles": 0}
+    counts = {"models_fitted": 0, "models_skipped": 0, "model_articles": 0}
     models = {}
     langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
                         "GROUP BY lang ORDER BY lang").fetchall()
@@ -66,9 +66,20 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
         key = params_key(options)
         stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
         if rebuild or stale:
-            model_id, assigned = fit_language(con, lang, options=options, executor=executor)
-            counts["models_fitted"] += 1
-            counts["model_articles"] += assigned
+            try:
+                model_id, assigned = fit_language(con, lang, options=options, executor=executor)
+            except disc.TooLittleText as exc:
+                # One language's text (e.g. nothing but boilerplate) must not stop the other
+                # languages, the taxonomy scoring and the later stages: keep its previous
+                # model, if any, and try again on the next run.
+                log.warning("no discovery model for %s this run: %s", lang, exc)
+                counts["models_skipped"] += 1
+                if current is None:
+                    continue
+                model_id = current[0]
+            else:
+                counts["models_fitted"] += 1
+                counts["model_articles"] += assigned
         else:
             model_id = current[0]
         # The stored state even after a fit: new articles are projected the same way whether
