@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import topics_fixtures as fx
+
 from analysis.topics import discovery as disc
 from analysis.topics import stage
 

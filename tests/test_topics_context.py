@@ -25,44 +25,44 @@ def tax():
 # word that means one thing in the arts or in football means another next to its context.
 CASES = [
     ("fr", {"other_sport"}, "Patinage artistique : Papadakis et Cizeron remportent le Trophée de France",
-     "Les danseurs sur glace Gabriella Papadakis et Guillaume Cizeron ont remporté samedi le Trophée de France, "
-     "étape du Grand Prix ISU, devant le public de Grenoble. Leur programme libre, une danse sur une musique de "
-     "Mozart, a séduit les juges par sa qualité artistique. Chez les messieurs, le patineur japonais Shoma Uno "
-     "s'impose après un programme court sans faute."),
+     ("Les danseurs sur glace Gabriella Papadakis et Guillaume Cizeron ont remporté samedi le Trophée de France, "
+      "étape du Grand Prix ISU, devant le public de Grenoble. Leur programme libre, une danse sur une musique de "
+      "Mozart, a séduit les juges par sa qualité artistique. Chez les messieurs, le patineur japonais Shoma Uno "
+      "s'impose après un programme court sans faute.")),
     ("en", {"other_sport"}, "Figure skating: Hanyu wins NHK Trophy with record free skate",
-     "Japan's Yuzuru Hanyu won the NHK Trophy on Saturday with a free skate the judges called a work of art. "
-     "The skater's artistic programme, danced to music by Chopin, earned a record score. In the ice dance, "
-     "the Canadian pair took the trophy ahead of the French champions."),
+     ("Japan's Yuzuru Hanyu won the NHK Trophy on Saturday with a free skate the judges called a work of art. "
+      "The skater's artistic programme, danced to music by Chopin, earned a record score. In the ice dance, "
+      "the Canadian pair took the trophy ahead of the French champions.")),
     ("en", {"technology"}, "E3 2017: Microsoft unveils Xbox One X, Ubisoft shows new Assassin's Creed",
-     "At the Electronic Entertainment Expo in Los Angeles, Microsoft presented its new console and a line-up "
-     "of video games. EA Sports demonstrated FIFA 18, a football game whose players can now follow a story "
-     "mode, and Nintendo announced Super Mario Odyssey. Gamers queued for hours; the match between Sony and "
-     "Microsoft for the living room goes on."),
+     ("At the Electronic Entertainment Expo in Los Angeles, Microsoft presented its new console and a line-up "
+      "of video games. EA Sports demonstrated FIFA 18, a football game whose players can now follow a story "
+      "mode, and Nintendo announced Super Mario Odyssey. Gamers queued for hours; the match between Sony and "
+      "Microsoft for the living room goes on.")),
     ("fr", {"technology"}, "Jeux vidéo : Nintendo et Ubisoft vedettes du salon E3 de Los Angeles",
-     "Au salon E3 de Los Angeles, grand-messe du jeu vidéo, Nintendo a présenté Super Mario Odyssey pour sa "
-     "console Switch. Ubisoft a dévoilé un nouveau jeu de football. Les joueurs pourront affronter leurs amis "
-     "en ligne ; le match entre Sony et Microsoft se joue aussi sur les consoles de salon."),
+     ("Au salon E3 de Los Angeles, grand-messe du jeu vidéo, Nintendo a présenté Super Mario Odyssey pour sa "
+      "console Switch. Ubisoft a dévoilé un nouveau jeu de football. Les joueurs pourront affronter leurs amis "
+      "en ligne ; le match entre Sony et Microsoft se joue aussi sur les consoles de salon.")),
     ("en", {"incidents", "justice", "security", None}, "Man arrested for attempted rape of a woman in a park",
-     "Police arrested a 32-year-old man on Tuesday on suspicion of attempted rape after a woman was attacked "
-     "while jogging in a city park. The victim was treated in hospital for minor injuries and released. "
-     "He will appear in court on Thursday."),
+     ("Police arrested a 32-year-old man on Tuesday on suspicion of attempted rape after a woman was attacked "
+      "while jogging in a city park. The victim was treated in hospital for minor injuries and released. "
+      "He will appear in court on Thursday.")),
     ("fr", {"incidents", "justice", "security", None}, "Tentative de viol dans un train : un homme interpellé",
-     "Un homme de 25 ans a été interpellé lundi pour une tentative de viol sur une passagère dans un train. "
-     "La victime, légèrement blessée, a été prise en charge par les secours et transportée à l'hôpital où "
-     "un médecin l'a examinée. Le suspect a été placé en garde à vue."),
+     ("Un homme de 25 ans a été interpellé lundi pour une tentative de viol sur une passagère dans un train. "
+      "La victime, légèrement blessée, a été prise en charge par les secours et transportée à l'hôpital où "
+      "un médecin l'a examinée. Le suspect a été placé en garde à vue.")),
     ("en", {"religion", "politics", None}, "Thousands protest against Denmark's niqab ban",
-     "Thousands of people marched in Copenhagen on Wednesday to protest against a law banning the niqab and "
-     "the burqa in public places. Protesters, many of them women wearing face veils, gathered outside "
-     "parliament. Muslim groups say the law targets their religious freedom; unions and rights groups joined "
-     "the demonstration."),
+     ("Thousands of people marched in Copenhagen on Wednesday to protest against a law banning the niqab and "
+      "the burqa in public places. Protesters, many of them women wearing face veils, gathered outside "
+      "parliament. Muslim groups say the law targets their religious freedom; unions and rights groups joined "
+      "the demonstration.")),
     ("fr", {"religion", "politics", None}, "Manifestation contre l'interdiction du niqab au Danemark",
-     "Des milliers de personnes ont manifesté mercredi à Copenhague contre la loi interdisant le port du niqab "
-     "et de la burqa dans l'espace public. Les manifestants, dont de nombreuses femmes portant le voile "
-     "intégral, se sont rassemblés devant le Parlement. Des syndicats ont rejoint le rassemblement."),
+     ("Des milliers de personnes ont manifesté mercredi à Copenhague contre la loi interdisant le port du niqab "
+      "et de la burqa dans l'espace public. Les manifestants, dont de nombreuses femmes portant le voile "
+      "intégral, se sont rassemblés devant le Parlement. Des syndicats ont rejoint le rassemblement.")),
     ("fr", {"other_sport"}, "Handball : Ivry bat Montpellier à la dernière seconde",
-     "Ivry a créé la surprise lors de la deuxième journée du championnat de handball en battant Montpellier "
-     "grâce à un but inscrit à quelques secondes de la fin du match. Les joueurs de l'entraîneur ont mené "
-     "toute la rencontre ; au classement, le PSG reste en tête après sa victoire."),
+     ("Ivry a créé la surprise lors de la deuxième journée du championnat de handball en battant Montpellier "
+      "grâce à un but inscrit à quelques secondes de la fin du match. Les joueurs de l'entraîneur ont mené "
+      "toute la rencontre ; au classement, le PSG reste en tête après sa victoire.")),
 ]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-
 import topics_fixtures as fx
+
 from analysis.topics.evidence import attach_evidence
 
 

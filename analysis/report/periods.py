@@ -189,7 +189,7 @@ def check_has_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: l
                    langs: list[str] | None = None, allow_empty: bool = False, today: dt.date | None = None) -> None:
     """Refuse a period that has not begun, and (unless ``allow_empty``) one without data: an
     empty report written with success would hide that nothing arrived."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     if period.start > today:
         raise NotFound(f"{period.label} has not begun (today is {today:%Y-%m-%d}): there is nothing to report yet")
     if allow_empty:
