@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import topics_fixtures as fx
 
-from analysis.topics.evidence import attach_evidence
+from analysis.evidence import attach_evidence
 
 
 def evidence(con, topic: str) -> list[dict]:
