@@ -77,7 +77,7 @@ def test_latest_with_a_filter_looks_for_that_filters_data(writable_sample):
 
 
 def test_latest_on_an_empty_database_is_not_found(fresh_db):
-    with pytest.raises(ValueError, match="run `presswatch load` first"):
+    with pytest.raises(NotFound, match="load some first"):
         choose_period(fresh_db, kind="week", at=None, latest=True)
 
 

@@ -48,7 +48,7 @@ class Period:
             start = day.replace(day=1)
             nxt = (start + dt.timedelta(days=32)).replace(day=1)
             return cls(kind, start, nxt - dt.timedelta(days=1))
-        raise ValueError(f"period must be 'week' or 'month', not {kind!r}")
+        raise InvalidArgument(f"kind must be 'week' or 'month', not {kind!r}")
 
     @property
     def label(self) -> str:
@@ -95,32 +95,32 @@ def parse_at(kind: str, at: str) -> Period:
 
 def _parse_at(kind: str, at: str) -> Period:
     if kind not in KINDS:
-        raise ValueError(f"period must be 'week' or 'month', not {kind!r}")
+        raise InvalidArgument(f"kind must be 'week' or 'month', not {kind!r}")
     text = at.strip()
     if m := re.fullmatch(r"(\d{4})-W(\d{1,2})", text, re.IGNORECASE):
         if kind != "week":
-            raise ValueError(f"--at {at} is a week; use --period week, or --at YYYY-MM for a month")
+            raise InvalidArgument(f"at={at!r} is a week; use kind='week', or at='YYYY-MM' for a month")
         try:
             return Period.containing("week", dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
         except ValueError:
-            raise ValueError(f"--at {at}: {m[1]} has no ISO week {int(m[2])}") from None
+            raise InvalidArgument(f"at={at!r}: {m[1]} has no ISO week {int(m[2])}") from None
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         if kind != "month":
-            raise ValueError(f"--at {at} is a month; use --period month, or --at YYYY-Www for a week")
+            raise InvalidArgument(f"at={at!r} is a month; use kind='month', or at='YYYY-Www' for a week")
         if not 1 <= int(m[2]) <= 12:
-            raise ValueError(f"--at {at}: there is no month {int(m[2])}")
+            raise InvalidArgument(f"at={at!r}: there is no month {int(m[2])}")
         return Period.containing("month", dt.date(int(m[1]), int(m[2]), 1))
     try:
         return Period.containing(kind, dt.date.fromisoformat(text))
     except ValueError:
-        raise ValueError(f"--at {at!r} is not a week (2016-W48), a month (2016-11) or a day (2016-11-30)") from None
+        raise InvalidArgument(f"at={at!r} is not a week (2016-W48), a month (2016-11) or a day (2016-11-30)") from None
 
 
 def data_clock(con: duckdb.DuckDBPyConnection, *, basis: str = "auto") -> tuple[str, dt.date | None]:
     """(basis used, last day of the data on that clock). ``auto``: crawl times when the
     database has crawled pages, else publication dates."""
     if basis not in BASES:
-        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+        raise InvalidArgument(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
     if basis in ("auto", "crawled"):
         rows = con.execute("""SELECT max(CAST(crawled_at AS DATE)) FROM documents
                               WHERE status <> 'rejected' AND crawled_at IS NOT NULL""").fetchall()
@@ -134,8 +134,8 @@ def latest_complete(con: duckdb.DuckDBPyConnection, kind: str, *, basis: str = "
     """The last period whose last day the data reaches: (period, basis used, last day)."""
     used, last = data_clock(con, basis=basis)
     if last is None:
-        raise ValueError(f"the database has no {'crawled pages' if used == 'crawled' else 'dated articles'} "
-                         "to pick a period from; run `presswatch load` first, or give --at")
+        raise NotFound(f"the database has no {'crawled pages' if used == 'crawled' else 'dated articles'} "
+                       "to pick a period from; load some first, or give at=")
     period = Period.containing(kind, last)
     return (period if last >= period.end else period.previous()), used, last
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.errors import InvalidArgument
 from analysis.report import render
 from analysis.report.compute import ReportData, report_data
 from analysis.report.periods import Period, check_has_data, latest_with_data, parse_at
@@ -61,13 +62,13 @@ def choose_period(con: duckdb.DuckDBPyConnection, *, kind: str, at: str | None, 
     period with data (periods.latest_with_data). ``at``: that period, refused (NotFound) when it
     has not begun or, unless ``allow_empty``, holds no data for these filters."""
     if at and latest:
-        raise ValueError("give either --at or --latest, not both")
+        raise InvalidArgument("give either at= or latest=True, not both")
     if at:
         period = parse_at(kind, at)
         check_has_data(con, period, outlets=outlets, langs=langs, allow_empty=allow_empty, today=today)
         return period, f"Chosen with --at {period.label}."
     if not latest:
-        raise ValueError("say which period: --at 2016-W48 (or 2016-11 with --period month), or --latest")
+        raise InvalidArgument("say which period: at='2016-W48' (or '2016-11' with kind='month'), or latest=True")
     return latest_with_data(con, kind, basis=basis, outlets=outlets, langs=langs)
 
 
