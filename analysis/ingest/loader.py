@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
 NO_ENTRY = ManifestEntry(None, None, None)
 SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECASE)
-STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
+STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip",
+            ".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".parquet.gz")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
@@ -94,19 +95,20 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
 
 def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | None = None,
          mapping: Iterable[str] = (), workers: int = 1, batch_size: int = 2000,
-         progress: bool = False, arguments: str | None = None) -> LoadResult:
+         progress: bool = False, arguments: str | None = None, exclude: Iterable[str] = ()) -> LoadResult:
     """Load page dumps and article exports into the database; see the module docstring.
 
     ``workers > 1`` parses in that many processes (the CLI uses every core). They are
     started with "spawn", which re-imports the calling script: a script that asks for
     workers needs the usual ``if __name__ == "__main__":`` guard (notebooks need nothing).
+    ``exclude`` holds glob patterns of paths not to read (``["*.bak", "notes/*"]``).
     """
     started = time.monotonic()
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
     if batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
-    inputs, manifest_files = discover(paths)
+    inputs, manifest_files = discover(paths, exclude=exclude)
 
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
