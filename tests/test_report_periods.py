@@ -113,3 +113,13 @@ def test_cli_at_the_end_of_the_calendar_exits_2_without_a_traceback(sample_db_pa
                                       "--out", str(tmp_path)])
     assert result.exit_code == 2 and "outside the calendar" in result.output
     assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--at", "2030-01-01"], "2030-W01 has not begun"),
+    (["--at", "2018-05-15"], "2018-W20 holds no articles or ticker headlines"),
+])
+def test_cli_refuses_a_report_without_data_with_exit_2(sample_db_path, tmp_path, args, message):
+    result = CliRunner().invoke(cli, ["--db", str(sample_db_path), "report", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())

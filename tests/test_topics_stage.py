@@ -314,7 +314,8 @@ def test_a_language_whose_model_cannot_be_fitted_is_skipped_and_enrichment_finis
     for i, r in enumerate(rows):
         fx.add_article(fresh_db, 1000 + i, day=None, lang="fr", title=r["title"], body=r["text"])
     with caplog.at_level("WARNING", logger="analysis.topics.modelstore"):
-        results = enrich.run(fresh_db, stages=["topics", "entities"], progress=False, spacy=False)
+        results = enrich.run(fresh_db, stages=["topics", "entities"], progress=False,
+                             options={"entities": {"mode": "registry"}})
     assert results["topics"]["models_fitted"] == 1 and results["topics"]["models_skipped"] == 1
     assert any("no discovery model for en" in r.getMessage() for r in caplog.records)
     assert fresh_db.execute("SELECT lang FROM topic_models").fetchall() == [("fr",)]
