@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import duckdb
 
 from analysis.errors import InvalidArgument, NotFound
-from analysis.volume import ARTICLE_FILTER, HEADLINE_FILTER
 
 KINDS = ("week", "month")
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -145,6 +144,8 @@ def last_data_day(con: duckdb.DuckDBPyConnection, *, start: dt.date | None = Non
     """The last day between ``start`` and ``end`` (inclusive, None: open) holding articles by
     publication date or ticker sightings by crawl time, within the report's filters. Sightings
     have no outlet, so with an outlet filter only articles count."""
+    from analysis.volume import ARTICLE_FILTER, HEADLINE_FILTER  # volume imports pandas; the CLI loads this module
+
     window = "($start::DATE IS NULL OR {day} >= $start) AND ($end::DATE IS NULL OR {day} <= $end)"
     params = {"start": start, "end": end, "outlets": list(outlets) if outlets else None,
               "langs": list(langs) if langs else None}
