@@ -82,22 +82,31 @@ def _driving(con, key: str, value, group, by, start, end, n: int, has_mentions: 
     params = {"value": str(value), "start": start, "end": end}
     if group is not None:
         params["group"] = group
+    # a syndicated story is one piece of evidence, however many outlets ran it
+    story = ("coalesce((SELECT s.story_id FROM article_stories s WHERE s.article_id = a.article_id), a.article_id)"
+             if has_table(con, "article_stories") else "a.article_id")
     if key == "topic":
-        sql = f"""SELECT a.article_id, a.title, a.outlet, a.published_date, max(t.score) AS weight
+        sql = f"""SELECT a.article_id, a.title, a.outlet, a.published_date, max(t.score) AS weight, {story} AS story
                   FROM article_topics t JOIN articles a USING (article_id)
                   WHERE t.topic_id = $value AND t.is_primary AND a.published_date BETWEEN $start AND $end
                     AND {condition}
                   GROUP BY ALL ORDER BY weight DESC, a.published_date, a.article_id"""
     elif has_mentions:
         match = _entity_match(con, key)
-        sql = f"""SELECT a.article_id, a.title, a.outlet, a.published_date, count(*) AS weight
+        sql = f"""SELECT a.article_id, a.title, a.outlet, a.published_date, count(*) AS weight, {story} AS story
                   FROM mentions m JOIN articles a ON a.article_id = m.article_id
                   WHERE {match} AND a.published_date BETWEEN $start AND $end AND {condition}
                   GROUP BY ALL ORDER BY weight DESC, a.published_date, a.article_id"""
     else:
         return [], []
     rows = con.execute(sql, params).fetchall()
-    top = [{"article_id": r[0], "title": r[1], "outlet": r[2], "published_date": r[3]} for r in rows[:n]]
+    top, seen = [], set()
+    for r in rows:
+        if len(top) == n:
+            break
+        if r[5] not in seen:
+            seen.add(r[5])
+            top.append({"article_id": r[0], "title": r[1], "outlet": r[2], "published_date": r[3]})
     return [r[0] for r in rows], top
 
 

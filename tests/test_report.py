@@ -175,8 +175,8 @@ def test_language_filter(sample_db_path, tmp_path):
     (["--period", "week", "--at", "2016-11"], "is a month"),
     (["--period", "month", "--at", "2016-W48"], "is a week"),
     (["--at", "2016-W60"], "has no ISO week 60"),
-    ([], "--latest"),
-    (["--at", "2016-W48", "--latest"], "either --at or --latest"),
+    ([], "latest=True"),
+    (["--at", "2016-W48", "--latest"], "either at= or latest=True"),
 ])
 def test_bad_period_arguments_fail_in_one_sentence(sample_db_path, tmp_path, args, message):
     result = CliRunner().invoke(cli, ["--db", str(sample_db_path), "report", *args, "--out", str(tmp_path)])

@@ -96,7 +96,7 @@ def test_a_model_per_language_with_terms_examples_and_parameters(enriched):
 def test_a_second_run_does_nothing_and_new_articles_are_picked_up(writable):
     again = stage.run(writable)
     assert again == {"articles": 0, "articles_primary": 0, "headlines": 0, "headlines_primary": 0,
-                     "models_fitted": 0, "model_articles": 0}
+                     "models_fitted": 0, "models_skipped": 0, "model_articles": 0}
     title, body = writable.execute("""SELECT title, body FROM articles JOIN article_topics USING (article_id)
                                       WHERE topic_id = 'football' AND is_primary AND lang = 'ar'
                                       ORDER BY article_id LIMIT 1""").fetchone()
@@ -293,3 +293,34 @@ def test_every_topics_command_is_documented():
     for name in topics_group.commands:
         assert f"presswatch topics {name}" in doc, name
     assert "presswatch eval topics --gold" in doc
+
+
+def boilerplate_articles(con, n: int = 60, *, first_id: int = 1) -> None:
+    """``n`` English articles that are one outlet's boilerplate and nothing else: every term is
+    in every article, so the discovery vectorizer's max_df prunes them all."""
+    text = ("Sign up for our newsletter to get the latest stories delivered to your inbox. "
+            "The views expressed in this commentary are solely those of the author. "
+            "Copyright all rights reserved. Click here to subscribe and follow us on social media.")
+    for i in range(n):
+        fx.add_article(con, first_id + i, day=None, lang="en", title="Newsletter", body=text)
+
+
+def test_a_language_whose_model_cannot_be_fitted_is_skipped_and_enrichment_finishes(fresh_db, caplog):
+    from analysis import enrich
+
+    boilerplate_articles(fresh_db)
+    rows = [json.loads(line) for line in (fx.CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:80]]
+    for i, r in enumerate(rows):
+        fx.add_article(fresh_db, 1000 + i, day=None, lang="fr", title=r["title"], body=r["text"])
+    with caplog.at_level("WARNING", logger="analysis.topics.modelstore"):
+        results = enrich.run(fresh_db, stages=["topics", "entities"], progress=False,
+                             options={"entities": {"mode": "registry"}})
+    assert results["topics"]["models_fitted"] == 1 and results["topics"]["models_skipped"] == 1
+    assert any("no discovery model for en" in r.getMessage() for r in caplog.records)
+    assert fresh_db.execute("SELECT lang FROM topic_models").fetchall() == [("fr",)]
+    # every article still got its taxonomy scores, and the entities stage ran after topics
+    assert fresh_db.execute("SELECT count(*) FROM topic_scored WHERE kind = 'article'").fetchone()[0] == 140
+    assert "entities" in results
+    # and the next run does not stop either
+    assert enrich.run(fresh_db, stages=["topics"], progress=False)["topics"]["models_skipped"] == 1

@@ -71,6 +71,7 @@ def test_thresholds_are_explicit_in_the_data_file():
     for kind in ("article", "headline"):
         assert meta["thresholds"][kind]["min_score"] > 0
         assert 0 < meta["thresholds"][kind]["min_share"] < 1
+        assert meta["thresholds"][kind]["min_lead"] >= 1
 
 
 def test_editing_the_files_changes_the_version_and_the_result(tmp_path, tax):

@@ -9,6 +9,7 @@ so a reader never sees half a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -18,9 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.errors import InvalidArgument
 from analysis.report import render
-from analysis.report.compute import ReportData, chosen_sentence, report_data
-from analysis.report.periods import Period, latest_complete, parse_at
+from analysis.report.compute import ReportData, report_data
+from analysis.report.periods import Period, check_has_data, latest_with_data, parse_at
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +56,30 @@ def atomic_write(path: Path, content: bytes) -> bool:
 
 
 def choose_period(con: duckdb.DuckDBPyConnection, *, kind: str, at: str | None, latest: bool,
-                  basis: str = "auto") -> tuple[Period, str]:
-    """The period to report on and the sentence saying how it was chosen."""
+                  basis: str = "auto", outlets: list[str] | None = None, langs: list[str] | None = None,
+                  allow_empty: bool = False, today: dt.date | None = None) -> tuple[Period, str]:
+    """The period to report on and the sentence saying how it was chosen. ``latest``: the last
+    period with data (periods.latest_with_data). ``at``: that period, refused (NotFound) when it
+    has not begun or, unless ``allow_empty``, holds no data for these filters."""
     if at and latest:
-        raise ValueError("give either --at or --latest, not both")
+        raise InvalidArgument("give either at= or latest=True, not both")
     if at:
         period = parse_at(kind, at)
+        check_has_data(con, period, outlets=outlets, langs=langs, allow_empty=allow_empty, today=today)
         return period, f"Chosen with --at {period.label}."
     if not latest:
-        raise ValueError("say which period: --at 2016-W48 (or 2016-11 with --period month), or --latest")
-    period, used, last_day = latest_complete(con, kind, basis=basis)
-    return period, chosen_sentence(period, used, last_day)
+        raise InvalidArgument("say which period: at='2016-W48' (or '2016-11' with kind='month'), or latest=True")
+    return latest_with_data(con, kind, basis=basis, outlets=outlets, langs=langs)
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, *, kind: str = "week",
                  at: str | None = None, latest: bool = False, basis: str = "auto",
-                 outlets: list[str] | None = None, langs: list[str] | None = None) -> Written:
-    """Compute, render and write one report, then refresh ``<out>/index.html``."""
-    period, chosen_by = choose_period(con, kind=kind, at=at, latest=latest, basis=basis)
+                 outlets: list[str] | None = None, langs: list[str] | None = None,
+                 allow_empty: bool = False) -> Written:
+    """Compute, render and write one report, then refresh ``<out>/index.html``. A period
+    without data is refused (NotFound) unless ``allow_empty``; see ``choose_period``."""
+    period, chosen_by = choose_period(con, kind=kind, at=at, latest=latest, basis=basis, outlets=outlets,
+                                      langs=langs, allow_empty=allow_empty)
     data = report_data(con, period, outlets=outlets, langs=langs, chosen_by=chosen_by)
     return write_data(data, Path(out))
 

@@ -12,8 +12,10 @@ Pure computation: no database here (see stage.py for storage).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,6 +25,7 @@ from itertools import repeat
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from analysis.errors import InvalidArgument
 from analysis.topics import text as textmod
 from analysis.topics import wordids
 
@@ -40,7 +43,16 @@ DEFAULTS = {
     "tol": 1e-4,
     "batch_size": 2048,
     "minibatch_epochs": 20,
+    # a sentence is an outlet's boilerplate when this many of its articles, and this share of
+    # them, repeat it (disclaimers, newsletter calls, datelines): stripped before fitting
+    "boilerplate_min_articles": 5,
+    "boilerplate_min_share": 0.02,
 }
+
+
+class TooLittleText(InvalidArgument):
+    """The documents of a language cannot support a model (too few, or too few terms once
+    boilerplate and rare words are pruned): the stage skips that language, not the run."""
 
 
 @dataclass
@@ -143,6 +155,41 @@ def features(title: str | None, body: str | None, lang: str) -> list[str]:
     return list(filter(None, map(_feature_map(lang).__getitem__, ws)))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+_DIGITS = re.compile(r"\d+")
+
+
+def segment_key(segment: str) -> int | None:
+    """A sentence's identity across articles (case, spacing and numbers ignored), or None for
+    one under three words, too short to call boilerplate."""
+    text = " ".join(_DIGITS.sub("0", segment.lower()).split())
+    if text.count(" ") < 2:
+        return None
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def boilerplate_keys(articles: Iterable[tuple[str | None, str | None]], *, min_articles: int = 5,
+                     min_share: float = 0.02) -> frozenset[int]:
+    """Keys (``segment_key``) of the sentences that one outlet repeats in at least
+    ``min_articles`` and ``min_share`` of its (outlet, body) articles: fitted on, a disclaimer
+    or a newsletter call becomes a "topic" of its own."""
+    counts: Counter = Counter()
+    per_outlet: Counter = Counter()
+    for outlet, body in articles:
+        per_outlet[outlet] += 1
+        keys = {key for part in _SENTENCE_END.split(body or "") if (key := segment_key(part)) is not None}
+        counts.update((outlet, key) for key in keys)
+    return frozenset(key for (outlet, key), n in counts.items()
+                     if n >= max(min_articles, min_share * per_outlet[outlet]))
+
+
+def strip_boilerplate(body: str | None, keys: frozenset[int]) -> str | None:
+    """``body`` without its boilerplate sentences (``boilerplate_keys``)."""
+    if not keys or not body:
+        return body
+    return "\n".join(part for part in _SENTENCE_END.split(body) if segment_key(part) not in keys)
+
+
 def word_columns(model: Model, words: Iterable[str]) -> np.ndarray:
     """1 + the model columns of a document's normalised words (``textmod.words``), the words
     the model does not use left out: what ``project`` takes. Same terms as ``features``."""
@@ -163,8 +210,8 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
     """Fit TF-IDF + NMF on documents given as key lists (see ``features``).
 
     Options (defaults in DEFAULTS): max_topics, docs_per_topic, min_df, max_df, max_features,
-    seed, max_iter, tol, batch_size, minibatch_epochs. Raises ValueError when there is too
-    little text.
+    seed, max_iter, tol, batch_size, minibatch_epochs. Raises TooLittleText when there is
+    too little text (too few documents, or too few terms left after document-frequency pruning).
     """
     import sklearn
     from sklearn.decomposition import NMF, MiniBatchNMF
@@ -172,18 +219,21 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
     opts = {**DEFAULTS, **options}
     unknown = set(options) - set(DEFAULTS)
     if unknown:
-        raise ValueError(f"unknown discovery option(s): {', '.join(sorted(unknown))}")
+        raise InvalidArgument(f"unknown discovery option(s): {', '.join(sorted(unknown))}")
     n_docs = len(docs)
     if n_docs < 10:
-        raise ValueError(f"topic discovery needs at least 10 {lang} articles, got {n_docs}")
+        raise TooLittleText(f"topic discovery needs at least 10 {lang} articles, got {n_docs}")
     k = n_topics or choose_n_topics(n_docs, max_topics=opts["max_topics"], docs_per_topic=opts["docs_per_topic"])
     # min_df as a count cannot exceed what a small corpus can satisfy
     min_df = min(opts["min_df"], max(1, n_docs // 50))
     start = time.perf_counter()
     vectorizer = _vectorizer(min_df=min_df, max_df=opts["max_df"], max_features=opts["max_features"])
-    x = vectorizer.fit_transform(docs)
+    try:
+        x = vectorizer.fit_transform(docs)
+    except ValueError as exc:  # scikit-learn: "empty vocabulary", "After pruning, no terms remain"
+        raise TooLittleText(f"the {lang} articles leave no discovery terms ({exc})") from None
     if x.shape[1] < k:
-        raise ValueError(f"too few distinct terms ({x.shape[1]}) in the {lang} articles to find {k} topics")
+        raise TooLittleText(f"too few distinct terms ({x.shape[1]}) in the {lang} articles to find {k} topics")
     if n_docs > MINIBATCH_ABOVE:
         method = "MiniBatchNMF"
         nmf = MiniBatchNMF(n_components=k, init="nndsvda", random_state=opts["seed"],
@@ -204,6 +254,8 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
               "n_iter": int(nmf.n_iter_), "features": "simplemma lemmas (fr/en/es), light stems (ar); "
               "spaCy stop words + analysis/data/topics/stopwords", "tfidf": "sublinear tf, smooth idf, l2",
               "minibatch_epochs": opts["minibatch_epochs"] if method == "MiniBatchNMF" else None,
+              "boilerplate_min_articles": opts["boilerplate_min_articles"],
+              "boilerplate_min_share": opts["boilerplate_min_share"],
               "sklearn": sklearn.__version__}
     return Model(lang=lang, method=method, params=params, vectorizer=vectorizer,
                  components=nmf.components_.astype(np.float32), keys=vectorizer.get_feature_names_out(),

@@ -53,7 +53,7 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
     A fit gives its sample of articles their topics; the others get theirs from the topics
     stage's article pass (stage.score_documents), which splits each article into words once
     for the taxonomy and the model."""
-    counts = {"models_fitted": 0, "model_articles": 0}
+    counts = {"models_fitted": 0, "models_skipped": 0, "model_articles": 0}
     models = {}
     langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
                         "GROUP BY lang ORDER BY lang").fetchall()
@@ -66,9 +66,20 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
         key = params_key(options)
         stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
         if rebuild or stale:
-            model_id, assigned = fit_language(con, lang, options=options, executor=executor)
-            counts["models_fitted"] += 1
-            counts["model_articles"] += assigned
+            try:
+                model_id, assigned = fit_language(con, lang, options=options, executor=executor)
+            except disc.TooLittleText as exc:
+                # One language's text (e.g. nothing but boilerplate) must not stop the other
+                # languages, the taxonomy scoring and the later stages: keep its previous
+                # model, if any, and try again on the next run.
+                log.warning("no discovery model for %s this run: %s", lang, exc)
+                counts["models_skipped"] += 1
+                if current is None:
+                    continue
+                model_id = current[0]
+            else:
+                counts["models_fitted"] += 1
+                counts["model_articles"] += assigned
         else:
             model_id = current[0]
         # The stored state even after a fit: new articles are projected the same way whether
@@ -94,16 +105,33 @@ def _texts(rows) -> list[tuple[str | None, str | None]]:
 
 
 def features_of(item: tuple) -> list[list[str]]:
-    """Discovery features of fetched (title, body) rows (what a worker runs)."""
-    lang, rows = item
-    return [disc.features(title, body, lang) for title, body in _texts(rows)]
+    """Discovery features of fetched (title, body) rows, boilerplate sentences left out (what a
+    worker runs)."""
+    lang, rows, boilerplate = item
+    return [disc.features(title, disc.strip_boilerplate(body, boilerplate), lang) for title, body in _texts(rows)]
+
+
+_OUTLET_BODIES = """SELECT a.article_id, a.outlet, a.body FROM articles a
+                    JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1"""
+
+
+def find_boilerplate(con, ids: list[int], options: dict | None = None) -> frozenset[int]:
+    """The sentences the outlets of these articles repeat (discovery.boilerplate_keys)."""
+    opts = {**disc.DEFAULTS, **(options or {})}
+
+    def articles():
+        for rows in rows_by_id(con, _OUTLET_BODIES, ids, fetch=FETCH_BATCH, size=CHUNK):
+            yield from python_rows(rows.select(["outlet", "body"]))
+
+    return disc.boilerplate_keys(articles(), min_articles=opts["boilerplate_min_articles"],
+                                 min_share=opts["boilerplate_min_share"])
 
 
 def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None,
-                    executor=None) -> list[list[str]]:
+                    executor=None, boilerplate: frozenset[int] = frozenset()) -> list[list[str]]:
     feats: list[list[str]] = []
-    items = ((lang, rows) for rows in _rows(con, ids))
-    for (_, rows), part in ordered_map(executor, features_of, items, window=WINDOW):
+    items = ((lang, rows, boilerplate) for rows in _rows(con, ids))
+    for (_, rows, _), part in ordered_map(executor, features_of, items, window=WINDOW):
         feats.extend(part)
         if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
             keep_texts.extend(f"{title or ''}\n{body or ''}"
@@ -118,8 +146,10 @@ def fit_language(con, lang: str, *, options: dict | None = None, executor=None) 
         f"SELECT article_id FROM articles WHERE lang = $lang ORDER BY {_SAMPLE_ORDER} LIMIT $n",
         {"lang": lang, "n": MAX_FIT_DOCUMENTS}).fetchall())
     texts: list[str] = []
-    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor)
+    boilerplate = find_boilerplate(con, ids, options)
+    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor, boilerplate=boilerplate)
     model = disc.fit(feats, lang, **(options or {}))
+    model.params["boilerplate_sentences"] = len(boilerplate)
     fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
                               "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
     input_key = f"{params_key(options)}-{fingerprint}"

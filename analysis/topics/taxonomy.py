@@ -7,8 +7,10 @@ keyword), which is what makes thousands of articles per second possible.
 
 Scoring (also written at the top of topics.yaml): every matched keyword adds
 ``weight × (1 + ln(count))``, where an occurrence in the title counts ``title_weight`` times;
-at each word the longest matching phrase wins and consumes its words. The primary topic is
-the best topic when its score reaches ``min_score`` and ``min_share`` of all topics' scores.
+at each word the longest matching phrase wins and consumes its words. A negative weight is
+context against a topic (figure-skating words against Culture's "artistique"/"danse"); a
+topic's total below zero counts as zero. The primary topic is the best topic when its score
+reaches ``min_score``, ``min_share`` of all topics' scores and ``min_lead`` times the runner-up's.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ KINDS = ("article", "headline")
 class Thresholds:
     min_score: float
     min_share: float
+    min_lead: float = 1.0  # best / runner-up: two close topics are weak evidence for either
 
 
 @dataclass
@@ -150,6 +153,7 @@ class Taxonomy:
     store_min_score: float
     title_weight: float
     lexicons: dict[str, Lexicon]
+    families: tuple[str, ...] = ()  # per topic index: its family, or its own id
 
     def label(self, topic_id: str, lang: str = "en") -> str:
         return self.labels[topic_id].get(lang) or self.labels[topic_id]["en"]
@@ -199,7 +203,8 @@ def _load(folder: Path) -> Taxonomy:
         if missing:
             raise ValueError(f"topic {tid!r} has no label in {', '.join(missing)}; add it to topics.yaml")
     th = meta["thresholds"]
-    thresholds = {kind: Thresholds(float(th[kind]["min_score"]), float(th[kind]["min_share"])) for kind in KINDS}
+    thresholds = {kind: Thresholds(float(th[kind]["min_score"]), float(th[kind]["min_share"]),
+                                   float(th[kind].get("min_lead", 1.0))) for kind in KINDS}
     index = {tid: i for i, tid in enumerate(ids)}
     sources = {}
     for lang in textmod.LANGS:
@@ -209,7 +214,9 @@ def _load(folder: Path) -> Taxonomy:
         if unknown:
             raise ValueError(f"{path} has keywords for unknown topic(s) {', '.join(unknown)}; add them to topics.yaml")
         sources[lang] = (raw, path)
+    families = tuple(str(t.get("family") or t["id"]) for t in topics)
     return Taxonomy(version=_files_digest(folder), topic_ids=ids, labels=labels, thresholds=thresholds,
+                    families=families,
                     store_min_score=float(th["store_min_score"]), title_weight=float(th["title_weight"]),
                     lexicons=_Lexicons(sources, index))
 
@@ -244,8 +251,8 @@ def _compile(raw: dict, lang: str, index: dict[str, int], path: Path) -> Lexicon
     for topic, groups in raw.items():
         for weight, words in (groups or {}).items():
             weight = float(weight)
-            if not 0 <= weight <= 5:
-                raise ValueError(f"{path}: weight {weight} for {topic!r} is outside 0..5")
+            if not -5 <= weight <= 5:
+                raise ValueError(f"{path}: weight {weight} for {topic!r} is outside -5..5")
             for word in words or []:
                 word = str(word)
                 if word.startswith("="):
@@ -262,12 +269,13 @@ def _compile(raw: dict, lang: str, index: dict[str, int], path: Path) -> Lexicon
                                 path.name, word, topic)
                     continue
                 slot = entries.setdefault(keys, {})
-                slot[index[topic]] = max(weight, slot.get(index[topic], 0.0))
+                # a word listed twice for a topic keeps its strongest weight, negative or positive
+                slot[index[topic]] = max(weight, slot.get(index[topic], weight), key=abs)
                 surfaces.setdefault(keys, str(word))
     lex = Lexicon(lang=lang)
     for keys, topics in entries.items():
         term = len(lex.terms)
-        lex.terms.append(tuple((t, w) for t, w in sorted(topics.items()) if w > 0))
+        lex.terms.append(tuple((t, w) for t, w in sorted(topics.items()) if w != 0))
         lex.surfaces.append(surfaces[keys])
         if keys[0].startswith("="):
             lex.exact[keys[0][1:]] = term
@@ -428,7 +436,10 @@ def _ranked(tax: Taxonomy, totals: list[float], kind: str) -> Scored:
     th = tax.thresholds[kind]
     best, best_i = ranked[0]
     overall = sum(s for s, _ in ranked)
-    primary = tax.topic_ids[-best_i] if best >= th.min_score and best >= th.min_share * overall else None
+    family = tax.families[-best_i] if tax.families else None
+    runner_up = next((s for s, i in ranked[1:] if not tax.families or tax.families[-i] != family), 0.0)
+    strong = best >= th.min_score and best >= th.min_share * overall and best >= th.min_lead * runner_up
+    primary = tax.topic_ids[-best_i] if strong else None
     kept = tuple((tax.topic_ids[-i], round(s, 4)) for s, i in ranked if s >= tax.store_min_score)
     return Scored(kept, primary)
 
