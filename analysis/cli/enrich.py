@@ -21,18 +21,22 @@ from analysis.workers import default_workers
 @click.option("--master", default="local[*]", show_default=True, help="With --engine spark: local[2], spark://HOST:7077, yarn, …")
 @click.option("--input", "input_dir", help="With --engine spark: a `presswatch export --format parquet` directory (or URI).")
 @click.option("--out", "out_dir", help="With --engine spark: where to write the enrichment (default: <input>-enriched).")
-@click.option("--spacy/--no-spacy", default=None,
-              help="spaCy NER on French text besides the entity registry (slow: ~8 articles/s per core). "
-                   "Default: on with the local engine, off with Spark (where NER entities are resolved per partition).")
+@click.option("--ner/--no-ner", "--spacy/--no-spacy", "ner", default=None,
+              help="Statistical recognisers besides the entity registry (Arabic and English CRF; French: see "
+                   "--french-ner). --no-ner (alias --no-spacy) is the registry alone, the fast path for large "
+                   "archives. Default: on with the local engine, off with Spark.")
+@click.option("--french-ner", type=click.Choice(["spacy", "crf"]), default="spacy", show_default=True,
+              help="French recogniser: spaCy's fr_core_news_sm, or the CRF trained in the repository "
+                   "(about 3x cheaper; see docs/entities.md for both scores).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local engine: processes for the per-document work (default: number of cores).")
 @db_options
 @click.pass_context
 @friendly(also=(ModelMissing, RegistryError))
-def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, spacy, workers):
+def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, ner, french_ner, workers):
     """Enrich loaded articles and headlines (entities, topics, stories): only what is new, or all with --rebuild."""
     if engine == "spark":
-        enrich_on_spark_cli(input_dir, out_dir, master=master, spacy=bool(spacy), stages=stages, rebuild=rebuild)
+        enrich_on_spark_cli(input_dir, out_dir, master=master, spacy=bool(ner), stages=stages, rebuild=rebuild)
         return
     from analysis import enrich as enrich_mod
 
@@ -43,7 +47,8 @@ def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, s
     with open_db(ctx, read_only=False) as con:
         results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
                                  progress=show_progress(con, progress), workers=workers or default_workers(),
-                                 options={"entities": {"mode": "registry" if spacy is False else "combined"}})
+                                 options={"entities": {"mode": "registry" if ner is False else "combined",
+                                                       "french_ner": french_ner}})
     if not results:
         click.echo("no enrichment stages are installed")
     for name, counts in results.items():
