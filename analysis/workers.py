@@ -77,7 +77,7 @@ def _watch_parent(parent: int) -> None:
 @contextmanager
 def pool(workers: int, *, max_processes: int | None = None):
     """A process pool of ``workers`` processes (at most ``max_processes``: a caller that keeps
-    one item in flight needs one, and an idle process still holds ~250 MB of imports), or
+    one item in flight needs one, and an idle process still holds its imports), or
     None when the work should stay in this process (one worker asked, or a main script that
     spawned processes could not import)."""
     if workers <= 1 or not can_spawn():

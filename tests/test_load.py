@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import analysis
 from analysis.db import scalar
+from analysis.errors import InvalidArgument
 from analysis.ingest import load, loader
 from analysis.ingest.sources import read_manifests
 from analysis.ingest.records import clean_text
@@ -199,8 +200,10 @@ def test_crawl_time_sources(tmp_path, seed_text):
     assert rows(con, "SELECT DISTINCT seen_source, seen_at::DATE, crawled_at::DATE FROM sightings JOIN documents USING (document_id)") == [
         ("option", dt.date(2025, 9, 10), dt.date(2025, 9, 10))]
     con.close()
-    with pytest.raises(ValueError, match="crawled-at"):
+    with pytest.raises(InvalidArgument, match="crawled_at 'last tuesday'"):
         _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+    with pytest.raises(InvalidArgument, match="^batch_size must be at least 1$"):
+        _load(tmp_path / "e.duckdb", [src], batch_size=0)
 
 
 def test_manifest_entries_are_keyed_by_the_callers_paths(tmp_path):

@@ -26,6 +26,8 @@ import duckdb
 import pyarrow as pa
 
 from analysis.db import checkpoint_every, memory_cap, scalar, transaction
+from analysis.errors import InvalidArgument
+from analysis.progress import progress_bar
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
@@ -45,8 +47,8 @@ PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more th
 CHUNK = 64  # inputs per worker task
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
 # Batches committed before deduplication reads stored keys from a KnownKeys filter instead
-# of the database: reading them costs ~3 µs a stored key once, a lookup ~0.1 µs a stored key
-# every batch, so a short load into a large database is better off without it.
+# of the database: building the filter costs more than a few lookups, so a short load into a
+# large database is better off without it.
 KNOWN_KEYS_AFTER = 20
 STAT_BATCH = 100_000  # inputs compared with `files` per query when a database already has files
 LOAD_CHECKPOINT = "1GB"  # WAL size that triggers a checkpoint while loading (see checkpoint_every)
@@ -69,12 +71,12 @@ class LoadResult:
 
 
 # What crawl manifests hold: a whole-second ISO instant with its offset. The parent process
-# reads one per page; datetime.fromisoformat takes ~1 µs where parse_date took ~50.
+# reads one per page, so this common shape skips parse_date's slower general path.
 _ISO_INSTANT = re.compile(r"(?:18|19|20|21)\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 
 
 def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
-    """--crawled-at: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
+    """A crawl time: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
     if value is None or value == "mtime":
         return value
     if _ISO_INSTANT.fullmatch(value):
@@ -84,7 +86,7 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
             pass
     parsed = parse_date(value)
     if parsed.date is None:
-        raise ValueError(f"--crawled-at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
+        raise InvalidArgument(f"crawled_at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
     if parsed.at is not None:
         return parsed.at.astimezone(UTC)
     if parsed.local is not None:
@@ -105,7 +107,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
     if batch_size < 1:
-        raise ValueError("--batch-size must be at least 1")
+        raise InvalidArgument("batch_size must be at least 1")
     inputs, manifest_files = discover(paths)
 
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
@@ -122,13 +124,14 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     con.execute("UPDATE loads SET n_unchanged = ? WHERE load_id = ?", [unchanged, load_id])
     resume = _committed_records(con, todo)
 
-    bar = _Progress(len(todo), enabled=progress)
+    n_todo = len(todo)
     chunks = _chunked(todo)
     del todo  # _parse_all empties `chunks` as it goes: parsed inputs are released
     pending = _Pending(con, load_id, result, batch_size)
     # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap);
     # and many small checkpoints each rewrite the growing key indexes (see checkpoint_every).
-    with memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT):
+    with (memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT),
+          progress_bar("loading", n_todo, enabled=progress, unit="files", counter="documents") as bar):
         try:
             for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size):
                 formats, n = set(), 0
@@ -141,20 +144,18 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
                     # file is committed whole, together with its `files` row.
                     if _is_streamed(inp) and pending.full:
                         pending.commit()
-                        bar.update(docs=result.counts.inputs)
+                        bar.note(extra=result.counts.inputs)
                 pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
-                manifest.pop(inp.path, None)  # a crawl manifest of a million pages holds ~110 MB
+                manifest.pop(inp.path, None)  # a large crawl manifest is released as the load goes
                 result.bytes_read += inp.bytes
                 if pending.full:
                     pending.commit()
-                bar.advance(docs=result.counts.inputs + pending.n_docs)
+                bar.advance(extra=result.counts.inputs + pending.n_docs)
             pending.commit()
             con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
         except BaseException:
             con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
             raise
-        finally:
-            bar.close()
     result.seconds = time.monotonic() - started
     return result
 
@@ -199,8 +200,8 @@ class _Pending:
 
 def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int]:
     """Inputs not loaded before with the same size and mtime, and how many were skipped.
-    Compared STAT_BATCH at a time: registering a million paths at once held ~190 MB of
-    Arrow and join memory that the writer never gave back during the load."""
+    Compared STAT_BATCH at a time: the writer does not give back the Arrow and join memory
+    of one registration of every path."""
     if not inputs or scalar(con, "SELECT count(*) FROM (SELECT 1 FROM files LIMIT 1)") == 0:
         return inputs, 0
     same: set[str] = set()
@@ -268,9 +269,7 @@ def _site(text: str) -> str | None:
 
 def _chunked(todo: list[Input]) -> deque[list[Input]]:
     """The inputs in chunks of CHUNK, for _parse_all, which pops each chunk as it sends it
-    to be parsed. A million Input tuples take ~285 MB: held in a list, all of them lived
-    until the load's end; released as they go, with the manifest's entries, the writer's
-    memory falls as a load goes on instead."""
+    to be parsed, so that parsed inputs are released as the load goes on."""
     return deque(todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK))
 
 
@@ -350,29 +349,3 @@ def _prefetch(chunk: list[Input]) -> None:
             pass
         finally:
             os.close(fd)
-
-
-class _Progress:
-    """A rich progress bar over input files, shown only when asked (a terminal)."""
-
-    def __init__(self, total: int, *, enabled: bool):
-        self._bar = None
-        if enabled and total:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self._bar = Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-                                 TextColumn("{task.fields[docs]:,} documents"), TimeRemainingColumn(), transient=True)
-            self._task = self._bar.add_task("load", total=total, docs=0)
-            self._bar.start()
-
-    def advance(self, *, docs: int) -> None:
-        if self._bar:
-            self._bar.update(self._task, advance=1, docs=docs)
-
-    def update(self, *, docs: int) -> None:
-        if self._bar:
-            self._bar.update(self._task, docs=docs)
-
-    def close(self) -> None:
-        if self._bar:
-            self._bar.stop()

@@ -55,8 +55,8 @@ class Page:
 def split_ticker(line: str) -> list[str]:
     """Headlines of a ticker line, in order, empty items dropped.
 
-    Equivalent to splitting on runs of two or more separator characters, but with str
-    methods: the regex split cost more than the rest of the page."""
+    Equivalent to splitting on runs of two or more separator characters, with str methods
+    because a regex split is the costliest step of parsing a page."""
     for char in _SEPARATOR_CHARS:
         if char in line:
             line = line.replace(char, " ")
