@@ -231,7 +231,7 @@ def test_manifest_instants_read_fast_mean_what_parse_date_reads(moment, offset):
     fast = parse_crawled_at(text)
     assert fast == parse_date(text).at.astimezone(dt.timezone.utc) and fast.tzinfo == dt.timezone.utc
     assert parse_crawled_at(text.replace("T", " ")) == fast  # the slow path, same instant
-    with pytest.raises(ValueError, match="crawled-at"):
+    with pytest.raises(InvalidArgument, match="crawled_at"):
         parse_crawled_at(text[:5] + "13" + text[7:])  # month 13: refused by both paths
 
 
@@ -422,3 +422,35 @@ def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, 
         result = CliRunner().invoke(cli, ["--db", db, *args])
         assert result.exit_code == 0, result.output
     assert seen == {"load": (shown, shown), "enrich": (shown, shown)}
+
+
+def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkeypatch):
+    from analysis.ingest import sources
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = folder / "a.txt"
+    page.write_text(seed_text, encoding="utf-8")
+    page.chmod(0)
+    if os.geteuid() == 0:  # root reads any file: refuse it as the kernel refuses anyone else
+        def refusing_open(path, *args, **kwargs):
+            if str(path) == str(page):
+                raise PermissionError(13, "Permission denied", str(path))
+            return open(path, *args, **kwargs)
+        monkeypatch.setattr(sources, "open", refusing_open, raising=False)
+    first = _load(tmp_path / "u.duckdb", [folder])
+    assert first.counts.reasons == {"unreadable": 1}
+    again = _load(tmp_path / "u.duckdb", [folder])  # still unreadable: tried again, not "unchanged"
+    assert again.files_unchanged == 0 and again.counts.reasons == {"unreadable": 1}
+
+    page.chmod(0o644)
+    monkeypatch.undo()
+    fixed = _load(tmp_path / "u.duckdb", [folder])
+    assert fixed.files_unchanged == 0 and fixed.counts.loaded == 1 and fixed.counts.superseded == 1
+    assert _load(tmp_path / "u.duckdb", [folder]).files_unchanged == 1
+    con = analysis.connect(tmp_path / "u.duckdb", read_only=True)
+    assert rows(con, "SELECT status, load_id FROM documents ORDER BY document_id") == [
+        ("superseded", 1), ("superseded", 2), ("loaded", 3)]
+    assert rows(con, "SELECT retry FROM files") == [(False,)]
+    assert rows(con, "SELECT count(*) FROM sightings") == [(48,)]
+    con.close()

@@ -16,7 +16,7 @@ import numpy as np
 
 # The keys deduplication compares (see store.write_batch): fixed SQL, never input.
 _SOURCES = {
-    "sha256": "SELECT TRY_CAST('0x' || left(sha256, 16) AS UBIGINT) AS p FROM documents WHERE status <> 'rejected'",
+    "sha256": "SELECT TRY_CAST('0x' || left(sha256, 16) AS UBIGINT) AS p FROM documents WHERE status IN ('loaded', 'duplicate')",
     "content_sha256": "SELECT TRY_CAST('0x' || left(content_sha256, 16) AS UBIGINT) AS p FROM articles",
 }
 

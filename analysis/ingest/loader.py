@@ -6,7 +6,9 @@ Guarantees a user relies on:
   was loaded before; the counts always add up;
 - atomic batches: each batch is one transaction, so a crash or Ctrl-C loses at most the
   batch in flight, and re-running the same command finishes the job;
-- incremental: unchanged files are skipped from their stat alone, without being read.
+- incremental: unchanged files are skipped from their stat alone, without being read;
+- replaced, never added to: a file read again (it changed, or could not be read before)
+  supersedes what earlier loads stored for it, in the transaction that stores the new version.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.known import KnownKeys
-from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
+from analysis.ingest.store import RETRY_REASONS, BatchCounts, Crawl, FileDone, write_batch
+from analysis.ingest.supersede import upgrade
 from analysis.workers import ordered_map, pool
 
 log = logging.getLogger(__name__)
@@ -110,6 +113,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
         raise InvalidArgument("batch_size must be at least 1")
     inputs, manifest_files = discover(paths)
 
+    upgrade(con)
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
     con.execute(
@@ -117,7 +121,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
         [load_id, arguments or json.dumps(paths), worker.PARSER_VERSION],
     )
     result = LoadResult(load_id, files_found=len(inputs), manifests=len(manifest_files))
-    todo, unchanged = _changed_inputs(con, inputs)
+    todo, unchanged, reread = _changed_inputs(con, inputs)
     del inputs
     manifest = read_manifests(manifest_files, wanted=[i.path for i in todo])
     result.files_unchanged = unchanged
@@ -134,18 +138,21 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
           progress_bar("loading", n_todo, enabled=progress, unit="files", counter="documents") as bar):
         try:
             for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size):
-                formats, n = set(), 0
+                formats, n, retry = set(), 0, False
+                again = inp.path in reread
                 for part in parsed:  # one DocBatch for a small file, several for a streamed export
                     formats.update(k.format for k in part.keys)
                     n += len(part)
-                    pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys])
+                    retry = retry or _may_read_later(inp, part)
+                    pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys], reread=again)
                     # Only a streamed file (an export, an archive) is committed in several
                     # batches: a re-run resumes it after its last committed record. Any other
                     # file is committed whole, together with its `files` row.
                     if _is_streamed(inp) and pending.full:
                         pending.commit()
                         bar.note(extra=result.counts.inputs)
-                pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
+                pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp),
+                                             retry=retry, reread=again))
                 manifest.pop(inp.path, None)  # a large crawl manifest is released as the load goes
                 result.bytes_read += inp.bytes
                 if pending.full:
@@ -170,13 +177,16 @@ class _Pending:
         self.batches: list[DocBatch] = []
         self.crawls: list[Crawl] = []
         self.done: list[FileDone] = []
+        self.reread: list[int] = []  # positions of documents whose file an earlier load read
         self.n_docs = 0
 
     @property
     def full(self) -> bool:
         return self.n_docs >= self.batch_size
 
-    def add(self, batch: DocBatch, crawls: list[Crawl]) -> None:
+    def add(self, batch: DocBatch, crawls: list[Crawl], *, reread: bool = False) -> None:
+        if reread:
+            self.reread.extend(range(self.n_docs, self.n_docs + len(batch)))
         self.batches.append(batch)
         self.crawls.extend(crawls)
         self.n_docs += len(batch)
@@ -188,34 +198,48 @@ class _Pending:
         if self.known is None and self.n_commits >= KNOWN_KEYS_AFTER:
             self.known = KnownKeys(self.con)
         with transaction(self.con):  # a crash or Ctrl-C inside rolls the whole batch back
-            counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id, known=self.known)
+            counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id, known=self.known,
+                                 reread=self.reread)
         self.n_commits += 1
         if self.known is not None:
             live = [k for k in batch.keys if k.reject is None]  # a superset of what was stored: fine for a filter
             self.known.add("sha256", (k.sha256 for k in live))
             self.known.add("content_sha256", (k.content_sha256 for k in live if k.has_article))
         self.result.counts.add(counts)
-        self.batches, self.crawls, self.done, self.n_docs = [], [], [], 0
+        self.batches, self.crawls, self.done, self.reread, self.n_docs = [], [], [], [], 0
 
 
-def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int]:
-    """Inputs not loaded before with the same size and mtime, and how many were skipped.
+def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int, set[str]]:
+    """Inputs to read (not read before with the same size and mtime, or marked to retry),
+    how many were skipped, and which of those to read an earlier load read already.
     Compared STAT_BATCH at a time: the writer does not give back the Arrow and join memory
     of one registration of every path."""
     if not inputs or scalar(con, "SELECT count(*) FROM (SELECT 1 FROM files LIMIT 1)") == 0:
-        return inputs, 0
+        return inputs, 0, set()
     same: set[str] = set()
+    reread: set[str] = set()
     for lo in range(0, len(inputs), STAT_BATCH):
         part = inputs[lo:lo + STAT_BATCH]
         con.register("_inputs", pa.table({"path": [i.path for i in part], "bytes": [i.bytes for i in part],
                                           "mtime_ns": [i.mtime_ns for i in part]}))
         try:
-            same.update(row[0] for row in con.execute(
-                "SELECT i.path FROM _inputs i JOIN files f ON f.path = i.path AND f.bytes = i.bytes AND f.mtime_ns = i.mtime_ns"
-            ).fetchall())
+            for path, unchanged in con.execute(
+                """SELECT i.path, f.bytes = i.bytes AND f.mtime_ns = i.mtime_ns AND NOT coalesce(f.retry, false)
+                   FROM _inputs i JOIN files f ON f.path = i.path"""
+            ).fetchall():
+                (same if unchanged else reread).add(path)
         finally:
             con.unregister("_inputs")
-    return [i for i in inputs if i.path not in same], len(same)
+    return [i for i in inputs if i.path not in same], len(same), reread
+
+
+def _may_read_later(inp: Input, part: DocBatch) -> bool:
+    """Whether a document of this input was rejected for a reason that may pass (then the
+    next load reads the file again even if it did not change)."""
+    rejected = [k.reject[0] for k in part.keys if k.reject]
+    if not rejected:
+        return False
+    return any(r in RETRY_REASONS for r in rejected) or not os.access(inp.path.split("!", 1)[0], os.R_OK)
 
 
 def _is_streamed(inp: Input) -> bool:
@@ -233,7 +257,7 @@ def _committed_records(con, todo: list[Input]) -> dict[str, int]:
         rows = con.execute(
             """SELECT d.path, max(d.record) FROM documents d JOIN _paths p
                  ON d.path = p.path OR starts_with(d.path, p.path || '!')
-               WHERE p.path NOT IN (SELECT path FROM files) GROUP BY ALL"""
+               WHERE p.path NOT IN (SELECT path FROM files) AND d.status <> 'superseded' GROUP BY ALL"""
         ).fetchall()
     finally:
         con.unregister("_paths")
