@@ -171,3 +171,42 @@ def test_database_made_before_superseding_is_upgraded(tmp_path, seed_text):
     assert _rows(db, "SELECT status FROM documents ORDER BY 1") == [("loaded",), ("superseded",)]
     assert _rows(db, "SELECT comment FROM duckdb_columns() WHERE table_name = 'documents' "
                      "AND column_name = 'superseded_by'")[0][0].startswith("For superseded documents")
+
+
+def _stories(db: Path) -> tuple:
+    """Story partitions by content (ids differ between databases), and the summaries' totals."""
+    con = analysis.connect(db, read_only=True)
+    try:
+        return (sorted(r[0] for r in con.execute("""SELECT list(a.content_sha256 ORDER BY a.content_sha256)
+                       FROM article_stories JOIN articles a USING (article_id) GROUP BY story_id""").fetchall()),
+                sorted(r[0] for r in con.execute("""SELECT list(h.text ORDER BY h.text)
+                       FROM headline_stories JOIN headlines h USING (headline_id) GROUP BY story_id""").fetchall()),
+                con.execute("SELECT count(*), sum(n_placements), sum(n_outlets) FROM stories").fetchall(),
+                con.execute("SELECT count(*), sum(n_sightings), min(first_seen), max(last_seen) FROM ticker_stories").fetchall())
+    finally:
+        con.close()
+
+
+def test_stories_after_a_page_is_replaced_equal_a_fresh_build(tmp_path, sample_copy):
+    from analysis import enrich
+
+    def build(db):
+        _load(db, [sample_copy])
+        con = analysis.connect(db)
+        enrich.run(con, stages=["stories"], progress=False, workers=1)
+        con.close()
+
+    db = tmp_path / "s.duckdb"
+    build(db)
+    # A page whose article shares a story with others, edited by its outlet after the first load.
+    path = _rows(db, """SELECT d.path FROM articles a JOIN documents d USING (document_id)
+                        JOIN article_stories s USING (article_id) WHERE d.format = 'page'
+                        ORDER BY (SELECT count(*) FROM article_stories t WHERE t.story_id = s.story_id) DESC,
+                                 a.article_id LIMIT 1""")[0][0]
+    text = Path(path).read_text(encoding="utf-8")
+    end = text.rindex("\n\n")
+    _rewrite(Path(path), text[:end] + "\nUne phrase ajoutée par la rédaction après coup." + text[end:])
+    build(db)
+    fresh = tmp_path / "fresh.duckdb"
+    build(fresh)
+    assert _stories(db) == _stories(fresh)
