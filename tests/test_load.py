@@ -454,3 +454,25 @@ def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkey
     assert rows(con, "SELECT retry FROM files") == [(False,)]
     assert rows(con, "SELECT count(*) FROM sightings") == [(48,)]
     con.close()
+
+
+def test_one_dated_headline_does_not_date_a_page(tmp_path):
+    from tests.test_page import DECREE_1978
+
+    nbsp4 = "\u00a0" * 4
+    # Ticker-only Arabic pages (a crawler cut them short): one headline cites a 1978 decree.
+    ticker = nbsp4.join(["قضاة يدعون إلى رفع حالة الطوارئ في تونس", DECREE_1978, "أيام قرطاج السينمائية : البرنامج"])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(ticker + nbsp4 + ("\n" if name == "a.txt" else ""), encoding="utf-8")
+    result = _load(tmp_path / "t.duckdb", [folder])
+    assert result.counts.loaded == 2 and result.counts.warnings.get("crawl_time_unknown") == 2
+    con = analysis.connect(tmp_path / "t.duckdb", read_only=True)
+    assert rows(con, "SELECT DISTINCT seen_source, seen_at FROM sightings") == [("unknown", None)]
+    assert rows(con, "SELECT count(*) FROM headlines WHERE first_seen IS NOT NULL") == [(0,)]
+    # What a report counts: pages loaded, and how many of them have no known crawl time.
+    assert rows(con, """SELECT count(*), count(*) FILTER (WHERE crawl_source = 'unknown'),
+                               count(*) FILTER (WHERE list_contains(warnings, 'crawl_time_unknown'))
+                        FROM documents WHERE format = 'page' AND status IN ('loaded', 'duplicate')""") == [(2, 2, 2)]
+    con.close()

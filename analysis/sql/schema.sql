@@ -178,7 +178,7 @@ COMMENT ON COLUMN sightings.document_id IS 'The page (document) whose ticker sho
 COMMENT ON COLUMN sightings.headline_id IS 'The headline.';
 COMMENT ON COLUMN sightings.position IS '1-based position among the non-empty ticker items of the page.';
 COMMENT ON COLUMN sightings.seen_at IS 'Crawl time of the page; NULL when unknown.';
-COMMENT ON COLUMN sightings.seen_source IS 'How seen_at was known: option (--crawled-at), manifest, file_mtime, inferred (latest date written in the ticker itself, day precision) or unknown.';
+COMMENT ON COLUMN sightings.seen_source IS 'How seen_at was known: option (--crawled-at), manifest, file_mtime, inferred (the day the ticker''s own dates agree on, day precision) or unknown.';
 
 COMMENT ON TABLE rejects IS 'Why an input (file or record) was not loaded.';
 COMMENT ON COLUMN rejects.path IS 'Input file.';
