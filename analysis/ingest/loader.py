@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -48,6 +48,10 @@ SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECAS
 STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
+CHUNK_BYTES = 8 * 1024 * 1024  # input bytes per worker task: a chunk of large files is cut short
+# Document bytes a batch holds before it is committed, whatever its document count: large
+# records or pages must not make a batch of batch_size documents hold gigabytes.
+BATCH_BYTES = 64 * 1024 * 1024
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
 # Batches committed before deduplication reads stored keys from a KnownKeys filter instead
 # of the database: building the filter costs more than a few lookups, so a short load into a
@@ -55,6 +59,9 @@ LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not use
 KNOWN_KEYS_AFTER = 20
 STAT_BATCH = 100_000  # inputs compared with `files` per query when a database already has files
 LOAD_CHECKPOINT = "1GB"  # WAL size that triggers a checkpoint while loading (see checkpoint_every)
+
+
+Room = Callable[[], tuple[int, int]]  # documents and bytes a batch can still take
 
 
 @dataclass
@@ -137,7 +144,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     with (memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT),
           progress_bar("loading", n_todo, enabled=progress, unit="files", counter="documents") as bar):
         try:
-            for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size):
+            for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size, room=pending.room):
                 formats, n, retry = set(), 0, False
                 again = inp.path in reread
                 for part in parsed:  # one DocBatch for a small file, several for a streamed export
@@ -179,10 +186,15 @@ class _Pending:
         self.done: list[FileDone] = []
         self.reread: list[int] = []  # positions of documents whose file an earlier load read
         self.n_docs = 0
+        self.n_bytes = 0
 
     @property
     def full(self) -> bool:
-        return self.n_docs >= self.batch_size
+        return self.n_docs >= self.batch_size or self.n_bytes >= BATCH_BYTES
+
+    def room(self) -> tuple[int, int]:
+        """Documents and bytes the next part of a streamed file may bring before the batch is full."""
+        return max(1, self.batch_size - self.n_docs), max(1, BATCH_BYTES - self.n_bytes)
 
     def add(self, batch: DocBatch, crawls: list[Crawl], *, reread: bool = False) -> None:
         if reread:
@@ -190,6 +202,7 @@ class _Pending:
         self.batches.append(batch)
         self.crawls.extend(crawls)
         self.n_docs += len(batch)
+        self.n_bytes += sum(k.bytes for k in batch.keys)
 
     def commit(self) -> None:
         if not self.batches and not self.done:
@@ -206,7 +219,7 @@ class _Pending:
             self.known.add("sha256", (k.sha256 for k in live))
             self.known.add("content_sha256", (k.content_sha256 for k in live if k.has_article))
         self.result.counts.add(counts)
-        self.batches, self.crawls, self.done, self.reread, self.n_docs = [], [], [], [], 0
+        self.batches, self.crawls, self.done, self.reread, self.n_docs, self.n_bytes = [], [], [], [], 0, 0
 
 
 def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int, set[str]]:
@@ -292,23 +305,37 @@ def _site(text: str) -> str | None:
 
 
 def _chunked(todo: list[Input]) -> deque[list[Input]]:
-    """The inputs in chunks of CHUNK, for _parse_all, which pops each chunk as it sends it
-    to be parsed, so that parsed inputs are released as the load goes on."""
-    return deque(todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK))
+    """The inputs in chunks of at most CHUNK inputs and about CHUNK_BYTES, for _parse_all,
+    which pops each chunk as it sends it to be parsed, so that parsed inputs are released as
+    the load goes on and the chunks in flight hold a bounded number of bytes."""
+    chunks: deque[list[Input]] = deque()
+    chunk: list[Input] = []
+    size = 0
+    for inp in todo:
+        held = 0 if _is_streamed(inp) else inp.bytes  # the parent reads streamed files, a batch at a time
+        if chunk and (len(chunk) >= CHUNK or size + held > CHUNK_BYTES):
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(inp)
+        size += held
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def _parse_all(chunks: deque[list[Input]], mapping: dict, resume: dict[str, int], workers: int,
-               batch_size: int) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
+               batch_size: int, *, room: Room | None = None) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
     """(input, its documents as DocBatches) in input order, emptying ``chunks``. Small files
     are parsed in chunks, in worker processes when there are enough of them; streamed files
-    (exports, archives) are parsed here, a slice at a time, so their memory stays bounded."""
+    (exports, archives) are parsed here, a slice at a time, so their memory stays bounded:
+    each slice fills what ``room()`` says the pending batch has left."""
     small = sum(not _is_streamed(i) for chunk in chunks for i in chunk)
     parse = partial(_parse_chunk, mapping=mapping, resume=resume)
     with pool(workers if small >= PARALLEL_MIN_INPUTS else 1) as executor:
         # Enough chunks in flight to keep the workers busy while the parent commits a batch.
         window = max(3 * workers, 2 * batch_size // CHUNK + workers)
         yield from _chunks_done(ordered_map(executor, parse, _popped(chunks), window=window), mapping, resume,
-                                batch_size)
+                                batch_size, room)
 
 
 def _popped(chunks: deque) -> Iterator:
@@ -316,24 +343,29 @@ def _popped(chunks: deque) -> Iterator:
         yield chunks.popleft()
 
 
-def _chunks_done(parsed, mapping, resume, batch_size):
+def _chunks_done(parsed, mapping, resume, batch_size, room: Room | None = None):
+    room = room or (lambda: (batch_size, BATCH_BYTES))
     for chunk, (batch, sizes) in parsed:
         start = 0
         for inp, size in zip(chunk, sizes):
             if size is None:
-                yield inp, _stream(inp, mapping, resume, batch_size)
+                yield inp, _stream(inp, mapping, resume, room)
             else:
                 yield inp, [batch.slice(start, size)] if size else []
                 start += size
 
 
-def _stream(inp: Input, mapping: dict, resume: dict[str, int], batch_size: int) -> Iterator[DocBatch]:
+def _stream(inp: Input, mapping: dict, resume: dict[str, int], room: Room) -> Iterator[DocBatch]:
     part: list[Parsed] = []
+    size = 0
+    docs_left, bytes_left = room()
     for doc in worker.parse_input(inp, mapping=mapping, skip_records=resume):
         part.append(doc)
-        if len(part) >= batch_size:
+        size += doc.bytes
+        if len(part) >= docs_left or size >= bytes_left:
             yield to_batch(part)
-            part = []
+            part, size = [], 0
+            docs_left, bytes_left = room()  # the caller added the part, and committed if it filled the batch
     if part:
         yield to_batch(part)
 
