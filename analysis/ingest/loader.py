@@ -50,8 +50,9 @@ PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more th
 CHUNK = 64  # inputs per worker task
 CHUNK_BYTES = 8 * 1024 * 1024  # input bytes per worker task: a chunk of large files is cut short
 # Document bytes a batch holds before it is committed, whatever its document count: large
-# records or pages must not make a batch of batch_size documents hold gigabytes.
-BATCH_BYTES = 64 * 1024 * 1024
+# records must not make a batch of batch_size documents hold gigabytes (the writer holds
+# several copies of a batch on its way into DuckDB). A default batch of pages stays under it.
+BATCH_BYTES = 32 * 1024 * 1024
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
 # Batches committed before deduplication reads stored keys from a KnownKeys filter instead
 # of the database: building the filter costs more than a few lookups, so a short load into a
