@@ -210,3 +210,28 @@ def test_stories_after_a_page_is_replaced_equal_a_fresh_build(tmp_path, sample_c
     fresh = tmp_path / "fresh.duckdb"
     build(fresh)
     assert _stories(db) == _stories(fresh)
+
+
+def test_changed_archive_replaces_changed_and_vanished_members(tmp_path, seed_text):
+    import zipfile
+
+    db, archive = tmp_path / "z.duckdb", tmp_path / "pages.zip"
+
+    def write(members: dict[str, str]) -> None:
+        before = archive.stat().st_mtime_ns if archive.exists() else 0
+        with zipfile.ZipFile(archive, "w") as z:
+            for name, text in members.items():
+                z.writestr(name, text)
+        os.utime(archive, ns=(before + 10**9, before + 10**9))
+
+    write({"a.txt": seed_text, "b.txt": seed_text.replace("L'opinion", "Le Matin"),
+           "c.txt": seed_text.replace("L'opinion", "El Watan")})
+    _load(db, [archive], crawled_at="2025-09-06")
+    write({"a.txt": seed_text, "b.txt": seed_text.replace("L'opinion", "Libération")})  # b edited, c gone
+    result = _load(db, [archive], crawled_at="2025-09-06")
+    assert (result.counts.loaded, result.counts.duplicates, result.counts.superseded) == (1, 1, 2)
+    assert _rows(db, "SELECT regexp_extract(path, '!(.*)', 1), status FROM documents ORDER BY document_id") == [
+        ("a.txt", "loaded"), ("b.txt", "superseded"), ("c.txt", "superseded"), ("a.txt", "duplicate"),
+        ("b.txt", "loaded")]
+    assert _rows(db, "SELECT outlet FROM articles ORDER BY article_id") == [("L'opinion",), ("Libération",)]
+    assert _rows(db, "SELECT count(*) FROM sightings") == [(96,)]

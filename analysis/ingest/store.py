@@ -258,19 +258,30 @@ def _earlier_versions(con, keys: list[Key], load_id: int) -> list[int]:
         con.unregister("_reread")
 
 
+_EARLIER_OF_FILES = """SELECT d.document_id, d.path, d.record FROM documents d JOIN _reread_files f ON d.path = f.path
+                       WHERE d.status <> 'superseded' AND d.load_id <> $load"""
+_EARLIER_MEMBERS = """ UNION ALL
+    SELECT d.document_id, d.path, d.record FROM documents d
+    JOIN _reread_files f ON split_part(d.path, '!', 1) = f.path AND d.path <> f.path
+    WHERE d.status <> 'superseded' AND d.load_id <> $load"""
+
+
 def _not_read_again(con, files: list[FileDone], load_id: int) -> list[int]:
     """Documents of earlier loads from these files (or their archive members) that this load,
     having read the whole file, did not find again: records or members no longer there."""
     if not files:
         return []
-    con.register("_reread_files", pa.table({"path": pa.array([f.path for f in files], pa.string())}))
+    paths = [f.path for f in files]
+    # Equi-joins only (a join on starts_with would compare every stored path with every file);
+    # members are looked for only when an archive was read again.
+    sql = _EARLIER_OF_FILES + (_EARLIER_MEMBERS if any(p.lower().endswith(".zip") for p in paths) else "")
+    con.register("_reread_files", pa.table({"path": pa.array(paths, pa.string())}))
     try:
         return [row[0] for row in con.execute(
-            """SELECT DISTINCT d.document_id FROM documents d JOIN _reread_files f
-                 ON d.path = f.path OR starts_with(d.path, f.path || '!')
-               WHERE d.status <> 'superseded' AND d.load_id <> $load
-                 AND NOT EXISTS (SELECT 1 FROM documents n
-                                 WHERE n.load_id = $load AND n.path = d.path AND n.record = d.record)""",
+            f"""WITH earlier AS ({sql})
+                SELECT DISTINCT e.document_id FROM earlier e
+                WHERE NOT EXISTS (SELECT 1 FROM documents n
+                                  WHERE n.load_id = $load AND n.path = e.path AND n.record = e.record)""",
             {"load": load_id}).fetchall()]
     finally:
         con.unregister("_reread_files")
