@@ -38,7 +38,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 sample: $(STAMP)
-	$(PY) -m analysis.pagegen --sample --corpus ../shared/corpus --out data/sample/inputs
+	$(PY) -m bench.pagegen --sample --corpus ../shared/corpus --out data/sample/inputs
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal reports/*/ reports/index.html .pytest_cache

@@ -4,6 +4,15 @@ All frequency functions return the same tidy shape so one set of plots and the b
 detector serve them all. Bucketing happens in SQL (``date_trunc``); identifiers come from
 the allow-lists below, values are bound parameters.
 
+The frequency contract
+----------------------
+``entity_frequencies`` and ``topic_frequencies`` both return, one row per period × group ×
+item (zeros included): ``period`` (datetime64[us], midnight of the bucket's first day),
+``group`` (object: outlet or language, None when not grouped), the item's own columns,
+``label`` (str: the display name), ``n_documents`` (int64: units of the item),
+``n_total`` (int64: all units of the period and group, from ``totals_sql``), ``share``
+(float64: n_documents / n_total) and ``incomplete`` (bool). ``frequency_frame`` builds it.
+
 Counting units
 --------------
 ``unit="placements"`` counts every stored article (each copy of a syndicated dispatch).
@@ -44,7 +53,15 @@ def check_options(*, freq: str, by: str | None, unit: str, source: str = "articl
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the main schema has a table ``name`` (an enrichment stage may not have run)."""
     return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]))
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when ``table`` exists and holds at least one row (``table`` comes from our code)."""
+    if not has_table(con, table):
+        return False
+    return bool(scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
 
 
 def units_sql(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
@@ -112,7 +129,7 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
         WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
         {totals_sql(freq=freq, source=source)}
         SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
-    params = {"start": _as_date(start), "end": _as_date(end), "thin": THIN_PERIOD_SHARE}
+    params = {"start": as_date(start), "end": as_date(end), "thin": THIN_PERIOD_SHARE}
     return con.execute(sql, params).df()
 
 
@@ -133,7 +150,41 @@ def totals_sql(*, freq: str, source: str = "articles") -> str:
         )"""
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
+FREQUENCY_DTYPES = {"period": "datetime64[us]", "group": object, "label": "str", "n_documents": "int64",
+                    "n_total": "int64", "share": "float64", "incomplete": "bool"}
+
+
+def frequency_frame(totals: pd.DataFrame, counts: pd.DataFrame, items: pd.DataFrame, *, key: str,
+                    extra_counts: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The contract frame (see the module docstring) before the caller orders its rows.
+
+    ``totals`` is a ``period_totals`` frame; ``counts`` has ``period``, ``group``, ``key``,
+    ``n_documents`` and the ``extra_counts`` columns, for the cells that are not zero;
+    ``items`` has ``key``, ``label`` and the item's other columns, one row per item, in order.
+    Returns the grid totals × items with the counts (zeros filled), ``n_total`` and ``share``.
+    """
+    grid = totals.rename(columns={"n_documents": "n_total"}).merge(items, how="cross")
+    grid["period"] = pd.to_datetime(grid["period"]).astype(FREQUENCY_DTYPES["period"])
+    grid["group"] = grid["group"].astype(object)
+    counts = counts[["period", "group", key, "n_documents", *extra_counts]].astype({"group": object})
+    counts["period"] = pd.to_datetime(counts["period"]).astype(FREQUENCY_DTYPES["period"])
+    frame = grid.merge(counts, how="left", on=["period", "group", key])
+    for column in ("n_documents", *extra_counts):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    frame["n_total"] = frame["n_total"].astype("int64")
+    frame["share"] = (frame["n_documents"] / frame["n_total"].where(frame["n_total"] > 0)).fillna(0.0)
+    frame["incomplete"] = frame["incomplete"].astype(bool)
+    return frame.astype({"label": FREQUENCY_DTYPES["label"]})
+
+
+def empty_frequencies(columns: list[str], item_dtypes: dict[str, str]) -> pd.DataFrame:
+    """A contract frame without rows: the same columns and dtypes as a full one."""
+    dtypes = FREQUENCY_DTYPES | item_dtypes
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
+
+
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A ``start``/``end`` argument as a date: a date stays, an ISO string is parsed, None stays None."""
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))

@@ -15,7 +15,6 @@ bucket sizes come from allow-lists.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 
@@ -30,14 +29,8 @@ ORDERS = ("newest", "longest")
 BASES = ("published", "crawled")
 
 
-def _day(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def _params(start, end, outlets=None, langs=None, **extra) -> dict:
-    return {"start": _day(start), "end": _day(end),
+    return {"start": trends.as_date(start), "end": trends.as_date(end),
             "outlets": list(outlets) if outlets else None, "langs": list(langs) if langs else None, **extra}
 
 

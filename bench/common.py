@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CACHE = Path(os.environ.get("PRESSWATCH_BENCH_DIR", "/tmp/presswatch-bench"))
-# The generator's settings for every benchmark input (analysis.pagegen.generate); RECIPE names
+# The generator's settings for every benchmark input (bench.pagegen.generate); RECIPE names
 # them in the cache, so inputs made with older settings are not reused. v2: articles dated by
 # their crawl (date_from_crawl), not by their source.
 RECIPE = "v2"

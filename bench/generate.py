@@ -3,7 +3,7 @@
     python -m bench.generate --pages 100000        # CACHE/pages-100000-0-v2/ (bench.ingest's folder)
     python -m bench.generate --export 100000       # CACHE/export-100000-0-v2.parquet
 
-Pages come from ``bench.ingest.pages_folder`` (``analysis.pagegen``: real WiNER-fr and ANT
+Pages come from ``bench.ingest.pages_folder`` (``bench.pagegen``: real WiNER-fr and ANT
 articles rendered in the maghress layout with the real variants of LAYOUT.md, ~12 KB each,
 70 % French / 30 % Arabic). The export holds the articles of the same generator as one
 Parquet file with the column names of a typical scraper export (title, text, date, source,
@@ -35,7 +35,7 @@ def export_file(n: int, *, seed: int = 0) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from analysis.pagegen import generate, read_corpus
+    from bench.pagegen import generate, read_corpus
 
     path = CACHE / f"export-{n}-{seed}-{RECIPE}.parquet"
     if path.exists():

@@ -27,7 +27,7 @@ def pages_folder(n: int, *, seed: int = 0) -> Path:
     folder = CACHE / f"pages-{n}-{seed}-{RECIPE}"
     if (folder / ".complete").exists():
         return folder
-    from analysis.pagegen import generate, read_corpus, write_pages
+    from bench.pagegen import generate, read_corpus, write_pages
 
     shutil.rmtree(folder, ignore_errors=True)
     write_pages(generate(read_corpus(CORPUS), n, seed=seed, **GENERATE), folder)

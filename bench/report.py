@@ -146,7 +146,7 @@ def bench_notebooks(repeat: int) -> None:
     import analysis
     from analysis.enrich import run as enrich
     from analysis.ingest import load
-    from analysis.report.notebooks import images, notebook_paths, run_notebook
+    from bench.notebooks import images, notebook_paths, run_notebook
 
     db = CACHE / "notebooks-sample.duckdb"
     if not db.exists():

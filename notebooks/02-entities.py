@@ -27,7 +27,7 @@ from pathlib import Path
 
 import analysis
 from analysis import plots
-from analysis.report.extras import has_rows
+from analysis.trends import has_rows
 
 # %% tags=["parameters"]
 DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of this repository

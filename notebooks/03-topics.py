@@ -15,7 +15,7 @@
 # # 03 — Topics over time and their bursts
 #
 # Share of stories by main topic (the reviewed taxonomy of `analysis/data/topics`) as a
-# stacked area and as small multiples, then the bursts found by `analysis.topics.bursts`
+# stacked area and as small multiples, then the bursts found by `analysis.bursts`
 # (z-score against the topic's own baseline, and Kleinberg's two-state model), each shown
 # with the headline of its driving article. Needs `presswatch enrich` to have run.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import analysis
 from analysis import plots
-from analysis.report.extras import has_rows
+from analysis.trends import has_rows
 
 # %% tags=["parameters"]
 DB = None  # database file; default: $PRESSWATCH_DB or data/presswatch.duckdb of this repository
@@ -43,7 +43,8 @@ ENRICHED = has_rows(con, "article_topics")
 
 # %%
 if ENRICHED:
-    from analysis.topics import bursts, topic_frequencies
+    from analysis.bursts import detect_bursts
+    from analysis.topics import topic_frequencies
 
     shares = topic_frequencies(con, freq=PERIOD, start=START, end=END, by="outlet" if OUTLET else None)
     if OUTLET:
@@ -62,7 +63,7 @@ if ENRICHED:
 
 # %%
 if ENRICHED:
-    found = bursts(shares, con=con)
+    found = detect_bursts(shares, con=con)
     display(found[["label", "method", "start", "end", "peak_share", "baseline_share", "score"]].head(15))
 
 # %% [markdown]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import topics_fixtures as fx
-from analysis.topics.bursts import _nll, bursts, kleinberg_states
+from analysis.bursts import binomial_nll, detect_bursts, kleinberg_states
 from analysis.topics.frequencies import topic_frequencies
 
 
@@ -30,7 +30,7 @@ SPIKE = [5, 4, 6, 5, 5, 6, 4, 5, 5, 6, 5, 4, 30, 28, 6, 5, 4, 5, 6, 5]
 
 
 def test_both_methods_find_an_injected_spike():
-    found = bursts(weekly(SPIKE))
+    found = detect_bursts(weekly(SPIKE))
     assert set(found["method"]) == {"zscore", "kleinberg"}
     for row in found.itertuples():
         assert pd.Timestamp(row.peak_period) == pd.Timestamp("2024-03-25")
@@ -51,7 +51,7 @@ def test_steady_series_rarely_burst():
     rng = np.random.default_rng(0)
     alarms = {"zscore": 0, "kleinberg": 0}
     for _ in range(50):
-        found = bursts(weekly(rng.binomial(200, 0.05, size=40).tolist(), total=200))
+        found = detect_bursts(weekly(rng.binomial(200, 0.05, size=40).tolist(), total=200))
         for method in set(found["method"]):
             alarms[method] += 1
     assert alarms["zscore"] <= 6 and alarms["kleinberg"] <= 6, alarms
@@ -59,15 +59,15 @@ def test_steady_series_rarely_burst():
 
 def test_a_spike_in_an_incomplete_period_is_not_a_burst():
     counts = [5] * 12 + [40]
-    assert bursts(weekly(counts, incomplete_last=True)).empty
-    assert not bursts(weekly(counts)).empty
+    assert detect_bursts(weekly(counts, incomplete_last=True)).empty
+    assert not detect_bursts(weekly(counts)).empty
 
 
 def test_min_documents_filters_tiny_bursts():
     counts = [0] * 12 + [2, 0, 0]
-    assert bursts(weekly(counts), min_documents=3).empty
-    assert bursts(weekly(counts), min_documents=3, method="kleinberg", gamma=0.3).empty
-    assert not bursts(weekly(counts), min_documents=1, method="kleinberg", gamma=0.3).empty
+    assert detect_bursts(weekly(counts), min_documents=3).empty
+    assert detect_bursts(weekly(counts), min_documents=3, method="kleinberg", gamma=0.3).empty
+    assert not detect_bursts(weekly(counts), min_documents=1, method="kleinberg", gamma=0.3).empty
 
 
 def brute_force_cost(states, r, d, s, gamma):
@@ -76,7 +76,7 @@ def brute_force_cost(states, r, d, s, gamma):
     tau = gamma * math.log(len(r))
     cost, prev = 0.0, 0
     for t, q in enumerate(states):
-        cost += _nll(r[t:t + 1], d[t:t + 1], p[q])[0] + (tau if q > prev else 0.0)
+        cost += binomial_nll(r[t:t + 1], d[t:t + 1], p[q])[0] + (tau if q > prev else 0.0)
         prev = q
     return cost
 
@@ -91,12 +91,12 @@ def test_kleinberg_viterbi_finds_the_cheapest_state_sequence(seed):
     assert brute_force_cost(states, r, d, 2.5, 0.5) == pytest.approx(best)
 
 
-def test_an_entity_frame_without_totals_works_like_a_topic_frame():
+def test_an_entity_frame_works_like_a_topic_frame():
     topic = weekly(SPIKE)
-    entity = topic.drop(columns=["n_total", "label", "topic"]).assign(entity_id="polisario", entity="Polisario",
-                                                                     type="ORG", n_mentions=topic["n_documents"] * 2)
-    a = bursts(topic)[["method", "start", "end", "score"]]
-    b = bursts(entity)
+    entity = topic.drop(columns=["topic"]).assign(entity_id="polisario", entity="Polisario", label="Polisario",
+                                                  type="ORG", n_mentions=topic["n_documents"] * 2)
+    a = detect_bursts(topic)[["method", "start", "end", "score"]]
+    b = detect_bursts(entity)
     assert set(b["key"]) == {"polisario"} and set(b["label"]) == {"Polisario"}
     pd.testing.assert_frame_equal(a.reset_index(drop=True),
                                   b[["method", "start", "end", "score"]].reset_index(drop=True))
@@ -105,16 +105,18 @@ def test_an_entity_frame_without_totals_works_like_a_topic_frame():
 def test_sparse_series_get_their_missing_periods_as_zeros():
     frame = weekly(SPIKE)
     sparse = frame[frame["n_documents"] > 5]       # like a frame that omits quiet weeks
-    dense_bursts = bursts(frame, method="kleinberg")
-    assert len(bursts(pd.concat([sparse, frame.assign(topic="other", n_documents=10, share=0.1)]),
+    dense_bursts = detect_bursts(frame, method="kleinberg")
+    assert len(detect_bursts(pd.concat([sparse, frame.assign(topic="other", n_documents=10, share=0.1)]),
                       method="kleinberg").query("key == 'health'")) == len(dense_bursts)
 
 
 def test_bad_options_are_clear_errors():
     with pytest.raises(ValueError, match="method"):
-        bursts(weekly(SPIKE), method="magic")
+        detect_bursts(weekly(SPIKE), method="magic")
     with pytest.raises(ValueError, match="series column"):
-        bursts(weekly(SPIKE).drop(columns=["topic"]))
+        detect_bursts(weekly(SPIKE).drop(columns=["topic"]))
+    with pytest.raises(ValueError, match="lacks n_total"):
+        detect_bursts(weekly(SPIKE).drop(columns=["n_total"]))
 
 
 # --- evidence from the database ------------------------------------------------------------
@@ -152,7 +154,7 @@ def test_bursts_list_their_driving_articles_and_entities(burst_db):
             burst_db.execute("INSERT INTO mentions VALUES "
                              "($a, NULL, 'body', 'rabat', 'Rabat', 5, 10, 'registry', 'LOC')", {"a": article_id})
     frame = topic_frequencies(burst_db, freq="week", topics=["health"], unit="placements")
-    found = bursts(frame, con=burst_db, window=6)
+    found = detect_bursts(frame, con=burst_db, window=6)
     assert not found.empty
     for row in found.itertuples():
         assert pd.Timestamp(row.start) == pd.Timestamp("2023-03-20")
@@ -165,7 +167,7 @@ def test_bursts_list_their_driving_articles_and_entities(burst_db):
 def test_without_the_entities_tables_the_entity_list_is_empty(burst_db):
     burst_db.execute("DROP TABLE mentions")
     frame = topic_frequencies(burst_db, freq="week", topics=["health"], unit="placements")
-    found = bursts(frame, con=burst_db, window=6)
+    found = detect_bursts(frame, con=burst_db, window=6)
     assert not found.empty
     assert all(row.entities == [] and len(row.articles) == 5 for row in found.itertuples())
 
@@ -185,9 +187,9 @@ def test_entity_bursts_are_driven_by_the_articles_mentioning_it(burst_db):
         FROM articles a LEFT JOIN mentions m ON m.article_id = a.article_id AND m.entity_id = 'polisario'
         GROUP BY 1 ORDER BY 1""").df()
     frame = pd.DataFrame({"period": counts["period"], "group": None, "entity_id": "polisario",
-                          "entity": "Polisario", "n_documents": counts["n"], "share": counts["n"] / 10,
+                          "entity": "Polisario", "n_documents": counts["n"], "n_total": 10, "share": counts["n"] / 10,
                           "incomplete": False})
-    found = bursts(frame, con=burst_db, method="kleinberg")
+    found = detect_bursts(frame, con=burst_db, method="kleinberg")
     assert len(found) == 1
     row = found.iloc[0]
     assert {a["article_id"] for a in row["articles"]} <= set(in_spike[:6])

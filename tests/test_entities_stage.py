@@ -86,8 +86,8 @@ def test_incremental_then_rebuild_then_registry_change(tmp_path):
 def test_entity_frequencies_count_one_entity_in_every_language(con):
     df = entity_frequencies(con, freq="month", entities=["Morocco", "المغرب", "Marruecos"], unit="placements")
     assert set(df["entity_id"]) == {"morocco"}
-    assert list(df.columns) == ["period", "group", "entity_id", "entity", "type", "n_documents", "n_mentions",
-                                "share", "incomplete"]
+    assert list(df.columns) == ["period", "group", "entity_id", "entity", "type", "label", "n_documents",
+                                "n_mentions", "n_total", "share", "incomplete"]
     assert (df["share"].between(0, 1)).all() and (df["n_documents"] == 0).any()
     assert df["incomplete"].iloc[0] and df["incomplete"].iloc[-1]
     by_lang = entity_frequencies(con, freq="month", entities=["Maroc"], by="lang", unit="placements")
@@ -127,7 +127,7 @@ def test_sql_views_agree_with_the_functions(con):
                           WHERE entity_id = 'morocco' ORDER BY period""").fetchall()
     func = entity_frequencies(con, freq="month", entities=["morocco"], unit="placements")
     func = func[func["n_documents"] > 0]
-    assert [(p, d, m) for p, d, m in view] == list(zip(func["period"], func["n_documents"], func["n_mentions"]))
+    assert [(p, d, m) for p, d, m in view] == list(zip(func["period"].dt.date, func["n_documents"], func["n_mentions"]))
     pairs = con.execute("SELECT count(*), min(n_together) FROM entity_cooccurrence").fetchone()
     assert pairs[0] > 0 and pairs[1] >= 2
 

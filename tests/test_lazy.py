@@ -17,3 +17,13 @@ def test_exports_resolve_to_the_defining_module():
 def test_a_name_that_is_also_a_submodule_is_refused():
     with pytest.raises(ValueError, match="evaluate"):
         lazy_exports("analysis.stories", {"evaluate": "analysis.stories.evaluate"})
+
+
+def test_importing_the_enrichment_and_report_packages_loads_no_pandas():
+    import subprocess
+    import sys
+
+    code = ("import sys, analysis.topics, analysis.entities, analysis.report, analysis.stories; "
+            "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

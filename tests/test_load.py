@@ -22,7 +22,7 @@ from analysis.errors import InvalidArgument
 from analysis.ingest import load, loader
 from analysis.ingest.sources import read_manifests
 from analysis.ingest.records import clean_text
-from analysis.pagegen import generate, read_corpus, write_pages
+from bench.pagegen import generate, read_corpus, write_pages
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
 

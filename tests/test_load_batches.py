@@ -21,7 +21,7 @@ from analysis.ingest.known import KnownKeys, Prefixes, prefix
 from analysis.ingest.records import clean_text
 from analysis.ingest.sources import discover
 from analysis.ingest.store import _ticker_slots
-from analysis.pagegen import generate, read_corpus, write_pages
+from bench.pagegen import generate, read_corpus, write_pages
 
 
 @pytest.fixture(scope="module")

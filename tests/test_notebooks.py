@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.report.notebooks import images, notebook_paths, run_notebook
+from bench.notebooks import images, notebook_paths, run_notebook
 from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 # charts each notebook must display on the sample (Q4 2016, where its parts overlap)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from analysis.ingest.dates import find_dates
 from analysis.ingest.page import parse_page, split_ticker, ticker_crawl_date
-from analysis.pagegen import generate, read_corpus
+from bench.pagegen import generate, read_corpus
 
 NBSP4 = "\u00a0" * 4
 TITLE = "Maroc-France : Bernard Cazeneuve souligne le rôle clé du Maroc dans la lutte contre le terrorisme"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import filecmp
 
-from analysis.pagegen import build_sample, generate, read_corpus
+from bench.pagegen import build_sample, generate, read_corpus
 from conftest import SAMPLE
 
 

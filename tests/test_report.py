@@ -225,3 +225,20 @@ def _csv(path: Path) -> list[dict]:
 
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from analysis.report.render import csv_bytes
+
+    cells = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "plain", "a=b", "", None]
+    frame = pd.DataFrame({"title": cells, "n": range(len(cells))})
+    read = list(csv.DictReader(io.StringIO(csv_bytes(frame).decode("utf-8"))))
+    titles = [r["title"] for r in read]
+    assert titles[:5] == ["'" + c for c in cells[:5]]
+    assert titles[5:] == ["plain", "a=b", "", ""]
+    assert [r["n"] for r in read] == [str(i) for i in range(len(cells))]  # numbers are not text: untouched

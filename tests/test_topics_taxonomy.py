@@ -252,7 +252,7 @@ def test_documents_scored_together_score_as_the_plain_walk_scores_each(tax, monk
             for part, weight in ((title, tax.title_weight), (body, 1.0)):
                 for term, count in _visit_every_word(tax, part or "", lang).items():
                     counts[term] = counts.get(term, 0.0) + count * weight
-            assert scored == taxonomy._decide(tax, counts, lang, "article"), title
+            assert scored == taxonomy.decide(tax, counts, lang, "article"), title
 
 
 def test_texts_scored_in_a_batch_score_as_each_alone(tax):

@@ -16,6 +16,9 @@ from analysis.entities.registry import TYPES
 from analysis.entities.text import fold
 
 _DOC_COLUMN = {"articles": "article_id", "headlines": "headline_id"}
+COLUMNS = ["period", "group", "entity_id", "entity", "type", "label", "n_documents", "n_mentions", "n_total",
+           "share", "incomplete"]
+ITEM_DTYPES = {"entity_id": "str", "entity": "str", "type": "str", "n_mentions": "int64"}
 
 
 def resolve_entities(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
@@ -54,15 +57,15 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     ``entities``: names or ids (any alias, any language); otherwise the ``top`` entities with
     the most documents in the window (optionally only of ``types``).
 
-    Columns: ``period`` (DATE), ``group`` (outlet/language or None), ``entity_id``, ``entity``
-    (display name), ``type``, ``n_documents`` (distinct units mentioning it), ``n_mentions``,
-    ``share`` (n_documents / all documents of that period and group), ``incomplete`` (the
-    period is the first or last of the data or unusually thin; see ``trends.period_totals``).
-    One row per entity, period and group, zeros included.
+    The frequency contract of ``analysis.trends`` (dtypes there), with the entity as the
+    item: ``period``, ``group``, ``entity_id``, ``entity`` (display name), ``type``, ``label``
+    (the display name again, the contract's name for it), ``n_documents`` (distinct units
+    mentioning it), ``n_mentions``, ``n_total``, ``share``, ``incomplete``. One row per
+    entity, period and group, zeros included.
     """
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end)}
     chosen = resolve_entities(con, entities) if entities else None
     units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
     doc_col = _DOC_COLUMN[source]
@@ -88,21 +91,13 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     params["top"] = len(chosen) if chosen is not None else int(top)
     counts = con.execute(sql, params).df()
     totals = trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
-    columns = ["period", "group", "entity_id", "entity", "type", "n_documents", "n_mentions", "share", "incomplete"]
     if counts.empty or totals.empty:
-        return pd.DataFrame(columns=columns)
-    ents = counts[["entity_id", "entity", "type"]].drop_duplicates()
-    grid = totals.merge(ents, how="cross")
-    counts["period"] = pd.to_datetime(counts["period"])
-    grid["period"] = pd.to_datetime(grid["period"])
-    out = grid.merge(counts.drop(columns=["entity", "type"]), how="left", on=["period", "group", "entity_id"])
-    out["n_documents"] = out["n_documents_y"].fillna(0).astype("int64")
-    out["n_mentions"] = out["n_mentions"].fillna(0).astype("int64")
-    out["share"] = out["n_documents"] / out["n_documents_x"]
-    out["period"] = out["period"].dt.date
+        return trends.empty_frequencies(COLUMNS, ITEM_DTYPES)
+    items = counts[["entity_id", "entity", "type"]].drop_duplicates().assign(label=lambda f: f["entity"])
+    out = trends.frequency_frame(totals, counts, items, key="entity_id", extra_counts=("n_mentions",))
     out = out.sort_values(["period", "group", "n_documents", "entity_id"], ascending=[True, True, False, True],
                           na_position="first")
-    return out[columns].reset_index(drop=True)
+    return out[COLUMNS].reset_index(drop=True)
 
 
 def entity_cooccurrence(con: duckdb.DuckDBPyConnection, *, entities: list[str] | None = None,
@@ -119,7 +114,7 @@ def entity_cooccurrence(con: duckdb.DuckDBPyConnection, *, entities: list[str] |
     """
     trends.check_options(freq="day", by=None, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end), "min_count": int(min_count), "top": int(top)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end), "min_count": int(min_count), "top": int(top)}
     units = trends.units_sql(con, freq="day", by=None, unit=unit, source=source)
     doc_col = _DOC_COLUMN[source]
     type_filter = ""
@@ -165,7 +160,7 @@ def top_entities(con: duckdb.DuckDBPyConnection, *, start: dt.date | str | None 
     """
     trends.check_options(freq="day", by=None, unit=unit, source=source)
     _check(source, types)
-    params = {"start": trends._as_date(start), "end": trends._as_date(end), "top": int(top)}
+    params = {"start": trends.as_date(start), "end": trends.as_date(end), "top": int(top)}
     type_filter = ""
     if types:
         type_filter = "AND e.type IN (SELECT unnest($types))"

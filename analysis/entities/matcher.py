@@ -104,7 +104,6 @@ class RegistryMatcher:
         # interleaved runs of the worker function showed no gain.)
         self._automaton = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
         self._flags = np.array([v[2] for v in self._values], dtype=np.int64)
-        self.n_keys = len(entries)
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping registry matches in ``text``, in order, with original offsets."""

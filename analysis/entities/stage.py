@@ -10,7 +10,6 @@ interrupted run keeps its finished batches and memory does not grow with the cor
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +19,7 @@ from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
 from analysis.entities.resolve import Resolver
+from analysis.progress import progress_bar
 from analysis.workers import ordered_map, pool as worker_pool
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,12 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
             for kind in ("article", "headline"):
                 ids = _pending_ids(con, kind)
                 items = ((registry_dir, registry.fingerprint, kind, rows) for rows in _rows(con, kind, ids, batch_size))
-                with _progress(progress, f"entities: {kind}s", len(ids)) as advance:
+                with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
                     for (*_, rows), table in ordered_map(executor, registry_mentions, items, window=WINDOW):
                         with transaction(con):
                             _write(con, kind, rows.column(0), table, [], [])
                         _counted(counts, kind, rows.num_rows, table.num_rows, 0)
-                        advance(rows.num_rows)
+                        bar.advance(rows.num_rows)
     else:
         # NER entities are resolved against the ones found before: here, in document order.
         matcher = RegistryMatcher(registry.aliases)
@@ -80,7 +80,7 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
         with worker_pool(workers) as executor:
             for kind in ("article", "headline"):
                 ids = _pending_ids(con, kind)
-                with _progress(progress, f"entities: {kind}s", len(ids)) as advance:
+                with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
                     items = ((kind, rows) for rows in _rows(con, kind, ids, batch_size))
                     for (_, rows), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
                         docs = documents(kind, rows)
@@ -90,7 +90,7 @@ def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_siz
                         with transaction(con):
                             _write(con, kind, rows.column(0), table, new_entities, new_aliases)
                         _counted(counts, kind, len(docs), table.num_rows, len(new_entities))
-                        advance(len(docs))
+                        bar.advance(len(docs))
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
@@ -257,15 +257,3 @@ def _insert(con, table: str, arrow: pa.Table, select: str) -> None:
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _batch")
     finally:
         con.unregister("_batch")
-
-
-@contextmanager
-def _progress(enabled: bool, description: str, total: int):
-    if not enabled or not total:
-        yield lambda n: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)

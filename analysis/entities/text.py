@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from functools import cache
 
 import numpy as np
 
-from analysis import chars
+from analysis import chars, textfold
 
-_ARABIC_LETTERS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي"}
+_ARABIC_LETTERS = textfold.arabic_letters(persian=True)
 _SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000\t"
 _APOSTROPHES = "\u2019\u2018\u02bc\u00b4`\u2032"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 # Removed before matching: Arabic harakat, superscript alef, tatweel, zero-width marks.
-_REMOVABLE = "[\u064b-\u0652\u0670\u0640\u200b-\u200f\u00ad]"
-_MARK_CHARS = tuple(chr(c) for c in [*range(0x064B, 0x0653), 0x0670, 0x0640, *range(0x200B, 0x2010), 0x00AD])
+_ZERO_WIDTH = "".join(chr(c) for c in range(0x200B, 0x2010)) + "\u00ad"
+_MARK_CHARS = tuple(textfold.HARAKAT + textfold.TATWEEL + _ZERO_WIDTH)
+_REMOVABLE = f"[{''.join(_MARK_CHARS)}]"
 _REMOVE_RES = {  # (has double spaces, has marks) -> pattern; the single-purpose ones scan faster
     (True, True): re.compile(f"{_REMOVABLE}+| {{2,}}"),
     (True, False): re.compile("  +"),
@@ -35,12 +35,10 @@ def _build_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0x20, 0x2B0):
         ch = chr(code)
-        low = ch.lower()
+        low = textfold.fold_case(ch)
         if len(low) != 1:
             low = ch
-        base = unicodedata.normalize("NFD", low)
-        if len(base) > 1 and all(unicodedata.combining(c) for c in base[1:]):
-            low = base[0]
+        low = textfold.latin_base(low)
         if low != ch:
             table[code] = low
     # Greek-free, Latin-only table; 1:1 so offsets survive the fast path.
@@ -48,8 +46,7 @@ def _build_table() -> dict[int, str]:
     table.update({ord(c): "'" for c in _APOSTROPHES})
     table.update({ord(c): " " for c in _DASHES})
     table.update({ord(k): v for k, v in _ARABIC_LETTERS.items()})
-    table.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
-    table.update({0x06F0 + i: str(i) for i in range(10)})
+    table.update({ord(k): v for k, v in textfold.ARABIC_INDIC_DIGITS.items()})
     return table
 
 
@@ -76,12 +73,10 @@ def _fold_chars_str(text: str) -> str:
     return low
 
 
-# Texts this long are folded through a table of every UTF-16 code unit (``_fold_units``):
-# finding which characters need a replacement (the set intersection above) walks the text in
-# Python objects, ~120 µs for a 6,000-character French body and 230–370 µs for an Arabic one,
-# whose letters are not cached one-character strings; the table does lower() and every
-# replacement at once in NumPy (~65–75 µs). Short texts (titles, headlines) stay on the str path,
-# cheaper than NumPy's per-call cost below ~300 characters.
+# Texts this long are folded through a table of every UTF-16 code unit (``_fold_units``): the
+# set intersection above walks the text in Python objects, while the table does lower() and
+# every replacement at once in NumPy. Short texts (titles, headlines) stay on the str path,
+# cheaper than NumPy's per-call cost.
 TABLE_FROM = 300
 
 
@@ -170,9 +165,8 @@ _MARK_UNITS[[ord(c) for c in _MARK_CHARS]] = True
 
 
 def _remove_with_table(s: str) -> tuple[str, OffsetMap]:
-    """``_remove_with_regex`` in NumPy, for long texts: the regex alternation scans every
-    character in Python's engine (~190 µs for a 5,500-character Arabic body with eleven
-    removals), this ~50 µs. A character goes when it is a mark, or a space right after a space
+    """``_remove_with_regex`` in NumPy, for long texts, where the regex alternation scanning
+    every character costs more. A character goes when it is a mark, or a space right after a space
     (what ``marks+`` and ``" {2,}"`` -> ``" "`` leave, scanning left to right). The map gets one
     entry per run of removed characters where the regex wrote one per match: adjacent matches
     (spaces then marks) make one run, whose single entry maps every offset the same way."""
@@ -251,11 +245,3 @@ def normalize_surface(surface: str, label: str) -> str:
     """The key a human would accept as "the same name": ``clean_surface`` then ``fold``."""
     return fold(clean_surface(surface, label))
 
-
-def display_form(surface: str) -> str:
-    """A tidy display form: collapsed spaces, title case for ALL-CAPS names."""
-    s = " ".join(surface.split()).strip(_EDGE_PUNCT)
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) > 4 and all(c.isupper() for c in letters):
-        s = " ".join(w.capitalize() for w in s.split())
-    return s

@@ -133,7 +133,7 @@ def to_png(fig: Figure, *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _date_axis(ax) -> None:
+def date_axis(ax) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -144,7 +144,7 @@ def day_month(day, *, year: bool = False) -> str:
     return f"{day.day} {MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
 
 
-def _span(days: pd.Series) -> str:
+def span_text(days: pd.Series) -> str:
     lo, hi = pd.Timestamp(days.min()), pd.Timestamp(days.max())
     if lo == hi:
         return day_month(lo, year=True)
@@ -153,7 +153,7 @@ def _span(days: pd.Series) -> str:
     return f"{day_month(lo, year=True)} – {day_month(hi, year=True)}"
 
 
-def _bar_width(freq: str) -> float:
+def bar_width(freq: str) -> float:
     return {"day": 0.8, "week": 5.5, "month": 24.0}[freq]
 
 
@@ -166,24 +166,24 @@ def top_groups(frame: pd.DataFrame, group: str, value: str, *, top: int) -> pd.D
     return out
 
 
-def _stack(frame: pd.DataFrame, *, x: str, group: str, value: str) -> pd.DataFrame:
+def stack_wide(frame: pd.DataFrame, *, x: str, group: str, value: str) -> pd.DataFrame:
     wide = frame.pivot_table(index=x, columns=group, values=value, aggfunc="sum", fill_value=0, dropna=False)
     order = wide.sum().sort_values(ascending=False, kind="stable").index
     return wide[order].sort_index()
 
 
-def _colours(groups, *, by: str) -> list[str]:
+def group_colours(groups, *, by: str) -> list[str]:
     if by == "lang":
         return [LANG_COLOURS.get(g if isinstance(g, str) else None, OTHER) for g in groups]
     palette = iter(OKABE_ITO)
     return [OTHER if g == "other" else next(palette, OTHER) for g in groups]
 
 
-def _group_label(g, by: str) -> str:
+def group_label(g, by: str) -> str:
     return lang_name(g) if by == "lang" else label(g, width=32)
 
 
-def _period_tick(p: pd.Timestamp, freq: str) -> str:
+def period_tick(p: pd.Timestamp, freq: str) -> str:
     if freq == "month":
         return f"{MONTHS[p.month - 1]} {p.year}"
     if freq == "week":
@@ -192,7 +192,7 @@ def _period_tick(p: pd.Timestamp, freq: str) -> str:
     return day_month(p)
 
 
-def _empty(fig: Figure, ax, title: str) -> Figure:
+def empty_figure(fig: Figure, ax, title: str) -> Figure:
     ax.set_axis_off()
     ax.set_title(title)
     ax.text(0.5, 0.5, "no data in this period", ha="center", va="center", transform=ax.transAxes, color="#666666")

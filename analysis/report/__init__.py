@@ -2,10 +2,9 @@
 
 - ``periods``: weeks and months, ``--at`` parsing, the last complete period of the data;
 - ``compute``: every number and table of a report as tidy frames (``report_data``);
-- ``extras``: the entity and topic sections, present only when their data exists;
+- ``sections``: the entity and topic sections, present only when their data exists;
 - ``render``: charts, HTML (Jinja2, autoescaped), Markdown and CSV from that data;
-- ``write``: the report folder, written atomically, and ``reports/index.html``;
-- ``notebooks``: running the notebooks of notebooks/ (tests, benchmark).
+- ``write``: the report folder, written atomically, and ``reports/index.html``.
 
 Exports load lazily so that `presswatch --help` does not import pandas and matplotlib.
 """

@@ -3,6 +3,7 @@
 ``report_data(con, period, ...)`` returns a ``ReportData`` of tidy frames and plain values;
 ``render`` turns it into HTML, Markdown, CSV and charts. A section is present only when the
 database holds its kind of data (ticker pages, entity mentions, topics): nothing is faked.
+The entity and topic sections are computed by ``analysis.report.sections``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from analysis import trends, volume
 from analysis.db import scalar
 from analysis.report.periods import BASIS_TEXT, Period
+from analysis.report.sections import Enrichment, enrichment
 
 TRAILING = 12  # periods of context for the coverage heatmap and sparklines
 
@@ -37,7 +39,7 @@ class ReportData:
     coverage: pd.DataFrame
     top_articles: pd.DataFrame
     ticker: dict[str, pd.DataFrame] | None  # None: the database has no dated ticker sightings
-    extras: dict[str, object] = field(default_factory=dict)  # entity / topic sections, when their data exists
+    enrichment: Enrichment = field(default_factory=Enrichment)  # entity / topic sections, when their data exists
     provenance: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -62,7 +64,7 @@ def report_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequ
     daily = volume.article_volume(con, freq="day", start=period.start, end=period.end, **scope)
     before = volume.article_volume(con, freq="day", start=previous.start, end=previous.end, **scope)
     first = period.back(TRAILING - 1)
-    data = ReportData(
+    return ReportData(
         period=period, previous=previous, outlets=outlets, langs=langs,
         chosen_by=chosen_by or f"Chosen with --at {period.label}.",
         numbers=headline_numbers(con, period, previous, outlets=outlets, langs=langs),
@@ -71,12 +73,9 @@ def report_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequ
         coverage=volume.coverage(con, freq=period.kind, start=first.start, end=period.end, **scope),
         top_articles=volume.top_articles(con, start=period.start, end=period.end, limit=top, **scope),
         ticker=_ticker(con, period, langs=langs),
+        enrichment=enrichment(con, period, outlets=outlets, langs=langs),
+        provenance=provenance(con),
     )
-    from analysis.report import extras
-
-    data.extras = extras.sections(con, period, outlets=outlets, langs=langs)
-    data.provenance = provenance(con)
-    return data
 
 
 def _ticker(con: duckdb.DuckDBPyConnection, period: Period, *, langs: list[str]) -> dict[str, pd.DataFrame] | None:

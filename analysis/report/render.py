@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from analysis import plots
 from analysis.report.compute import ReportData
+from analysis.report.sections import SPARK_PERIODS, Enrichment
 
 LANGS = ("fr", "ar", "en", "es")
 
@@ -45,8 +46,11 @@ def chart_figures(data: ReportData) -> dict[str, tuple[str, object]]:
         figures["coverage"] = ("Articles per outlet and period (collection coverage)",
                                plots.coverage_heatmap(data.coverage, freq=p.kind, title=(
                                    f"Articles per outlet and {p.kind}, {_period_span(first, p)} (white: none)")))
-    for name, (alt, fig) in data.extras.get("figures", {}).items():
-        figures[name] = (alt, fig)
+    topics = data.enrichment.topics
+    if topics is not None and topics.shares is not None:
+        figures["topics_share"] = ("Topic shares over time", plots.share_chart(
+            topics.shares, x="period", group="topic_label", value="share", by="topic", freq=p.kind,
+            title=f"Share of stories by main topic, last {SPARK_PERIODS} {p.kind}s to {p.label}"))
     return figures
 
 
@@ -56,6 +60,57 @@ def _period_span(first, p) -> str:
 
 def svg_images(figures: dict[str, tuple[str, object]]) -> dict[str, tuple[str, bytes]]:
     return {name: (alt, plots.to_svg(fig)) for name, (alt, fig) in figures.items()}
+
+
+# ---- Enrichment sections ------------------------------------------------------------------
+
+def _c(key: str, head: str, kind: str = "text") -> dict:
+    return {"key": key, "head": head, "kind": kind}
+
+
+def _rows(frame: pd.DataFrame | None) -> list[dict]:
+    return [] if frame is None or frame.empty else frame.to_dict("records")
+
+
+def section_views(enrichment: Enrichment, p) -> list[dict]:
+    """The entity and topic sections as the HTML and Markdown writers show them:
+    [{id, title, intro, charts: [names], tables: [{caption, columns, rows, empty}]}]."""
+    if enrichment.note is not None:
+        return [{"id": "enrichment", "title": "Entities and topics", "charts": [], "tables": [],
+                 "intro": enrichment.note}]
+    prev = p.previous()
+    views = []
+    if enrichment.entities is not None:
+        tables = [{"caption": f"Entities named in the most stories, {p.label}", "rows": _rows(enrichment.entities.top),
+                   "columns": [_c("entity", "entity", "name"), _c("type", "type"),
+                               _c("n_documents", "stories", "num"), _c("previous", prev.label, "num"),
+                               _c("change", "change", "signed"), _c("trend", "trend", "spark")]}]
+        if enrichment.entities.new is not None:
+            tables.append({"caption": f"Notable new entities: first named in {p.label} (in at least 2 stories)",
+                           "rows": _rows(enrichment.entities.new), "empty": "none this period.",
+                           "columns": [_c("entity", "entity", "name"), _c("type", "type"),
+                                       _c("n_documents", "stories", "num"), _c("first_day", "first named", "day")]})
+        views.append({"id": "entities", "title": "Top entities", "charts": [], "tables": tables,
+                      "intro": "People, organisations and places named in the most stories this period; the line "
+                               f"shows stories per {p.kind} over the last {SPARK_PERIODS} {p.kind}s "
+                               f"(hollow dot: incomplete {p.kind})."})
+    topics = enrichment.topics
+    if topics is not None:
+        tables = [{"caption": f"Main topics of the stories, {p.label} (share in %)", "rows": _rows(topics.top),
+                   "columns": [_c("label", "topic", "name"), _c("n_documents", "stories", "num"),
+                               _c("share", "share %", "num"), _c("previous", f"{prev.label} %", "num"),
+                               _c("trend", "trend", "spark")]},
+                  {"caption": f"Bursts in {p.label}: topics far above their own baseline (z-score over the "
+                              f"previous 8 {p.kind}s, or Kleinberg's two-state model), with their driving articles",
+                   "rows": _rows(topics.bursts), "empty": "no topic burst this period.",
+                   "columns": [_c("label", "topic", "name"), _c("method", "detector"), _c("periods", f"{p.kind}s"),
+                               _c("peak_share", "peak share %", "num"), _c("baseline_share", "baseline %", "num"),
+                               _c("articles", "driving articles", "list")]}]
+        views.append({"id": "topics", "title": "Topics", "tables": tables,
+                      "charts": ["topics_share"] if topics.shares is not None else [],
+                      "intro": "Share of the period's stories whose main topic (reviewed taxonomy) is each topic; "
+                               f"the line shows the share per {p.kind} over the last {SPARK_PERIODS} {p.kind}s."})
+    return views
 
 
 # ---- HTML ---------------------------------------------------------------------------------
@@ -163,7 +218,7 @@ def render_html(data: ReportData, images: dict[str, tuple[str, bytes]]) -> str:
     return _env().get_template("report.html.j2").render(
         d=data, p=data.period, charts=charts, numbers=_records(data.numbers),
         volume=_records(data.volume_table), articles=_records(data.top_articles), ticker=ticker,
-        extras=data.extras, prov=data.provenance)
+        sections=section_views(data.enrichment, data.period), prov=data.provenance)
 
 
 def render_index(entries: list[dict]) -> str:
@@ -202,8 +257,9 @@ def render_markdown(data: ReportData, chart_files: dict[str, str]) -> str:
     lines += _md_table(["", p.label, data.previous.label, "change"],
                        [[md(r["label"]), _num(r["value"]), _num(r["previous"]),
                          change_text(r)] for r in _records(data.numbers)])
-    for section in data.extras.get("markdown", []):
-        lines += section
+    if data.enrichment.note is None:  # the Markdown carries the sections' tables, not the note
+        for section in section_views(data.enrichment, p):
+            lines += _md_section(section)
     lines += ["## Volume by outlet and language", ""]
     lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name.startswith("volume")] + [""]
     lines += _md_table(["outlet", "language", "articles", "stories", "previous", "change"],
@@ -228,6 +284,22 @@ def render_markdown(data: ReportData, chart_files: dict[str, str]) -> str:
     lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name == "coverage"] + [""]
     lines += _provenance_md(data.provenance)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_section(section: dict) -> list[str]:
+    fmt = {"num": _num, "signed": _signed, "day": _day, "text": md, "name": md,
+           "list": lambda v: "; ".join(md(x) for x in v or []) or "–"}
+    lines = [f"## {section['title']}", ""]
+    for table in section["tables"]:
+        cols = [c for c in table["columns"] if c["kind"] != "spark"]
+        lines += [f"{md(table['caption'])}", ""]
+        if not table["rows"]:
+            lines += [f"_{table.get('empty', 'none in this period')}_", ""]
+            continue
+        lines += ["| " + " | ".join(md(c["head"]) for c in cols) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(fmt[c["kind"]](r.get(c["key"])) for c in cols) + " |" for r in table["rows"]]
+        lines.append("")
+    return lines
 
 
 def _provenance_md(prov: dict) -> list[str]:
@@ -270,5 +342,13 @@ def tables(data: ReportData) -> dict[str, pd.DataFrame]:
     if data.ticker is not None:
         out |= {"ticker_newest": data.ticker["newest"], "ticker_longest": data.ticker["longest"],
                 "ticker_language_mix": data.ticker["language_mix"]}
-    out |= data.extras.get("tables", {})
+    entities, topics = data.enrichment.entities, data.enrichment.topics
+    if entities is not None:
+        if entities.new is not None:
+            out["entities_new"] = entities.new
+        out["entities_top"] = entities.top.drop(columns=["trend", "trend_incomplete"], errors="ignore")
+    if topics is not None:
+        out["topics_top"] = topics.top.drop(columns=["trend", "trend_incomplete"], errors="ignore")
+        out["topic_bursts"] = (topics.bursts.assign(articles=topics.bursts["articles"].map(" | ".join))
+                               if not topics.bursts.empty else topics.bursts)
     return out

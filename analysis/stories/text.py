@@ -20,6 +20,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from analysis import textfold
+
 # Texts are cut to this many characters: enough for any news article, and it bounds the
 # work a pathological record (a whole site in one field) can cause.
 MAX_CHARS = 20_000
@@ -33,17 +35,16 @@ _P_INV = pow(_P, -1, 1 << 64)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
 def _fold_table() -> dict[str, str]:
-    table = {chr(0x660 + i): str(i) for i in range(10)} | {chr(0x6F0 + i): str(i) for i in range(10)}
-    # Latin letters with diacritics (lower case: folding runs after to_lowercase).
-    # Latin letters with diacritics, either case (ASCII case is folded by the tokeniser,
-    # far cheaper than a Unicode lower-casing pass over every byte).
+    table = dict(textfold.ARABIC_INDIC_DIGITS)
+    # Latin letters with diacritics, either case (ASCII case is folded by the tokeniser). A
+    # fixed list rather than textfold.latin_base: stored signatures depend on exactly these.
     for base, variants in {"a": "àáâãäåā", "c": "çćč", "e": "èéêëēė", "i": "ìíîïī", "n": "ñń",
                            "o": "òóôõöøō", "u": "ùúûüū", "y": "ýÿ", "s": "šś", "z": "žź"}.items():
         table |= dict.fromkeys(variants + variants.upper(), base)
     table |= {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
     # Arabic: hamza seats, alef variants, ta marbuta, alef maqsura; harakat and tatweel go.
-    table |= dict.fromkeys("أإآٱ", "ا") | {"ؤ": "و", "ئ": "ي", "ة": "ه", "ى": "ي"}
-    table |= dict.fromkeys([chr(c) for c in range(0x64B, 0x653)] + ["\u0670", "\u0640"], "")
+    table |= textfold.arabic_letters(persian=False, hamza_seats=True)
+    table |= dict.fromkeys(textfold.HARAKAT + textfold.TATWEEL, "")
     # Invisible marks vanish; non-ASCII spaces and punctuation separate words.
     table |= dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\ufeff"], "")
     table |= dict.fromkeys("\u00a0\u2009\u202f\u2002\u2003«»“”„‘’‚–—―…•·،؛؟٪٫٬¿¡°", " ")

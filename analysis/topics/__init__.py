@@ -1,13 +1,19 @@
-"""Topics: a multilingual taxonomy scorer, per-language discovery models, topics over time, bursts.
+"""Topics: a multilingual taxonomy scorer, per-language discovery models, topics over time.
 
-    from analysis.topics import topic_frequencies, bursts
+    from analysis.topics import topic_frequencies
+    from analysis.bursts import detect_bursts
     frame = topic_frequencies(con, freq="week", by="lang")
-    found = bursts(frame, con=con)
+    found = detect_bursts(frame, con=con)
+
+Exports load lazily so that importing the CLI does not import pandas.
 """
 
-from analysis.topics.bursts import bursts, kleinberg_states
-from analysis.topics.evaluate import evaluate
-from analysis.topics.frequencies import topic_frequencies, topic_top
-from analysis.topics.taxonomy import load_taxonomy, score_text
+from analysis.lazy import lazy_exports
 
-__all__ = ["bursts", "kleinberg_states", "evaluate", "topic_frequencies", "topic_top", "load_taxonomy", "score_text"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "topic_frequencies": "analysis.topics.frequencies",
+    "topic_top": "analysis.topics.frequencies",
+    "resolve_topics": "analysis.topics.frequencies",
+    "load_taxonomy": "analysis.topics.taxonomy",
+    "score_text": "analysis.topics.taxonomy",
+})

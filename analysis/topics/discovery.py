@@ -99,9 +99,7 @@ def _identity(doc):
 
 
 def _vectorizer(**options):
-    """scikit-learn's TfidfVectorizer over documents that are already key lists.
-
-    (Counting the same 100k articles in Polars was tried: 1.7x the CPU time of this.)"""
+    """scikit-learn's TfidfVectorizer over documents that are already key lists."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(analyzer=_identity, lowercase=False, sublinear_tf=True, dtype=np.float32, **options)
@@ -194,8 +192,8 @@ def fit(docs: Sequence[list[str]], lang: str, *, n_topics: int | None = None, **
         method = "NMF"
         nmf = NMF(n_components=k, init="nndsvda", solver="mu", random_state=opts["seed"], max_iter=opts["max_iter"],
                   tol=opts["tol"])
-    # One BLAS thread: results do not depend on thread scheduling, and on a shared 2-core
-    # machine oversubscribed BLAS threads made the same fit ~6x slower (13.5 s vs 2.3 s).
+    # One BLAS thread: results do not depend on thread scheduling, and BLAS threads beside
+    # the stage's worker processes oversubscribe the cores.
     with threadpool_limits(limits=1):
         w = nmf.fit_transform(x)
     seconds = time.perf_counter() - start
@@ -227,11 +225,8 @@ def transform(model: Model, docs: Sequence[list[str]]) -> np.ndarray:
 
 
 # Iterations of the projection's solve: a fixed number (tol=0), not a convergence test. That
-# test is on the error of the whole chunk, so a document's iterations, and its weights, could
-# depend on which documents share its chunk; the article pass now mixes languages and fit
-# samples in its chunks. (Measured on 3,000 fr and ar articles at 100k: every chunking stopped
-# at 30 iterations, so it had not shown; 200 iterations cost the same, ~0.03 ms an article,
-# and move weights by up to 0.04 from the 30-iteration ones.)
+# test is on the error of the whole chunk, so a document's weights would depend on which
+# documents share its chunk.
 PROJECT_ITERATIONS = 200
 
 
@@ -251,8 +246,8 @@ def project(model: Model, docs: Sequence[list[int]]) -> np.ndarray:
 
 def tfidf(model: Model, docs: Sequence[list[int]]):
     """The TF-IDF matrix the model's vectorizer gives the same documents (same float32 values),
-    counted with NumPy: scikit-learn's transform counts in a Python loop per term (~0.25 ms an
-    article, most of the projection)."""
+    counted with NumPy: scikit-learn's transform counts in a Python loop per term, most of the
+    projection's cost."""
     from scipy import sparse
     from sklearn.preprocessing import normalize
 

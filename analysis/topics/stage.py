@@ -6,8 +6,7 @@ with nothing new does nothing). Discovery keeps one model per language: new arti
 topics from the stored model; the model is refitted when the language's article count has
 grown by REFIT_GROWTH since the fit, when the discovery parameters change, or on --rebuild.
 The models are brought up to date first, so that one pass over the articles gives them both
-their taxonomy scores and their model topics from one split into words (two passes split
-every article twice: ~0.4 ms of ~2.2 per article). Every batch is written in one transaction
+their taxonomy scores and their model topics from one split into words. Every batch is written in one transaction
 through Arrow tables (INSERT … SELECT); the old scores of everything pending are dropped
 once, up front. With ``workers`` > 1 the per-document work runs in worker processes
 (analysis.workers), written in the same order.
@@ -23,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
+from analysis.progress import progress_bar
 from analysis.topics import discovery as disc
 from analysis.topics import modelstore
 from analysis.topics import taxonomy as taxmod
@@ -34,11 +34,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000   # documents per transaction
 CHUNK = 500          # documents per work item (a worker's share of a batch)
 WINDOW = 8           # work items in flight: keeps two workers busy while the parent writes
-# DuckDB's buffer pool while the stage runs (analysis.db.memory_cap): uncapped, it kept the
-# article blocks it had read and the stage grew from 1.2 GB at 100k articles to 1.4 GB at 300k.
-# 256 MB rather than 512: this process, its two workers and the model fit must fit in 2 GB
-# together, and at 1M articles they took 1,980 MB with 512 MB, 1,750 MB with 256 MB, in the
-# same time (bench/README.md).
+# DuckDB's buffer pool while the stage runs (analysis.db.memory_cap): uncapped, it keeps the
+# article blocks it has read and grows with the archive; this process, its two workers and
+# the model fit must fit in 2 GB together (bench/README.md has the measurements).
 DUCKDB_MEMORY = "256MB"
 
 
@@ -139,7 +137,6 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
                                                       "ORDER BY position", {"id": model_id}).fetchall()]
                  for model_id, _ in models.values()}
     n_scored = n_primary = n_projected = unwritten = 0
-    bar = _progress(progress, len(ids), f"topics: {kind}s")
     parts: list[dict] = []
 
     def items():
@@ -149,21 +146,19 @@ def score_documents(con, tax: taxmod.Taxonomy, *, kind: str, rebuild: bool, prog
             langs = set(compress(rows.column(3).to_pylist(), needs_model))
             yield kind, rows, taxonomy[at], needs_model, {lang: specs[lang] for lang in langs}
 
-    for (_, rows, *_), part in ordered_map(executor, score_rows, items(), window=WINDOW):
-        parts.append(part)
-        unwritten += rows.num_rows
-        n_scored += len(part["doc_ids"])
-        n_primary += part["n_primary"]
-        n_projected += sum(len(i) for i, _ in part["models"].values())
-        if unwritten >= batch_size:
+    with progress_bar(f"topics: {kind}s", len(ids), enabled=progress) as bar:
+        for (_, rows, *_), part in ordered_map(executor, score_rows, items(), window=WINDOW):
+            parts.append(part)
+            unwritten += rows.num_rows
+            n_scored += len(part["doc_ids"])
+            n_primary += part["n_primary"]
+            n_projected += sum(len(i) for i, _ in part["models"].values())
+            if unwritten >= batch_size:
+                _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
+                parts, unwritten = [], 0
+            bar.advance(rows.num_rows)
+        if parts:
             _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
-            parts, unwritten = [], 0
-        if bar:
-            bar.update(rows.num_rows)
-    if parts:
-        _write_batch(con, table, key, kind, parts, tax.version, topic_ids)
-    if bar:
-        bar.close()
     log.info("scored %d %ss with taxonomy %s (%d with a primary topic); %d given model topics",
              n_scored, kind, tax.version, n_primary, n_projected)
     return n_scored, n_primary, n_projected
@@ -259,25 +254,3 @@ def _write_batch(con, table: str, key: str, kind: str, parts: list[dict], versio
     finally:
         con.unregister("topic_batch")
         con.unregister("topic_batch_ids")
-
-
-class _Bar:
-    """A transient rich progress bar on stderr."""
-
-    def __init__(self, total: int, label: str):
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self._progress = Progress(transient=True, console=Console(stderr=True))
-        self._progress.start()
-        self._task = self._progress.add_task(label, total=total)
-
-    def update(self, n: int) -> None:
-        self._progress.advance(self._task, n)
-
-    def close(self) -> None:
-        self._progress.stop()
-
-
-def _progress(enabled: bool, total: int, label: str) -> _Bar | None:
-    return _Bar(total, label) if enabled else None

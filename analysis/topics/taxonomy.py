@@ -306,8 +306,7 @@ def keyword_hits(lex: Lexicon, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     Done with arrays: every word's term by gathering; the words that start a phrase whose
     second word follows them (``_Table.pairs``) are the only ones walked in Python, in order
-    (French: ~9 of the ~260 an article whose key starts some phrase). Walking every such word
-    in Python cost ~0.35 ms an article; this ~0.1 ms, over a work item's documents at once.
+    (few words of an article start a phrase), over a work item's documents at once.
     """
     table = lex.table()
     terms = table.term[ids]
@@ -342,9 +341,8 @@ def score_text(tax: Taxonomy, *, title: str | None, body: str | None, lang: str 
 def score_texts(tax: Taxonomy, docs: list[tuple[str | None, str | None, str | None]], *,
                 kind: str = "article") -> list[Scored]:
     """``score_text`` of many (title, body, lang) documents, in their order: split into word
-    ids together and scored a language at a time (``score_ids``). One document at a time,
-    NumPy's cost per call is most of the work: 0.20 against 0.04 ms for a WiNER-fr article
-    scored with 499 others."""
+    ids together and scored a language at a time (``score_ids``), because NumPy's cost per
+    call would be most of the work one document at a time."""
     if kind not in KINDS:
         raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
     langs = [scoring_lang(tax, title=title, body=body, lang=lang) for title, body, lang in docs]
@@ -376,9 +374,9 @@ def scoring_lang(tax: Taxonomy, *, title: str | None, body: str | None, lang: st
 def score_ids(tax: Taxonomy, docs: list[tuple[np.ndarray, int]], *, lang: str, kind: str = "article") -> list[Scored]:
     """``score_text`` of documents given as word ids and their number of title words
     (``wordids.document_ids``: title, SEPARATOR, body), all split in ``lang``, a language of
-    the taxonomy. Their keywords are found in one pass over all their ids (NumPy's cost per
-    call, not per word, was most of a document's), separated so no phrase runs from one into
-    the next; their topic totals are summed in NumPy too, in the order ``_decide`` sums them
+    the taxonomy. Their keywords are found in one pass over all their ids (NumPy's cost is per
+    call more than per word), separated so no phrase runs from one into
+    the next; their topic totals are summed in NumPy too, in the order ``decide`` sums them
     (so the floats are the same), and only the ranking is done per document."""
     if not docs:
         return []
@@ -391,7 +389,7 @@ def score_ids(tax: Taxonomy, docs: list[tuple[np.ndarray, int]], *, lang: str, k
     title_ends = starts[:-1] + np.array([n_title for _, n_title in docs], dtype=np.int64)
     weights = np.where(positions < title_ends[doc], tax.title_weight if kind == "article" else 1.0, 1.0)
     # Each document's count of each term (bincount adds in text order, as the counting dict
-    # did), then its terms in order of first occurrence, the order _decide goes through them.
+    # did), then its terms in order of first occurrence, the order decide goes through them.
     n_terms, n_topics = len(lex.terms), len(tax.topic_ids)
     pairs, first, which = np.unique(doc * n_terms + terms, return_index=True, return_inverse=True)
     counts = np.bincount(which, weights=weights, minlength=len(pairs))
@@ -400,7 +398,7 @@ def score_ids(tax: Taxonomy, docs: list[tuple[np.ndarray, int]], *, lang: str, k
     values, at = np.unique(counts, return_inverse=True)
     boosts = np.array([1.0 + math.log(c) if c >= 1.0 else c for c in values.tolist()])[at]
     # Every (term, topic, weight) of those terms, summed per document and topic (bincount adds
-    # in the order given, one by one, from 0.0: the floats of _decide's loop).
+    # in the order given, one by one, from 0.0: the floats of decide's loop).
     offsets, topics, topic_weights = lex.topic_weights()
     lengths = offsets[pair_term + 1] - offsets[pair_term]
     pair = np.repeat(np.arange(len(pair_term)), lengths)
@@ -410,7 +408,7 @@ def score_ids(tax: Taxonomy, docs: list[tuple[np.ndarray, int]], *, lang: str, k
     return [_ranked(tax, row, kind) for row in totals.reshape(len(docs), n_topics).tolist()]
 
 
-def _decide(tax: Taxonomy, counts: dict[int, float], lang: str, kind: str) -> Scored:
+def decide(tax: Taxonomy, counts: dict[int, float], lang: str, kind: str) -> Scored:
     """Scores and primary topic from keyword counts (term -> count, in the order found)."""
     if not counts:
         return Scored((), None)

@@ -5,9 +5,9 @@ files and words in articles go through the same function, so a reviewer writes n
 words ("élections", "الانتخابات") and they match inflected and cliticised forms.
 
 - fr/en/es: lower case, then the simplemma lemma (offline dictionaries), cached per word
-  because one lookup costs ~40 µs and news vocabulary repeats.
-- ar: diacritics and tatweel removed; alef forms (أ إ آ ٱ) -> ا, ى -> ي, ة -> ه (the usual
-  IR normalisation, so spellings with and without hamza agree); then a light stemmer in the
+  because a lookup is slow and news vocabulary repeats.
+- ar: ``analysis.textfold.fold_arabic`` (diacritics and tatweel removed, alef forms -> ا,
+  ى -> ي, ة -> ه, so spellings with and without hamza agree); then a light stemmer in the
   style of Larkey's light10: the article and its fused prepositions (ال وال بال كال فال لل)
   and a short list of suffixes (ها ان ات ون ين يه ه ي) are removed. A bare proclitic
   (و ف ب ل ك) is ambiguous ("وزير" starts with و), so it is only stripped as a fallback
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import simplemma
 
+from analysis import textfold
+
 log = logging.getLogger(__name__)
 
 LANGS = ("fr", "ar", "en", "es")
@@ -35,12 +37,7 @@ LANGS = ("fr", "ar", "en", "es")
 # never match a keyword unless a keyword spells one, and discovery drops them.
 _WORD = re.compile(r"\w{2,}")
 
-_AR_MAP = {chr(c): None for c in range(0x064B, 0x0653)}  # tashkeel (fathatan .. sukun)
-_AR_MAP.update({"\u0670": None, "\u0640": None,  # superscript alef, tatweel
-                "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
-                "ک": "ك", "ی": "ي"})
-_AR_TABLE = str.maketrans(_AR_MAP)
-_AR_DIACRITICS = str.maketrans({c: None for c, v in _AR_MAP.items() if v is None})
+_AR_DIACRITICS = str.maketrans(dict.fromkeys(textfold.HARAKAT + textfold.TATWEEL))
 
 _AR_PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال")
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
@@ -53,20 +50,9 @@ _caches: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
 _fallbacks: dict[str, str] = {}
 
 
-_AR_MARKS = re.compile("[\u064B-\u0652\u0670\u0640]")
-_AR_LETTERS = tuple((a, b) for a, b in _AR_MAP.items() if b is not None)
-
-
 def normalise_arabic(text: str) -> str:
-    """Remove Arabic diacritics and tatweel; unify alef, ya and ta marbuta spellings.
-
-    A chain of str.replace is ~7x faster than str.translate with a dict table here, and
-    most press text has no diacritics at all (checked before substituting)."""
-    if _AR_MARKS.search(text):
-        text = _AR_MARKS.sub("", text)
-    for old, new in _AR_LETTERS:
-        text = text.replace(old, new)
-    return text
+    """Remove Arabic diacritics and tatweel; unify alef, ya, ta marbuta and Persian letters."""
+    return textfold.fold_arabic(text)
 
 
 def ar_stem(word: str) -> str:

@@ -1,9 +1,8 @@
 """Texts to word ids with array operations: the topics stage's tokeniser and vocabulary.
 
-``text.words`` splits a text with a regular expression (``\\w{2,}``) into Python strings, and
-the topics stage then looks every word up. For ~950 words an article that was ~0.5 ms of
-splitting and ~0.15 ms of lookups, most of what an article cost. Here the same words are
-found on the code points of a hundred documents at once, in NumPy: a table says which code
+``text.words`` splits a text with a regular expression (``\\w{2,}``) into Python strings, one
+at a time, and splitting and looking words up is most of what an article costs. Here the
+same words are found on the code points of a hundred documents at once, in NumPy: a table says which code
 points are word characters (the regular expression's ``\\w``, checked over all of Unicode in
 the tests), and runs of two or more are the words. Each word is identified by two 64-bit
 polynomial hashes of its code points (independent odd bases, the length mixed in), looked up
@@ -11,8 +10,7 @@ in an open-addressing table of the words seen so far, and the word found must al
 same length, first and last character. A false match needs all 128 bits of two words to
 collide as well: for random hashes and the ~400,000 words a vocabulary holds, a probability
 of ~1e-28; the structural collisions known for such hashes need strings thousands of
-characters long, and words longer than MAX_HASHED are not hashed. (Comparing every character
-instead cost ~200 µs an article, more than splitting it the regular-expression way.) Words
+characters long, and words longer than MAX_HASHED are not hashed. Words
 not found — new words, longer words — go the exact way: sliced out of the text and looked up
 by string.
 
@@ -37,8 +35,7 @@ SEPARATOR = ""
 # Longer words (URLs glued by underscores, digit strings) are not hashed: looked up by string.
 MAX_HASHED = 64
 # Documents tokenised together: enough to spread NumPy's per-call cost, few enough for the
-# arrays (~40 bytes a character) to stay in cache. Splitting and hashing French articles
-# cost ~115 µs an article 100 at a time, ~270 µs 500 at a time, ~330 µs 10 at a time.
+# arrays (~40 bytes a character) to stay in cache.
 BATCH = 100
 # "\x00" is not a word character: joined texts never run into each other.
 _JOIN = "\x00"
@@ -181,8 +178,7 @@ class Vocabulary:
     def _same(self, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Whether each word (code points [start, end) of ``codes``) has the length, first and
         last character of the stored word of its id: what a 128-bit collision would also have
-        to match. (Comparing every character cost ~200 µs an article, more than splitting the
-        article the regular-expression way.)"""
+        to match; comparing every character would cost more than the split it saves."""
         at = self._start[ids]
         lengths = ends - starts
         last = np.minimum(at + lengths - 1, len(self._chars) - 1)  # past a shorter word: unequal anyway

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def notebook_paths(folder: str | os.PathLike = NOTEBOOKS) -> list[Path]:

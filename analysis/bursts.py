@@ -1,8 +1,9 @@
 """Bursts: periods where a topic's (or an entity's) share rises far above its own baseline.
 
-Input is any tidy frequency frame (``topic_frequencies`` or ``entity_frequencies``): one row
-per period × series with ``period``, ``n_documents``, ``share`` and optionally ``group``,
-``n_total``, ``incomplete``; the series key is the ``topic`` or ``entity`` column. Two
+Input is a frame of the frequency contract of ``analysis.trends`` (``topic_frequencies`` or
+``entity_frequencies``): one row per period × series with ``period``, ``n_documents``,
+``n_total``, ``share`` and optionally ``group``, ``label``, ``incomplete``; the series key
+is the ``topic`` or ``entity_id`` column. Two
 published detectors, run on each series separately:
 
 - ``zscore``: share of the period against the mean and standard deviation of the previous
@@ -37,7 +38,7 @@ COLUMNS = ["method", "key", "label", "group", "start", "end", "peak_period", "n_
            "peak_share", "baseline_share", "score", "articles", "entities"]
 
 
-def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "kleinberg"), window: int = 8,
+def detect_bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "kleinberg"), window: int = 8,
            z: float = 3.5, min_documents: int = 3, s: float = 2.0, gamma: float = 1.0,
            con: duckdb.DuckDBPyConnection | None = None, key: str | None = None, by: str | None = None,
            documents: str = "articles", n_articles: int = 5, n_entities: int = 8) -> pd.DataFrame:
@@ -69,6 +70,9 @@ def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "k
     key = key or next((k for k in KEYS if k in frame.columns), None)
     if key is None or key not in frame.columns:
         raise ValueError(f"the frame needs a series column ({', '.join(KEYS)}) or key=...")
+    missing = [c for c in ("period", "n_documents", "n_total", "share") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the frame lacks {', '.join(missing)}: pass a frequency frame (see analysis.trends)")
     found = []
     if not frame.empty:
         data = _prepare(frame, key)
@@ -92,7 +96,7 @@ def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "k
     out = pd.DataFrame(found, columns=COLUMNS)
     out["group"] = out["group"].astype(object).where(out["group"].notna(), None)
     if con is not None and not out.empty:
-        from analysis.topics.evidence import attach_evidence
+        from analysis.evidence import attach_evidence
 
         out = attach_evidence(con, out, key=key, periods=pd.to_datetime(frame["period"]), by=by,
                               documents=documents, n_articles=n_articles, n_entities=n_entities)
@@ -104,23 +108,14 @@ def bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zscore", "k
 
 def _prepare(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     data = pd.DataFrame({"period": pd.to_datetime(frame["period"]), "_key": frame[key].astype(object),
-                         "n_documents": frame["n_documents"].astype(float), "share": frame["share"].astype(float)})
+                         "n_documents": frame["n_documents"].astype(float), "share": frame["share"].astype(float),
+                         "n_total": frame["n_total"].astype(float)})
     if "group" in frame:
         data["_group"] = frame["group"].astype(object).where(frame["group"].notna(), _NO_GROUP)
     else:
         data["_group"] = _NO_GROUP
-    label = "label" if "label" in frame else "entity" if "entity" in frame else None
-    data["_label"] = frame[label].astype(object) if label else data["_key"]
+    data["_label"] = frame["label"].astype(object) if "label" in frame else data["_key"]
     data["incomplete"] = frame["incomplete"].astype(bool) if "incomplete" in frame else False
-    if "n_total" in frame:
-        data["n_total"] = frame["n_total"].astype(float)
-    else:
-        # Entity frames may carry only share: a period's total is n / share of any series with
-        # share > 0 there, else the group's typical total.
-        implied = (data["n_documents"] / data["share"]).where(data["share"] > 0)
-        per_period = implied.groupby([data["period"], data["_group"]]).transform("median")
-        per_group = implied.groupby(data["_group"]).transform("median")
-        data["n_total"] = per_period.fillna(per_group).fillna(data["n_documents"]).round()
     return _complete(data)
 
 
@@ -186,7 +181,7 @@ def kleinberg_states(r: np.ndarray, d: np.ndarray, *, s: float = 2.0, gamma: flo
     p1 = min(s * p0, 0.9999)
     if p1 <= p0:
         return np.zeros(n, dtype=int), np.zeros(n)
-    cost = np.vstack([_nll(r, d, p0), _nll(r, d, p1)])
+    cost = np.vstack([binomial_nll(r, d, p0), binomial_nll(r, d, p1)])
     cost[1, ~usable] = np.inf
     tau = gamma * math.log(n) if n > 1 else gamma
     best = np.zeros((2, n))
@@ -206,7 +201,7 @@ def kleinberg_states(r: np.ndarray, d: np.ndarray, *, s: float = 2.0, gamma: flo
     return states, saved
 
 
-def _nll(r: np.ndarray, d: np.ndarray, p: float) -> np.ndarray:
+def binomial_nll(r: np.ndarray, d: np.ndarray, p: float) -> np.ndarray:
     """-ln of the binomial probability of r successes in d trials (the combinatorial term cancels
     between states but is kept so the costs are true negative log-likelihoods)."""
     log_choose = np.array([math.lgamma(dd + 1) - math.lgamma(rr + 1) - math.lgamma(dd - rr + 1)

@@ -268,7 +268,7 @@ def build_sample(corpus_dir: str | Path, out_dir: str | Path) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """python -m analysis.pagegen --out DIR -n N: write generated pages and their manifest."""
+    """python -m bench.pagegen --out DIR -n N: write generated pages and their manifest."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

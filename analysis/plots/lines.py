@@ -9,7 +9,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.plots.style import OKABE_ITO, OTHER, _date_axis, _empty, _span, label, new_figure, styled
+from analysis.plots.style import OKABE_ITO, OTHER, date_axis, empty_figure, label, new_figure, span_text, styled
 
 
 @styled
@@ -23,7 +23,7 @@ def timeline_chart(frame: pd.DataFrame, *, group: str, value: str = "n_documents
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
-        return _empty(fig, ax, title or f"{what}: no data")
+        return empty_figure(fig, ax, title or f"{what}: no data")
     totals = frame.groupby(group)[value].sum().sort_values(ascending=False, kind="stable")
     for colour, key in zip(OKABE_ITO, totals.index[:top]):
         part = frame[frame[group] == key].sort_values("period")
@@ -40,8 +40,8 @@ def timeline_chart(frame: pd.DataFrame, *, group: str, value: str = "n_documents
     else:
         ax.set_ylabel(f"{what.lower()} per {freq}")
     ax.set_xlabel(f"{freq} starting (UTC); hollow marker: incomplete {freq}")
-    ax.set_title(title or f"{what} per {freq}, {_span(frame['period'])}")
-    _date_axis(ax)
+    ax.set_title(title or f"{what} per {freq}, {span_text(frame['period'])}")
+    date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
@@ -56,18 +56,18 @@ def small_multiples(frame: pd.DataFrame, *, group: str, value: str = "share", fr
     rows = max(1, math.ceil(len(keys) / cols))
     fig = new_figure(8.0, 1.2 + 1.6 * rows)
     if not keys:
-        return _empty(fig, fig.add_subplot(), title or f"{what}: no data")
+        return empty_figure(fig, fig.add_subplot(), title or f"{what}: no data")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     for ax, key in zip(axes.flat, keys):
         part = frame[frame[group] == key].sort_values("period")
         ax.plot(pd.to_datetime(part["period"]), part[value], color=OKABE_ITO[0], linewidth=1.4)
         ax.set_title(label(key, width=24), fontsize=9)
-        _date_axis(ax)
+        date_axis(ax)
         if value == "share":
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
-    fig.suptitle(title or f"{what} per {freq}, {_span(frame['period'])}", x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(title or f"{what} per {freq}, {span_text(frame['period'])}", x=0.01, ha="left", fontweight="bold")
     fig.supylabel(f"share of the {freq}'s stories" if value == "share" else f"per {freq}", fontsize=9)
     return fig
 
@@ -80,7 +80,7 @@ def bar_chart(frame: pd.DataFrame, *, name: str, value: str, what: str, unit: st
     fig = new_figure(8.0, 1.2 + 0.3 * max(len(data), 1))
     ax = fig.add_subplot()
     if data.empty:
-        return _empty(fig, ax, f"{title}: no data")
+        return empty_figure(fig, ax, f"{title}: no data")
     ax.barh([label(n, width=36) for n in data[name]], data[value], color=OKABE_ITO[0])
     ax.invert_yaxis()
     ax.grid(axis="x")
@@ -99,7 +99,7 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str) -> Fi
     ax = fig.add_subplot()
     ax.set_axis_off()
     if nodes.empty:
-        return _empty(fig, ax, f"{title}: no data")
+        return empty_figure(fig, ax, f"{title}: no data")
     names = list(nodes["name"])
     angle = {n: 2 * math.pi * i / len(names) for i, n in enumerate(names)}
     pos = {n: (math.cos(a), math.sin(a)) for n, a in angle.items()}
@@ -128,12 +128,12 @@ def burst_chart(frame: pd.DataFrame, found: pd.DataFrame, *, what: str = "Topic"
     their first driving article.
 
     ``frame``: one series of a frequency frame (period, share, incomplete); ``found``: its
-    rows of ``analysis.topics.bursts`` (start, end, method, articles).
+    rows of ``analysis.bursts`` (start, end, method, articles).
     """
     fig = new_figure(8.0, 3.8)
     ax = fig.add_subplot()
     if frame.empty:
-        return _empty(fig, ax, title or f"{what}: no data")
+        return empty_figure(fig, ax, title or f"{what}: no data")
     data = frame.sort_values("period")
     x = pd.to_datetime(data["period"])
     ax.plot(x, data["share"], color=OKABE_ITO[0], linewidth=1.8, marker="o", markersize=3)
@@ -152,6 +152,6 @@ def burst_chart(frame: pd.DataFrame, found: pd.DataFrame, *, what: str = "Topic"
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel(f"share of the {freq}'s stories (%)")
     ax.set_xlabel(f"{freq} starting (UTC); shaded: burst")
-    ax.set_title(title or f"{what} per {freq} and its bursts, {_span(data['period'])}")
-    _date_axis(ax)
+    ax.set_title(title or f"{what} per {freq} and its bursts, {span_text(data['period'])}")
+    date_axis(ax)
     return fig

@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from analysis.plots.style import (LANG_COLOURS, OTHER, _bar_width, _colours, _date_axis, _empty, _group_label,
-                                  _period_tick, _span, _stack, label, lang_name, new_figure, styled, top_groups)
+from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, date_axis, empty_figure, group_colours, group_label,
+                                  label, lang_name, new_figure, period_tick, span_text, stack_wide, styled, top_groups)
 
 
 @styled
@@ -26,22 +26,22 @@ def volume_chart(frame: pd.DataFrame, *, by: str = "lang", value: str = "n_stori
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
-        return _empty(fig, ax, title or f"{what} per {freq}: no data")
+        return empty_figure(fig, ax, title or f"{what} per {freq}: no data")
     data = top_groups(frame, by, value, top=top) if by == "outlet" else frame
-    wide = _stack(data.assign(**{by: data[by].astype(object)}), x="period", group=by, value=value)
+    wide = stack_wide(data.assign(**{by: data[by].astype(object)}), x="period", group=by, value=value)
     bottom = np.zeros(len(wide))
     x = pd.to_datetime(wide.index)
-    for colour, column in zip(_colours(wide.columns, by=by), wide.columns):
-        ax.bar(x, wide[column].to_numpy(), _bar_width(freq), bottom=bottom, color=colour,
-               label=_group_label(column, by), align="edge" if freq != "day" else "center")
+    for colour, column in zip(group_colours(wide.columns, by=by), wide.columns):
+        ax.bar(x, wide[column].to_numpy(), bar_width(freq), bottom=bottom, color=colour,
+               label=group_label(column, by), align="edge" if freq != "day" else "center")
         bottom += wide[column].to_numpy()
     unit = "stories" if value == "n_stories" else "placements"
-    ax.set_title(title or f"{what} per {freq} by {'language' if by == 'lang' else 'outlet'}, {_span(frame['period'])}")
+    ax.set_title(title or f"{what} per {freq} by {'language' if by == 'lang' else 'outlet'}, {span_text(frame['period'])}")
     ax.set_ylabel(f"{what.lower()} ({unit} per {freq})")
     ax.set_xlabel(f"{'publication' if what == 'Articles' else ''} date (UTC)".strip())
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _fix_span(ax, span, freq)
-    _date_axis(ax)
+    date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="language" if by == "lang" else "outlet")
     return fig
 
@@ -62,7 +62,7 @@ def coverage_heatmap(frame: pd.DataFrame, *, value: str = "n", freq: str = "week
     fig = new_figure(8.0, min(height, 9.0))
     ax = fig.add_subplot()
     if frame.empty or wide.empty:
-        return _empty(fig, ax, title or f"{what}: no data")
+        return empty_figure(fig, ax, title or f"{what}: no data")
     values = wide.to_numpy(dtype=float)
     masked = np.ma.masked_equal(values, 0)
     cmap = ListedColormap(matplotlib.colormaps["cividis"].reversed()(np.linspace(0.08, 1, 256))).with_extremes(bad="white")
@@ -71,10 +71,10 @@ def coverage_heatmap(frame: pd.DataFrame, *, value: str = "n", freq: str = "week
     ax.invert_yaxis()
     periods = pd.to_datetime(wide.columns)
     step = max(1, math.ceil(len(periods) / 9))  # at most 9 two-line labels: they must not overlap
-    ax.set_xticks(np.arange(0, len(periods), step) + 0.5, [_period_tick(p, freq) for p in periods[::step]])
+    ax.set_xticks(np.arange(0, len(periods), step) + 0.5, [period_tick(p, freq) for p in periods[::step]])
     ax.grid(False)
     ax.set_xlabel(f"{freq} starting (UTC)")
-    ax.set_title(title or f"{what} and {freq}, {_span(frame['period'])} (white: none)")
+    ax.set_title(title or f"{what} and {freq}, {span_text(frame['period'])} (white: none)")
     fig.colorbar(mesh, ax=ax, label=f"count per {freq}", shrink=0.8, pad=0.01)
     return fig
 
@@ -88,17 +88,17 @@ def share_chart(frame: pd.DataFrame, *, x: str = "period", group: str = "lang", 
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
-        return _empty(fig, ax, title or f"{what}: no data")
-    wide = _stack(frame, x=x, group=group, value=value)
+        return empty_figure(fig, ax, title or f"{what}: no data")
+    wide = stack_wide(frame, x=x, group=group, value=value)
     ax.stackplot(pd.to_datetime(wide.index), *[wide[c].to_numpy() for c in wide.columns],
-                 colors=_colours(wide.columns, by=by), labels=[_group_label(c, by) for c in wide.columns])
+                 colors=group_colours(wide.columns, by=by), labels=[group_label(c, by) for c in wide.columns])
     ax.set_ylim(0, max(1.0, float(wide.sum(axis=1).max())))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel(f"share of the {freq}'s total (%)")
     ax.set_xlabel("date (UTC)")
-    ax.set_title(title or f"{what}, per {freq}, {_span(frame[x])}")
+    ax.set_title(title or f"{what}, per {freq}, {span_text(frame[x])}")
     _fix_span(ax, span, "point")
-    _date_axis(ax)
+    date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
@@ -112,7 +112,7 @@ def lifespan_chart(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
     fig = new_figure()
     ax = fig.add_subplot()
     if frame.empty:
-        return _empty(fig, ax, title or "Hours on the ticker: no data")
+        return empty_figure(fig, ax, title or "Hours on the ticker: no data")
     hours = frame["hours"].clip(lower=0).astype(float)
     # 12-hour bins for lives of days; whole days beyond ten days (about 40 bins either way)
     unit, scale = ("hours", 1.0) if hours.max() <= 240 else ("days", 24.0)
@@ -125,7 +125,7 @@ def lifespan_chart(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
             color=[LANG_COLOURS.get(g, OTHER) for g, _ in groups], label=[lang_name(g) for g, _ in groups])
     ax.set_xlabel(f"{unit} between first and last sighting on the ticker ({width:g}-{unit[:-1]} bins)")
     ax.set_ylabel("headlines")
-    ax.set_title(title or f"How long headlines stayed on the ticker, first seen {_span(frame['first_seen'])}")
+    ax.set_title(title or f"How long headlines stayed on the ticker, first seen {span_text(frame['first_seen'])}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="language")
     return fig
 

@@ -1,63 +1,75 @@
-"""Report sections from the enrichment stages: entities, topics and their bursts.
+"""The report's enrichment sections as data: top entities, new entities, topics and bursts.
 
-Each section appears only when its stage's data is in the database (its table has rows);
-otherwise the report has no such section — nothing is estimated or faked. The numbers come
-from the stages' own functions (``analysis.entities``, ``analysis.topics``), so a report
-counts exactly as the CLI and notebooks do. ``sections`` returns what the renderer needs:
-
-- ``sections``: [{id, title, intro, charts: [names], tables: [{caption, columns, rows}]}]
-- ``figures``: {name: (alt text, Figure)};  ``tables``: {csv stem: DataFrame}
-- ``markdown``: [list of Markdown lines per section]
+A section is computed only when its stage's table has rows; otherwise it is None and the
+report has no such section (nothing is estimated). The numbers come from the stages' own
+functions (``analysis.entities``, ``analysis.topics``, ``analysis.bursts``), so a report
+counts exactly as the CLI and notebooks do. ``render`` turns these into tables and charts.
 
 Filtered reports: the stages count by outlet or by language (``by=``), not both at once;
 with one kind of filter the groups asked for are summed, with both the sections are left
-out and the report says why.
+out and ``Enrichment.note`` says why.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from analysis import plots, trends
+from analysis import trends
 from analysis.db import scalar
 from analysis.report.periods import Period
-
-log = logging.getLogger(__name__)
 
 TOP = 10
 SPARK_PERIODS = 12
 BURST_HISTORY = 26  # periods of history the burst detectors see (their z baseline needs 8)
 CANDIDATES = 200  # filtered reports: entities ranked among this many most-named overall
+NOT_BOTH = ("Not shown: entity and topic counts can be filtered by outlet or by language, not both at once. "
+            "Run the report with one kind of filter.")
 
 
-def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """True when ``table`` exists and holds at least one row (``table`` comes from our code)."""
-    if not trends.has_table(con, table):
-        return False
-    return bool(scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
+@dataclass
+class EntitySection:
+    """``top``: entity, type, n_documents, previous, trend (values over the sparkline window),
+    trend_incomplete (flags), change. ``new``: entity_id, entity, type, n_documents,
+    first_day; None when the period is the first of the data (everything would be new)."""
+
+    top: pd.DataFrame
+    new: pd.DataFrame | None
 
 
-def sections(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequence[str] = (),
-             langs: Sequence[str] = ()) -> dict:
-    out: dict = {"sections": [], "figures": {}, "tables": {}, "markdown": []}
-    wanted = [n for n, t in (("entities", "mentions"), ("topics", "article_topics")) if has_rows(con, t)]
-    if not wanted:
-        return out
+@dataclass
+class TopicSection:
+    """``top``: label, n_documents, share (%), previous (%), trend, trend_incomplete, change.
+    ``bursts``: label, method, periods, peak_share (%), baseline_share (%), articles (titles).
+    ``shares``: period, topic, topic_label, share over the sparkline window of the top topics
+    (the chart), None when the window has no topic."""
+
+    top: pd.DataFrame
+    bursts: pd.DataFrame
+    shares: pd.DataFrame | None
+
+
+@dataclass
+class Enrichment:
+    entities: EntitySection | None = None
+    topics: TopicSection | None = None
+    note: str | None = None  # why the sections are left out, when they are
+
+
+def enrichment(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequence[str] = (),
+               langs: Sequence[str] = ()) -> Enrichment:
+    """The entity and topic sections of the report on ``period`` (see the module docstring)."""
+    has_entities, has_topics = trends.has_rows(con, "mentions"), trends.has_rows(con, "article_topics")
+    if not (has_entities or has_topics):
+        return Enrichment()
     if outlets and langs:
-        out["sections"].append({"id": "enrichment", "title": "Entities and topics", "charts": [], "tables": [],
-                                "intro": "Not shown: entity and topic counts can be filtered by outlet or by "
-                                         "language, not both at once. Run the report with one kind of filter."})
-        return out
+        return Enrichment(note=NOT_BOTH)
     by, groups = ("outlet", list(outlets)) if outlets else (("lang", list(langs)) if langs else (None, []))
-    if "entities" in wanted:
-        _entities(con, period, by=by, groups=groups, out=out)
-    if "topics" in wanted:
-        _topics(con, period, by=by, groups=groups, out=out)
-    return out
+    return Enrichment(entities=entity_section(con, period, by=by, groups=groups) if has_entities else None,
+                      topics=topic_section(con, period, by=by, groups=groups) if has_topics else None)
 
 
 def _keep(frame: pd.DataFrame, by: str | None, groups: list[str], key: list[str], values: list[str]) -> pd.DataFrame:
@@ -77,26 +89,23 @@ def _spark_rows(frame: pd.DataFrame, key: str, value: str) -> dict:
     return out
 
 
-def _entities(con, period: Period, *, by, groups, out: dict) -> None:
+def entity_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | None = None,
+                   groups: Sequence[str] = ()) -> EntitySection:
     from analysis.entities import entity_frequencies, top_entities
 
+    groups = list(groups)
     prev = period.previous()
     first = period.back(SPARK_PERIODS - 1)
     candidates = None
     if by is None:
         candidates = top_entities(con, start=period.start, end=period.end, top=CANDIDATES)
         top = candidates.head(TOP)
-        ids = list(top["entity_id"])
     else:
         cand = entity_frequencies(con, freq=period.kind, by=by, start=period.start, end=period.end, top=CANDIDATES)
         cand = _keep(cand, by, groups, ["entity_id", "entity", "type"], ["n_documents", "n_mentions"])
         top = cand[cand["n_documents"] > 0].sort_values(["n_documents", "n_mentions", "entity_id"],
                                                         ascending=[False, False, True], kind="stable").head(TOP)
-        ids = list(top["entity_id"])
-    section = {"id": "entities", "title": "Top entities", "charts": [], "tables": [],
-               "intro": "People, organisations and places named in the most stories this period; the line shows "
-                        f"stories per {period.kind} over the last {SPARK_PERIODS} {period.kind}s "
-                        f"(hollow dot: incomplete {period.kind})."}
+    ids = list(top["entity_id"])
     rows = []
     if ids:
         hist = entity_frequencies(con, freq=period.kind, entities=ids, by=by, start=first.start, end=period.end)
@@ -109,21 +118,8 @@ def _entities(con, period: Period, *, by, groups, out: dict) -> None:
                          "previous": int(before.get(r.entity_id, 0)), "trend": values, "trend_incomplete": bad})
         for row in rows:
             row["change"] = row["n_documents"] - row["previous"]
-    section["tables"].append({"caption": f"Entities named in the most stories, {period.label}", "rows": rows,
-                              "columns": [_c("entity", "entity", "name"), _c("type", "type"),
-                                          _c("n_documents", "stories", "num"), _c("previous", prev.label, "num"),
-                                          _c("change", "change", "signed"), _c("trend", "trend", "spark")]})
     new = new_entities(con, period, by=by, groups=groups, candidates=candidates)
-    if new is not None:
-        section["tables"].append({
-            "caption": f"Notable new entities: first named in {period.label} (in at least 2 stories)",
-            "rows": new.to_dict("records"), "empty": "none this period.",
-            "columns": [_c("entity", "entity", "name"), _c("type", "type"), _c("n_documents", "stories", "num"),
-                        _c("first_day", "first named", "day")]})
-        out["tables"]["entities_new"] = new
-    out["tables"]["entities_top"] = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("trend")} for r in rows])
-    out["sections"].append(section)
-    out["markdown"].append(_md_section(section))
+    return EntitySection(top=pd.DataFrame(rows), new=new)
 
 
 def new_entities(con, period: Period, *, by=None, groups=(), min_stories: int = 2,
@@ -153,9 +149,12 @@ def new_entities(con, period: Period, *, by=None, groups=(), min_stories: int = 
     return new[["entity_id", "entity", "type", "n_documents", "first_day"]].head(TOP).reset_index(drop=True)
 
 
-def _topics(con, period: Period, *, by, groups, out: dict) -> None:
-    from analysis.topics import bursts, topic_frequencies
+def topic_section(con: duckdb.DuckDBPyConnection, period: Period, *, by: str | None = None,
+                  groups: Sequence[str] = ()) -> TopicSection:
+    from analysis.bursts import detect_bursts
+    from analysis.topics import topic_frequencies
 
+    groups = list(groups)
     prev = period.previous()
     history = topic_frequencies(con, freq=period.kind, by=by, start=period.back(BURST_HISTORY - 1).start, end=period.end)
     if by is not None:
@@ -172,37 +171,17 @@ def _topics(con, period: Period, *, by, groups, out: dict) -> None:
              "trend_incomplete": sparks.get(r.topic, ([], []))[1]} for r in top.itertuples(index=False)]
     for row in rows:
         row["change"] = round(row["share"] - row["previous"], 1)
-    section = {"id": "topics", "title": "Topics", "charts": [], "tables": [],
-               "intro": "Share of the period's stories whose main topic (reviewed taxonomy) is each topic; the line "
-                        f"shows the share per {period.kind} over the last {SPARK_PERIODS} {period.kind}s."}
-    section["tables"].append({"caption": f"Main topics of the stories, {period.label} (share in %)", "rows": rows,
-                              "columns": [_c("label", "topic", "name"), _c("n_documents", "stories", "num"),
-                                          _c("share", "share %", "num"), _c("previous", f"{prev.label} %", "num"),
-                                          _c("trend", "trend", "spark")]})
+    shares = None
     if not window.empty and window["topic"].nunique():
         keys = list(top["topic"][:6])
-        shown = window[window["topic"].isin(keys)].rename(columns={"label": "topic_label"})
-        out["figures"]["topics_share"] = ("Topic shares over time", plots.share_chart(
-            shown, x="period", group="topic_label", value="share", by="topic", freq=period.kind,
-            title=f"Share of stories by main topic, last {SPARK_PERIODS} {period.kind}s to {period.label}"))
-        section["charts"].append("topics_share")
-    found = bursts(history.assign(group=None) if by is not None else history, con=con)
+        shares = window[window["topic"].isin(keys)].rename(columns={"label": "topic_label"})
+    found = detect_bursts(history.assign(group=None) if by is not None else history, con=con)
     found = found[(pd.to_datetime(found["end"]) >= pd.Timestamp(period.start))
                   & (pd.to_datetime(found["start"]) <= pd.Timestamp(period.end))] if not found.empty else found
     burst_rows = [{"label": b.label, "method": b.method, "periods": _span_label(period.kind, b.start, b.end),
                    "peak_share": 100 * float(b.peak_share), "baseline_share": 100 * float(b.baseline_share),
                    "articles": _titles(b.articles)} for b in found.itertuples(index=False)]
-    section["tables"].append({
-        "caption": f"Bursts in {period.label}: topics far above their own baseline (z-score over the previous "
-                   f"8 {period.kind}s, or Kleinberg's two-state model), with their driving articles",
-        "rows": burst_rows, "empty": "no topic burst this period.",
-        "columns": [_c("label", "topic", "name"), _c("method", "detector"), _c("periods", f"{period.kind}s"),
-                    _c("peak_share", "peak share %", "num"), _c("baseline_share", "baseline %", "num"),
-                    _c("articles", "driving articles", "list")]})
-    out["tables"]["topics_top"] = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("trend")} for r in rows])
-    out["tables"]["topic_bursts"] = pd.DataFrame([r | {"articles": " | ".join(r["articles"])} for r in burst_rows])
-    out["sections"].append(section)
-    out["markdown"].append(_md_section(section))
+    return TopicSection(top=pd.DataFrame(rows), bursts=pd.DataFrame(burst_rows), shares=shares)
 
 
 def _span_label(kind: str, start, end) -> str:
@@ -219,25 +198,3 @@ def _titles(articles, n: int = 3) -> list[str]:
         if title and title not in titles:
             titles.append(title)
     return titles[:n]
-
-
-def _c(key: str, head: str, kind: str = "text") -> dict:
-    return {"key": key, "head": head, "kind": kind}
-
-
-def _md_section(section: dict) -> list[str]:
-    from analysis.report.render import _day, _num, _signed, md
-
-    fmt = {"num": _num, "signed": _signed, "day": _day, "text": md, "name": md,
-           "list": lambda v: "; ".join(md(x) for x in v or []) or "–"}
-    lines = [f"## {section['title']}", ""]
-    for table in section["tables"]:
-        cols = [c for c in table["columns"] if c["kind"] != "spark"]
-        lines += [f"{md(table['caption'])}", ""]
-        if not table["rows"]:
-            lines += [f"_{table.get('empty', 'none in this period')}_", ""]
-            continue
-        lines += ["| " + " | ".join(md(c["head"]) for c in cols) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(fmt[c["kind"]](r.get(c["key"])) for c in cols) + " |" for r in table["rows"]]
-        lines.append("")
-    return lines

@@ -1,7 +1,7 @@
 """What drove a burst: its articles (or headlines) and the entities that co-occur in them.
 
 Topic bursts read ``article_topics`` / ``headline_topics``; entity bursts read the entities
-developer's ``mentions`` (article_id, entity_id) and ``entities`` (entity_id, name). Those
+stage's ``mentions`` (article_id, entity_id) and ``entities`` (entity_id, name). Those
 tables may not exist (entities not enriched yet): the lists are then empty, never an error.
 """
 
