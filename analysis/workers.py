@@ -49,8 +49,9 @@ WATCH_SECONDS = 0.5
 def die_with_parent(parent: int) -> None:
     """Pool initializer: end this worker when process ``parent`` ends. A parent killed with
     SIGKILL runs no cleanup, and an orphaned worker would otherwise wait for tasks for ever
-    (and keep the resource tracker alive). Linux delivers SIGKILL on the parent's death;
-    elsewhere a daemon thread polls the parent's pid."""
+    (and keep the resource tracker alive). Linux delivers SIGKILL when the thread that
+    started the worker ends, so submit work from a thread that outlives the pool (the main
+    thread does); elsewhere a daemon thread polls the parent's pid."""
     if _set_parent_death_signal():
         if os.getppid() != parent:  # the parent died before the signal was armed
             os._exit(1)
