@@ -476,3 +476,27 @@ def test_one_dated_headline_does_not_date_a_page(tmp_path):
                                count(*) FILTER (WHERE list_contains(warnings, 'crawl_time_unknown'))
                         FROM documents WHERE format = 'page' AND status IN ('loaded', 'duplicate')""") == [(2, 2, 2)]
     con.close()
+
+
+def test_kill_while_changed_pages_are_read_again_then_rerun_finishes(tmp_path, many_pages):
+    import shutil
+
+    folder = tmp_path / "pages"
+    shutil.copytree(many_pages, folder)
+    db, clean = tmp_path / "kill.duckdb", tmp_path / "clean.duckdb"
+    for target in (db, clean):
+        _load(target, [folder])
+    for page in folder.glob("*.txt"):  # every page completed by its crawler since
+        with page.open("a", encoding="utf-8") as handle:
+            handle.write("\nPartager sur Facebook")
+        os.utime(page, ns=(page.stat().st_mtime_ns + 10**9,) * 2)
+    _load(clean, [folder])
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(folder), "--workers", "1",
+                                "--batch-size", "100", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_commits(db, wal_bytes=1_500_000)
+    process.kill()
+    process.wait()
+    assert process.returncode == -9, "the load finished before it could be killed; use more pages"
+    rerun = subprocess.run([*PRESSWATCH, "--db", str(db), "load", str(folder), "--no-progress"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _table_fingerprint(db) == _table_fingerprint(clean)  # superseded versions included
