@@ -1,6 +1,6 @@
 # presswatch — two commands do everything on a fresh machine with Python 3.11:
 #   make demo   create .venv, install, load the bundled sample, enrich it, write a report
-#   make test   create .venv if needed, run the whole test suite
+#   make test   create .venv if needed, lint (ruff), run the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -31,6 +31,7 @@ $(SPARK): $(STAMP)
 	touch $(SPARK)
 
 test: $(SPARK)
+	$(PY) -m ruff check analysis tests bench
 	sh tests/install_chromium.sh
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InvalidArgument
 
 KEYS = ("topic", "entity_id", "entity")  # entity frames: the stable id is the key, the name the label
 METHODS = ("zscore", "kleinberg")
@@ -62,17 +63,17 @@ def detect_bursts(frame: pd.DataFrame, *, method: str | tuple[str, ...] = ("zsco
     methods = (method,) if isinstance(method, str) else tuple(method)
     bad = [m for m in methods if m not in METHODS]
     if bad:
-        raise ValueError(f"method must be among {', '.join(METHODS)}, not {', '.join(bad)}")
+        raise InvalidArgument(f"method must be among {', '.join(METHODS)}, not {', '.join(bad)}")
     if window < 2:
-        raise ValueError("window must be at least 2 periods")
+        raise InvalidArgument("window must be at least 2 periods")
     if s <= 1:
-        raise ValueError("s (burst rate multiplier) must be greater than 1")
+        raise InvalidArgument("s (burst rate multiplier) must be greater than 1")
     key = key or next((k for k in KEYS if k in frame.columns), None)
     if key is None or key not in frame.columns:
-        raise ValueError(f"the frame needs a series column ({', '.join(KEYS)}) or key=...")
+        raise InvalidArgument(f"the frame needs a series column ({', '.join(KEYS)}) or key=...")
     missing = [c for c in ("period", "n_documents", "n_total", "share") if c not in frame.columns]
     if missing:
-        raise ValueError(f"the frame lacks {', '.join(missing)}: pass a frequency frame (see analysis.trends)")
+        raise InvalidArgument(f"the frame lacks {', '.join(missing)}: pass a frequency frame (see analysis.trends)")
     found = []
     if not frame.empty:
         data = _prepare(frame, key)

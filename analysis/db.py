@@ -19,29 +19,21 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analysis.errors import DatabaseBusy, DatabaseMissing, DataFileError, InvalidArgument
+
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/presswatch.duckdb"
 
 
-# Never download extensions at run time. This is also what lets DuckDB 2.0.1 replay a WAL
-# after a crash: replay may need a function of the statically linked core_functions
-# extension before it is loaded, and with autoinstall on, DuckDB tries to download it
-# (and fails offline) instead of loading the built-in copy.
+# Never download extensions at run time. This also lets DuckDB replay a WAL after a crash
+# offline: replay may need a built-in extension's function before it is loaded, and with
+# autoinstall on DuckDB would try to download it instead.
 OFFLINE = {"autoinstall_known_extensions": False}
-# DuckDB's own default is 80 % of RAM, and a query over every ticker sighting of a million
-# pages took what it could: `headline_lifespans` peaked at 2.4 GB in 5.8 s; under 1 GB it
-# spilled and finished in 3.1 s with 1.06 GB. Stages lower it further (memory_cap);
+# DuckDB's own default is 80 % of RAM, which big queries take without finishing sooner;
+# under this cap they spill to disk. Stages lower it further (memory_cap);
 # PRESSWATCH_MEMORY_LIMIT (any DuckDB size, e.g. 8GB) sets another for a whole session.
 MEMORY_LIMIT = "1GB"
-
-
-class DatabaseBusy(RuntimeError):
-    """Another process holds the database file for writing."""
-
-
-class DatabaseMissing(FileNotFoundError):
-    """A read-only open of a database that does not exist."""
 
 
 def default_path() -> str:
@@ -69,6 +61,7 @@ def connect(
     path = Path(path or default_path())
     if read_only and not path.exists():
         raise DatabaseMissing(f"no database at {path}; run `presswatch load` first")
+    check_database_file(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
@@ -79,7 +72,7 @@ def connect(
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise
+                raise DataFileError(f"cannot open the database {path}: {str(exc).strip()}") from None
             elapsed = time.monotonic() - start
             if elapsed >= timeout:
                 raise DatabaseBusy(
@@ -97,6 +90,25 @@ def connect(
     return con
 
 
+# Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
+
+
+def check_database_file(path: Path) -> None:
+    """Raise ``DataFileError`` when ``path`` exists but is not a DuckDB database (a folder,
+    a text file, a SQLite file): DuckDB would otherwise fail deep inside, or try to fetch an
+    extension to read it."""
+    if path.is_dir():
+        raise DataFileError(f"{path} is a folder, not a database file; give the path of a .duckdb file")
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head and head[8:12] != DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB database"
+        raise DataFileError(f"{path} is {kind}; give the path of a presswatch (DuckDB) database")
+
+
 def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """MEMORY_LIMIT, or $PRESSWATCH_MEMORY_LIMIT, unless DuckDB's default is lower already
     (a machine with little RAM) or the variable asks for more."""
@@ -108,7 +120,51 @@ def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("SET memory_limit = ?", [wanted or MEMORY_LIMIT])
     except duckdb.Error as exc:
         con.close()
-        raise ValueError(f"PRESSWATCH_MEMORY_LIMIT={wanted!r} is not a memory size DuckDB reads (try 2GB): {exc}") from None
+        raise InvalidArgument(f"PRESSWATCH_MEMORY_LIMIT={wanted!r} is not a memory size DuckDB reads (try 2GB): {exc}") from None
+
+
+# Room for Python, pyarrow and a query's result beside DuckDB's own memory_limit.
+PROCESS_HEADROOM = "256MB"
+
+
+@contextmanager
+def process_memory_cap(limit: str | None = None):
+    """Inside the block, cap this process's data segment (RLIMIT_DATA) at what it uses now
+    plus ``limit`` (default: MEMORY_LIMIT or $PRESSWATCH_MEMORY_LIMIT) plus PROCESS_HEADROOM.
+
+    DuckDB's memory_limit does not cover every allocation (a list() aggregate of millions of
+    values grows past it); past this cap such an allocation fails with DuckDB's
+    OutOfMemoryException instead of growing the process to the machine's RAM. A no-op where
+    the platform has no RLIMIT_DATA or /proc."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        used = _data_segment_bytes()
+    except (ImportError, AttributeError, OSError, ValueError):
+        yield
+        return
+    wanted = limit or os.environ.get("PRESSWATCH_MEMORY_LIMIT") or MEMORY_LIMIT
+    cap = int(used + size_bytes(wanted) + size_bytes(PROCESS_HEADROOM))
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _data_segment_bytes() -> int:
+    """VmData of this process (what RLIMIT_DATA counts), from /proc/self/status."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    raise ValueError("no VmData in /proc/self/status")
 
 
 def sql_text(name: str) -> str:
@@ -150,7 +206,8 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql_text(name))
         con.execute("DELETE FROM schema_state")
         con.execute("INSERT INTO schema_state VALUES (?, now())", [digest])
-        con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this database (a writable open re-applies them when they change).'")
+        con.execute("COMMENT ON TABLE schema_state IS 'Digest of the presswatch schema and view files last applied to this "
+                    "database (a writable open re-applies them when they change).'")
         con.execute("COMMENT ON COLUMN schema_state.digest IS 'SHA-256 of the packaged analysis/sql files.'")
         con.execute("COMMENT ON COLUMN schema_state.applied_at IS 'When they were applied.'")
     # Keep DDL out of the WAL: a crash right after connect then leaves only data to replay.
@@ -175,7 +232,7 @@ def transaction(con: duckdb.DuckDBPyConnection):
 def _aborting_error(exc: BaseException) -> BaseException:
     """The error that aborted a transaction. Cleanup inside the block (unregistering an Arrow
     table in a ``finally``) then fails with "Current transaction is aborted", and that second
-    error would hide the first: a 1M-page topics run reported only "transaction is aborted"."""
+    error would hide the first."""
     while (isinstance(exc, duckdb.TransactionException) and "aborted" in str(exc)
            and exc.__context__ is not None):
         exc = exc.__context__
@@ -198,10 +255,10 @@ ARTICLES_BY_ID = """SELECT a.article_id, a.title, a.body, a.lang FROM articles a
 def rows_by_id(con: duckdb.DuckDBPyConnection, sql: str, ids, *, fetch: int = 5_000, size: int = 500):
     """Arrow tables of ``size`` rows of ``sql`` for the given ids, ``fetch`` ids per query.
 
-    ``sql`` selects by ``$ids`` (a BIGINT[]) in id order. The pending ids of a stage are
-    computed once and fetched this way: a per-batch "next N not done yet" query (ORDER BY
-    … LIMIT) re-read every remaining text each time, 0.37 s a batch at 100k articles and
-    growing with the archive. Arrow tables also move to worker processes as whole buffers."""
+    ``sql`` selects by ``$ids`` (a BIGINT[]) in id order. A stage computes its pending ids
+    once and fetches them this way, because a per-batch "next N not done yet" query would
+    re-read every remaining text each time. Arrow tables also move to worker processes as
+    whole buffers."""
     for lo in range(0, len(ids), fetch):
         chunk = [int(i) for i in ids[lo:lo + fetch]]
         table = con.sql(sql, params={"ids": chunk}).to_arrow_table()
@@ -249,12 +306,9 @@ def checkpoint_every(con: duckdb.DuckDBPyConnection, size: str):
     """DuckDB checkpoints (writes the WAL into the file) when the WAL reaches ``size`` inside
     the block, instead of the default 16 MB, then the previous threshold is put back.
 
-    Fewer checkpoints pay off while loading. A checkpoint recompresses more of the unfinished
-    row group than what was appended since the last one: with a checkpoint every 5,000
-    articles, each one cost 1, 2, 1, 4, 1, 2, 1, 8… units (a binary counter) until the row
-    group (122,880 rows) was full, so every body was compressed several times. Loading 300k
-    pages (warm cache, same code): 261 s with 256 MB, 211–242 s with 1 GB, 225 s with 2 GB;
-    100k: ~98 s with 16 MB, ~90 s with 256 MB. A crash replays a longer WAL, nothing more."""
+    Fewer checkpoints pay off while loading: each checkpoint recompresses the unfinished row
+    group, so frequent ones compress every body several times. A crash replays a longer WAL,
+    nothing more."""
     before = str(scalar(con, "SELECT current_setting('checkpoint_threshold')"))
     con.execute("SET checkpoint_threshold = ?", [size])
     try:

@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from analysis.db import scalar
+from analysis.errors import InvalidArgument
 
 FREQS = ("day", "week", "month")
 GROUPS = {None: "NULL::VARCHAR", "outlet": "a.outlet", "lang": "a.lang"}
@@ -43,13 +44,13 @@ THIN_PERIOD_SHARE = 0.25
 
 def check_options(*, freq: str, by: str | None, unit: str, source: str = "articles") -> None:
     if freq not in FREQS:
-        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        raise InvalidArgument(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
     if by not in GROUPS:
-        raise ValueError(f"by must be None, 'outlet' or 'lang', not {by!r}")
+        raise InvalidArgument(f"by must be None, 'outlet' or 'lang', not {by!r}")
     if unit not in UNITS:
-        raise ValueError(f"unit must be 'stories' or 'placements', not {unit!r}")
+        raise InvalidArgument(f"unit must be 'stories' or 'placements', not {unit!r}")
     if source not in SOURCES:
-        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+        raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -27,7 +27,7 @@ def enrich(args) -> dict:
     workers = args.workers or default_workers()
     started = time.perf_counter()
     counts = enrich_mod.run(con, stages=[args.stage], rebuild=True, progress=False, workers=workers,
-                            spacy=False)[args.stage]
+                            options={"entities": {"mode": "registry"}})[args.stage]
     seconds = time.perf_counter() - started
     con.close()
     return {"counts": counts, "seconds": seconds, "workers": workers}

@@ -10,6 +10,9 @@ import pytest
 import analysis
 from analysis.ingest import load
 
+# Fixture modules shared by several test files (their fixtures are found without imports).
+pytest_plugins = ["tests.sql_fixtures", "tests.report_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 # Resolved as the loader resolves its arguments: stored paths then start with this one even
 # where ../shared is a symbolic link.

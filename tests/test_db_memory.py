@@ -7,7 +7,7 @@ import pytest
 
 import analysis
 from analysis.db import memory_cap, scalar, size_bytes
-from analysis.sqlcli.export import EXPORT_MEMORY, export_database
+from analysis.query.export import EXPORT_MEMORY, export_database
 
 
 def limit(con) -> float:
@@ -44,7 +44,7 @@ def test_export_runs_under_the_cap_and_restores(tmp_path, monkeypatch):
     con = analysis.connect(tmp_path / "m.duckdb")
     con.execute("SET memory_limit = '4GB'")
     seen = []
-    import analysis.sqlcli.export as export
+    import analysis.query.export as export
 
     real = export._export_table
     monkeypatch.setattr(export, "_export_table", lambda c, *a: seen.append(limit(c)) or real(c, *a))
@@ -103,9 +103,9 @@ def test_a_failed_transaction_reports_the_error_that_aborted_it(tmp_path):
 
 def test_connections_take_the_query_limit_or_the_variable(tmp_path, monkeypatch):
     # DuckDB's default (80 % of RAM) let one query over every sighting of 1M pages take 2.4 GB.
-    from analysis.db import MEMORY_LIMIT
-
     import duckdb
+
+    from analysis.db import MEMORY_LIMIT
 
     monkeypatch.delenv("PRESSWATCH_MEMORY_LIMIT", raising=False)
     duckdb_default = limit(duckdb.connect())
@@ -122,3 +122,62 @@ def test_connections_take_the_query_limit_or_the_variable(tmp_path, monkeypatch)
     monkeypatch.setenv("PRESSWATCH_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="PRESSWATCH_MEMORY_LIMIT"):
         analysis.connect(tmp_path / "c.duckdb")
+
+
+# Runs the CLI in a child and reports the child's peak RSS; the child's data segment is
+# capped at 3 GB so that a regression fails this test instead of exhausting the machine.
+CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_DATA, (3 * 2**30, 3 * 2**30))
+from analysis.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="presswatch")
+except SystemExit as exc:
+    print(f"EXIT {exc.code} RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "write"])
+def test_sql_stays_under_the_memory_cap(sample_db_path, tmp_path, read_only):
+    import shutil
+    import subprocess
+    import sys
+
+    db = tmp_path / "m.duckdb"
+    shutil.copy(sample_db_path, db)
+    args = ["--db", str(db), "sql", "SELECT len(list(range(250000000))) AS n", *([] if read_only else ["--write"])]
+    result = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=300)
+    *message, status = result.stderr.strip().splitlines()
+    code, rss_kb = int(status.split()[1]), int(status.split()[3])
+    assert code == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(message) == 1, result.stderr
+    assert "memory" in message[0] and "PRESSWATCH_MEMORY_LIMIT" in message[0]
+    assert rss_kb < 1.5 * 2**20, f"peak RSS {rss_kb / 2**20:.2f} GB"
+
+
+def test_process_memory_cap_is_restored(tmp_path):
+    import resource
+
+    from analysis.db import process_memory_cap
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    with pytest.raises(KeyError):
+        with process_memory_cap("100MB"):
+            soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
+            assert soft != resource.RLIM_INFINITY
+            assert before[0] == resource.RLIM_INFINITY or soft < before[0]
+            raise KeyError("inside")
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before
+
+
+def test_database_errors_are_the_typed_ones(tmp_path):
+    from analysis import db, errors
+
+    assert analysis.DatabaseBusy is db.DatabaseBusy is errors.DatabaseBusy
+    assert analysis.DatabaseMissing is db.DatabaseMissing is errors.DatabaseMissing
+    with pytest.raises(errors.DatabaseMissing):
+        analysis.connect(tmp_path / "none.duckdb", read_only=True)
+    (tmp_path / "text.duckdb").write_text("hello", encoding="utf-8")
+    with pytest.raises(errors.DataFileError, match="not a DuckDB database"):
+        analysis.connect(tmp_path / "text.duckdb")
+    assert (tmp_path / "text.duckdb").read_text(encoding="utf-8") == "hello"

@@ -13,6 +13,7 @@ from analysis.cli import cli
 from analysis.entities import entity_cooccurrence, entity_frequencies, top_entities
 from analysis.entities.registry import default_dir
 from analysis.entities.stage import run
+from analysis.errors import NotFound
 from analysis.ingest import load
 from tests.entities_fixtures import CRAWLED_AT, small_db, winer_subset
 
@@ -102,7 +103,7 @@ def test_entity_frequencies_top_headlines_and_errors(con):
     assert top["entity_id"].nunique() == 3
     heads = entity_frequencies(con, freq="day", entities=["Maroc"], source="headlines")
     assert heads["n_documents"].sum() >= 8
-    with pytest.raises(ValueError, match="no entity is called"):
+    with pytest.raises(NotFound, match="no entity is called"):
         entity_frequencies(con, freq="month", entities=["Atlantis-sur-Mer"])
     with pytest.raises(ValueError, match="freq must be"):
         entity_frequencies(con, freq="year")

@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import analysis
-from analysis.sqlcli.export import export_database, import_export, table_columns
-from tests.sql_fixtures import stories_sample_path  # noqa: F401
+from analysis.query.export import export_database, import_export, table_columns
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +112,60 @@ def test_cli_export_then_import(sample_db_path, tmp_path):
     result = runner.invoke(cli, ["--db", str(tmp_path / "never.duckdb"), "import", str(tmp_path)])
     assert result.exit_code == 2 and "manifest.json" in result.output
     assert not (tmp_path / "never.duckdb").exists()
+
+
+def test_overwrite_removes_only_what_an_export_wrote(sample_db_path, tmp_path):
+    out = tmp_path / "export"
+    con = analysis.connect(sample_db_path, read_only=True)
+    try:
+        export_database(con, out)
+        written = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+        assert written and all((out / name).is_file() for name in written)
+        # a user's own files beside and inside the export's folders
+        notes = out / "articles" / "notes.txt"
+        notes.write_text("mine", encoding="utf-8")
+        (out / "README.txt").write_text("mine too", encoding="utf-8")
+        (out / "articles" / "year=2016" / "keep.parquet").write_bytes(b"not the export's")
+        # a file the earlier export wrote but this one will not: removed
+        stale = out / "articles" / "year=1999" / "month=1" / "data_0.parquet"
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"old")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest["files"].append("articles/year=1999/month=1/data_0.parquet")
+        (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        export_database(con, out, overwrite=True)
+    finally:
+        con.close()
+    assert notes.read_text(encoding="utf-8") == "mine"
+    assert (out / "README.txt").read_text(encoding="utf-8") == "mine too"
+    assert (out / "articles" / "year=2016" / "keep.parquet").read_bytes() == b"not the export's"
+    assert not stale.exists() and not (out / "articles" / "year=1999").exists()
+    again = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(again) == sorted(written)
+
+
+def test_overwrite_never_replaces_a_file_no_export_wrote(sample_db_path, tmp_path):
+    from analysis.errors import InvalidArgument
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "headlines.parquet").write_bytes(b"my own headlines")
+    con = analysis.connect(sample_db_path, read_only=True)
+    try:
+        with pytest.raises(InvalidArgument, match="no earlier export"):
+            export_database(con, out, overwrite=True)
+    finally:
+        con.close()
+    assert (out / "headlines.parquet").read_bytes() == b"my own headlines"
+    assert sorted(p.name for p in out.iterdir()) == ["headlines.parquet"]
+
+
+def test_export_to_a_file_is_one_line(sample_db_path, tmp_path):
+    from analysis.cli import cli
+
+    for target in ("/dev/null", str(tmp_path / "file.txt")):
+        if target != "/dev/null":
+            (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--db", str(sample_db_path), "export", "--out", target])
+        assert result.exit_code == 2, result.output
+        assert "not a directory" in result.output or "is a file" in result.output, result.output

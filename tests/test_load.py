@@ -390,7 +390,8 @@ def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, 
     # ended up in the output of runs that asked for no progress.
     from click.testing import CliRunner
 
-    import analysis.cli as climod
+    import analysis.cli.enrich
+    import analysis.cli.load
     import analysis.enrich
     import analysis.ingest
     from analysis.cli import cli
@@ -411,8 +412,9 @@ def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, 
         con.execute("SET enable_progress_bar = true")
         return con
 
-    real_open = climod.open_db
-    monkeypatch.setattr(climod, "open_db", open_with_bar)
+    real_open = analysis.cli.load.open_db
+    monkeypatch.setattr(analysis.cli.load, "open_db", open_with_bar)
+    monkeypatch.setattr(analysis.cli.enrich, "open_db", open_with_bar)
     monkeypatch.setattr(analysis.ingest, "load", fake_load)
     monkeypatch.setattr(analysis.enrich, "run", fake_enrich)
     db = str(tmp_path / "p.duckdb")

@@ -17,7 +17,7 @@ import analysis
 from analysis.cli import cli
 from analysis.report import periods
 from analysis.report.write import atomic_write
-from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL, hostile_db  # noqa: F401
+from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL
 
 W51 = {"start": dt.date(2016, 12, 19), "end": dt.date(2016, 12, 25)}
 W50 = {"start": dt.date(2016, 12, 12), "end": dt.date(2016, 12, 18)}

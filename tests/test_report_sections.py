@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 import analysis
 from analysis.cli import cli
-from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 W51 = {"start": dt.date(2016, 12, 19), "end": dt.date(2016, 12, 25)}
 

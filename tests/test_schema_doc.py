@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import analysis
-from analysis.sqlcli import schema_doc
+from analysis.query import schema_doc
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -20,9 +20,9 @@ if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
 
 import analysis  # noqa: E402
 from analysis.cli import cli  # noqa: E402
+from analysis.query.export import export_database  # noqa: E402
 from analysis.spark import job  # noqa: E402
 from analysis.spark.documents import current_versions  # noqa: E402
-from analysis.sqlcli.export import export_database  # noqa: E402
 from tests.test_spark_import import TABLES, local_expected, table_sets  # noqa: E402
 
 

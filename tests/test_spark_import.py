@@ -19,7 +19,7 @@ import analysis
 from analysis.cli import cli
 from analysis.entities.stage import run as entities_stage
 from analysis.spark import documents, enrich_locally
-from analysis.spark.output import MANIFEST, FORMAT, import_enrichment, is_enrichment_output
+from analysis.spark.output import FORMAT, MANIFEST, import_enrichment, is_enrichment_output
 
 
 def write_output(con, out, *, batch_rows: int = 200) -> dict:

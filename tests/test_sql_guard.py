@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 import analysis
-from analysis.sqlcli.guard import WriteRefused, check_statements, sandbox
+from analysis.query.guard import WriteRefused, check_statements, sandbox
 
 READS = [
     "SELECT count(*) FROM articles",
@@ -26,6 +26,8 @@ READS = [
     "CALL duckdb_tables()",
     "PIVOT articles ON lang IN ('fr', 'ar') USING count(*) GROUP BY outlet",
     "SELECT * FROM articles WHERE outlet = $outlet",
+    "SELECT * FROM range(3) r JOIN duckdb_tables() t ON true",
+    "SELECT * FROM pragma_table_info('articles')",
     "SELECT 'DELETE FROM articles' AS not_a_statement, \"insert\" FROM (SELECT 1 AS \"insert\")",
 ]
 
@@ -36,7 +38,8 @@ WRITES = {
     "delete after comments": "/* looks harmless */ -- SELECT 1\n  DELETE FROM articles",
     "insert after WITH": "WITH x AS (SELECT 1) INSERT INTO rejects SELECT 'x', NULL, 'r', NULL, 1, NULL FROM x",
     "delete inside a CTE": "WITH gone AS (DELETE FROM articles RETURNING *) SELECT count(*) FROM gone",
-    "update in a subquery CTE": "SELECT * FROM headlines WHERE EXISTS (WITH u AS (UPDATE headlines SET lang = 'fr' RETURNING 1) SELECT 1 FROM u)",
+    "update in a subquery CTE": ("SELECT * FROM headlines WHERE EXISTS "
+                                 "(WITH u AS (UPDATE headlines SET lang = 'fr' RETURNING 1) SELECT 1 FROM u)"),
     "create table": "CREATE TABLE t AS SELECT 1",
     "create temp table": "CREATE TEMP TABLE t (a INT)",
     "create view": "CREATE OR REPLACE VIEW v AS SELECT 1",
@@ -62,6 +65,13 @@ WRITES = {
     "pragma setter": "PRAGMA threads = 2",
     "call of a writing function": "CALL checkpoint()",
     "checkpoint": "CHECKPOINT",
+    "checkpoint as a table function": "SELECT * FROM checkpoint()",
+    "force checkpoint as a table function": "FROM force_checkpoint()",
+    "truncate logs as a table function": "SELECT * FROM truncate_duckdb_logs()",
+    "checkpoint in a join": "SELECT * FROM range(1) JOIN checkpoint() ON true",
+    "checkpoint in a subquery": "SELECT (SELECT count(*) FROM truncate_duckdb_logs())",
+    "sql text run by query()": "SELECT * FROM query('DELETE FROM articles RETURNING *')",
+    "explain of a checkpoint": "EXPLAIN SELECT * FROM checkpoint()",
     "force checkpoint": "FORCE CHECKPOINT",
     "vacuum": "VACUUM",
     "analyze": "ANALYZE",

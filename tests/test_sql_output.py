@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import analysis
-from analysis.sqlcli import output
-from analysis.sqlcli.query import run_sql
+from analysis.query import output
+from analysis.query.query import run_sql
 
 # Awkward values, bound as parameters: quotes, separators, newlines, Arabic with vowel marks, NULL.
 TRICKY = {

@@ -13,9 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import analysis
-from analysis.sqlcli.guard import WriteRefused, sandbox
-from analysis.sqlcli.query import QueryTimeout, parse_params, run_sql
-from tests.sql_fixtures import writable_sample  # noqa: F401
+from analysis.query.guard import WriteRefused, sandbox
+from analysis.query.query import QueryTimeout, parse_params, run_sql
 
 SLOW_SQL = "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b"
 
@@ -201,3 +200,33 @@ def test_reading_other_files_is_refused_with_a_hint(sample_db_path, tmp_path):
     assert result.exit_code == 2
     assert "disabled by configuration" in result.output and "--write lifts this" in result.output
     assert "not for the database" not in result.output
+
+
+def test_out_never_overwrites_what_the_query_reads(writable_sample, tmp_path):
+    before = writable_sample.read_bytes()
+    query = tmp_path / "q.sql"
+    query.write_text("SELECT 1 AS x", encoding="utf-8")
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(writable_sample)
+    hard = tmp_path / "hard.duckdb"
+    hard.hardlink_to(writable_sample)
+    wal = writable_sample.with_name(writable_sample.name + ".wal")
+    cases = [(["SELECT 1 AS x"], writable_sample), (["SELECT 1 AS x", "--write"], writable_sample),
+             (["SELECT 1 AS x"], link), (["SELECT 1 AS x"], hard), (["SELECT 1 AS x"], wal),
+             (["--file", str(query)], query), (["SELECT 1 AS x", "--format", "parquet"], writable_sample)]
+    for args, target in cases:
+        fmt = [] if "--format" in args else ["--format", "csv"]
+        result = run(writable_sample, "sql", *args, *fmt, "--out", str(target))
+        assert result.exit_code == 2, (args, target, result.output)
+        assert "reads" in result.output, result.output
+    assert writable_sample.read_bytes() == before
+    assert query.read_text(encoding="utf-8") == "SELECT 1 AS x"
+    assert not wal.exists()
+    # --db given after the command name is protected too
+    from analysis.cli import cli
+
+    result = CliRunner().invoke(cli, ["sql", "--db", str(writable_sample), "SELECT 1 AS x", "--out",
+                                      str(writable_sample)])
+    assert result.exit_code == 2 and writable_sample.read_bytes() == before
+    ok = run(writable_sample, "sql", "SELECT 1 AS x", "--format", "csv", "--out", str(tmp_path / "x.csv"))
+    assert ok.exit_code == 0 and (tmp_path / "x.csv").read_text(encoding="utf-8") == "x\n1\n"

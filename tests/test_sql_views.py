@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.sqlcli.schema_doc import schema_frame
-from tests.sql_fixtures import stories_sample_path, writable_sample  # noqa: F401
+from analysis.query.schema_doc import schema_frame
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "sql.md"
 CORE_VIEWS = {

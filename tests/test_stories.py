@@ -20,8 +20,7 @@ from analysis.cli import cli
 from analysis.stories import detect, labelled, minhash, text
 from analysis.stories.calendar import calendar_conflict, calendar_masks
 from analysis.stories.stage import ARTICLE_RULE, StaleIndex, detect_stories
-from tests.stories_fixtures import (add_articles, add_headlines, article, corpus_articles, itn, stories_db,
-                                    syndicated)
+from tests.stories_fixtures import add_articles, add_headlines, article, corpus_articles, itn, stories_db, syndicated
 
 WEATHER = "JA-localNews-1798-20161208"  # Jawhara FM special weather bulletin, Thursday 8 December 2016
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import topics_fixtures as fx
+from analysis.errors import NotFound
 from analysis import trends
 from analysis.topics.frequencies import COLUMNS, topic_frequencies, topic_top
 
@@ -77,7 +78,7 @@ def test_topics_by_id_or_label_in_any_language_and_date_range(db):
     assert list(frame["topic"]) == ["health", "football"]
     assert dict(zip(frame["topic"], frame["n_documents"])) == {"health": 2, "football": 2}
     assert set(frame["n_total"]) == {5}   # 5 stories dated 8..16 January
-    with pytest.raises(ValueError, match="no taxonomy topic called"):
+    with pytest.raises(NotFound, match="no taxonomy topic called"):
         topic_frequencies(db, freq="week", topics=["astrology"])
 
 

@@ -287,7 +287,7 @@ def test_cli_eval_prints_one_json_line(tmp_path):
 
 
 def test_every_topics_command_is_documented():
-    from analysis.topics.commands import topics_group
+    from analysis.cli.topics import topics_group
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "topics.md").read_text(encoding="utf-8")
     for name in topics_group.commands:

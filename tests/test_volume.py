@@ -9,7 +9,6 @@ import pytest
 
 import analysis
 from analysis import trends, volume
-from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 W48 = {"start": dt.date(2016, 11, 28), "end": dt.date(2016, 12, 4)}
 Q4 = {"start": dt.date(2016, 10, 1), "end": dt.date(2016, 12, 31)}

@@ -99,7 +99,8 @@ def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, 
         shutil.copy(loaded, path)
         con = analysis.connect(path)
         try:
-            counts = enrich.run(con, stages=["topics", "entities"], progress=False, workers=workers, spacy=spacy)
+            counts = enrich.run(con, stages=["topics", "entities"], progress=False, workers=workers,
+                                options={"entities": {"mode": "combined" if spacy else "registry"}})
         finally:
             con.close()
         results[workers] = counts, _snapshot(path)

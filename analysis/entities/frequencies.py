@@ -14,6 +14,7 @@ import pandas as pd
 from analysis import trends
 from analysis.entities.registry import TYPES
 from analysis.entities.text import fold
+from analysis.errors import InvalidArgument, NotFound
 
 _DOC_COLUMN = {"articles": "article_id", "headlines": "headline_id"}
 COLUMNS = ["period", "group", "entity_id", "entity", "type", "label", "n_documents", "n_mentions", "n_total",
@@ -35,17 +36,17 @@ def resolve_entities(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[s
                 SELECT entity_id FROM mentions WHERE lower(strip_accents(surface)) = lower(strip_accents(?))
                 GROUP BY entity_id ORDER BY count(*) DESC, entity_id LIMIT 1""", [name.strip()]).fetchone()
         if row is None:
-            raise ValueError(f"no entity is called {name!r}; `presswatch entities top` lists the names in the database")
+            raise NotFound(f"no entity is called {name!r}; `presswatch entities top` lists the names in the database")
         ids.append(row[0])
     return ids
 
 
 def _check(source: str, types: list[str] | None) -> None:
     if source not in _DOC_COLUMN:
-        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+        raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
     for t in types or []:
         if t not in TYPES:
-            raise ValueError(f"entity type must be one of {', '.join(TYPES)}, not {t!r}")
+            raise InvalidArgument(f"entity type must be one of {', '.join(TYPES)}, not {t!r}")
 
 
 def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", entities: list[str] | None = None,

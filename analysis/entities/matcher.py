@@ -26,6 +26,7 @@ import numpy as np
 from analysis import chars
 from analysis.entities.registry import Alias
 from analysis.entities.text import fold_with_map, is_arabic
+from analysis.errors import DataFileError
 
 # Conjunction (و/ف) then preposition (ب/ل/ك), each optional.
 ARABIC_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك"))
@@ -85,7 +86,7 @@ class RegistryMatcher:
                 entries[key] = [a.entity_id, flags, {a.alias}]
             else:
                 if entry[0] != a.entity_id:
-                    raise ValueError(f"alias key {key!r} maps to {entry[0]!r} and {a.entity_id!r}")
+                    raise DataFileError(f"alias key {key!r} maps to {entry[0]!r} and {a.entity_id!r}")
                 # Looser of the two spellings wins, except strictness needs all spellings strict.
                 entry[1] = (entry[1] & flags & (_ACRONYM | _CAPITAL | _STRICT)) | (entry[1] & _ARABIC)
                 entry[2].add(a.alias)

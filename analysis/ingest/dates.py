@@ -84,7 +84,10 @@ def _make(y: int, m: int, d: int, hh=None, mm=None, ss=None, tz: str | None = No
         else:
             sign = -1 if tz[0] == "-" else 1
             digits = tz[1:].replace(":", "")
-            offset = sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours >= 24 or minutes >= 60:  # no such offset (Python refuses them): not a date we can read
+                return NO_DATE
+            offset = sign * dt.timedelta(hours=hours, minutes=minutes)
         at = local.replace(tzinfo=dt.timezone(offset))
     return ParsedDate(day, local, at)
 

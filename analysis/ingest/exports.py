@@ -11,16 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
+from analysis.ingest import records
 from analysis.ingest.dates import parse_date
+from analysis.ingest.decoding import Decoder
+from analysis.ingest.jsonfiles import read_json
 from analysis.ingest.langs import LANGS
-from analysis.ingest.records import Article
+from analysis.ingest.records import Article, FileProblem, Record
+from analysis.ingest.streams import read_lines
 
 PARSER_VERSION = "export/1"
-MAX_RECORD_BYTES = 10 * 1024 * 1024  # one article; a 50 MB line is not an article
+read_jsonl = read_json  # the name pagegen and older callers use
 
 FIELDS = ("title", "body", "date", "outlet", "url", "lang", "category", "source_id")
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -35,25 +37,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "source_id": ("id", "docno", "doc_id", "article_id", "uuid", "guid"),
 }
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-class FileProblem(Exception):
-    """The whole file cannot be read as this format (reason, detail)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-@dataclass
-class Record:
-    index: int
-    raw: bytes  # what the record's content hash is computed from
-    fields: dict | None = None
-    problem: tuple[str, str] | None = None
-    warnings: list[str] = field(default_factory=list)
+# A quote left open would otherwise make the rest of the file one field, held in memory.
+csv.field_size_limit(records.MAX_RECORD_BYTES)
 
 
 def parse_mapping(items: Iterable[str]) -> dict[str, str]:
@@ -124,70 +109,37 @@ def to_article(fields: dict, columns: dict[str, str]) -> tuple[Article | None, l
     )
 
 
-def decode(data: bytes) -> tuple[str, bool]:
-    """UTF-8, or cp1252 (what Windows tools write) when that fails; (text, used_cp1252)."""
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), True
-
-
-def read_jsonl(stream: io.BufferedIOBase) -> Iterator[Record]:
-    """One JSON object per line (a file holding one JSON array is read too)."""
-    first = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
-    if first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        yield from _read_json_array(stream)
-        return
-    for index, line in enumerate(stream):
-        if index == 0:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if len(stripped) > MAX_RECORD_BYTES:
-            yield Record(index, stripped, problem=("too_large", f"line {index + 1} is {len(stripped):,} bytes (limit {MAX_RECORD_BYTES:,})"))
-            continue
-        text, cp1252 = decode(stripped)
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            yield Record(index, stripped, problem=("bad_json", f"line {index + 1}: {exc}"))
-            continue
-        if not isinstance(value, dict):
-            yield Record(index, stripped, problem=("bad_json", f"line {index + 1}: a {type(value).__name__}, not an object"))
-            continue
-        yield Record(index, stripped, value, warnings=["decoded_cp1252"] if cp1252 else [])
-
-
-def _read_json_array(stream) -> Iterator[Record]:
-    text, cp1252 = decode(stream.read())
-    try:
-        values = json.loads(text.lstrip("\ufeff"))
-    except ValueError as exc:
-        raise FileProblem("bad_json", str(exc)) from None
-    for index, value in enumerate(values if isinstance(values, list) else [values]):
-        raw = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        if isinstance(value, dict):
-            yield Record(index, raw, value, warnings=["decoded_cp1252"] if cp1252 else [])
-        else:
-            yield Record(index, raw, problem=("bad_json", f"item {index}: a {type(value).__name__}, not an object"))
-
-
 def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
-    """RFC 4180 CSV with a header row; quoted multi-line fields; delimiter sniffed (, ; tab)."""
-    cp1252_lines = []
+    """RFC 4180 CSV with a header row; quoted multi-line fields; delimiter sniffed (, ; tab).
+    A row is rejected on its own when one of its lines is over the record size cap
+    (``too_large``) or is in no encoding the evidence supports (``encoding``)."""
+    decoder = Decoder()
+    marks: list[str] = []  # what the lines read so far needed: a reject reason or a warning
 
     def lines() -> Iterator[str]:
-        for number, line in enumerate(stream):
-            text, cp1252 = decode(line.removeprefix(b"\xef\xbb\xbf") if number == 0 else line)
-            if cp1252:
-                cp1252_lines.append(number)
+        for number, (line, too_long) in enumerate(read_lines(stream, records.MAX_RECORD_BYTES)):
+            if number == 0:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if too_long is not None:
+                marks.append("too_large")
+                # Only the quotes matter to the reader's state: keep their parity, drop the rest.
+                yield '"' * (line.count(b'"') % 2) + "\n"
+                continue
+            text, legacy = decoder(line)
+            if text is None:
+                marks.append("encoding")
+                yield '"' * (line.count(b'"') % 2) + "\n"
+                continue
+            if legacy:
+                marks.append(f"decoded_{legacy}")
             yield text
 
     source = lines()
     first = next(source, None)
     if first is None or not first.strip():
         raise FileProblem("empty_file", "no header row")
+    if marks and marks[-1] in ("too_large", "encoding"):
+        raise FileProblem(marks[-1], "the header row " + ("is too long" if marks[-1] == "too_large" else "is in no known encoding"))
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
@@ -200,27 +152,30 @@ def read_csv(stream: io.BufferedIOBase) -> Iterator[Record]:
     width = len(header)
     index = 0
     while True:
-        seen_cp1252 = len(cp1252_lines)
+        del marks[:]
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Record(index, str(exc).encode(), problem=("bad_csv", f"row {index + 1}: {exc}"))
+            reason = "too_large" if "field limit" in str(exc) else "bad_csv"
+            yield Record(index, str(exc).encode(), problem=(reason, f"row {index + 1}: {exc}"))
             index += 1
             continue
-        if not any(cell.strip() for cell in row):
-            index += 1
+        if not any(cell.strip() for cell in row) and not marks:
             continue
         raw = json.dumps(row, ensure_ascii=False).encode("utf-8")
-        if len(row) != width:
+        if "too_large" in marks:
+            yield Record(index, raw[:1024], problem=("too_large", f"row {index + 1} holds a line over {records.MAX_RECORD_BYTES:,} bytes"))
+        elif "encoding" in marks:
+            yield Record(index, raw, problem=("encoding", f"row {index + 1}: neither UTF-8 nor text in cp1256 or cp1252"))
+        elif len(row) != width:
             reason = "missing_column" if len(row) < width else "bad_csv"
             yield Record(index, raw, problem=(reason, f"row {index + 1} has {len(row)} fields, the header has {width}"))
-        elif len(raw) > MAX_RECORD_BYTES:
-            yield Record(index, raw, problem=("too_large", f"row {index + 1} is {len(raw):,} bytes"))
+        elif len(raw) > records.MAX_RECORD_BYTES:
+            yield Record(index, raw[:1024], problem=("too_large", f"row {index + 1} is {len(raw):,} bytes"))
         else:
-            warnings = ["decoded_cp1252"] if len(cp1252_lines) > seen_cp1252 else []
-            yield Record(index, raw, dict(zip(header, row)), warnings=warnings)
+            yield Record(index, raw, dict(zip(header, row)), warnings=sorted(set(marks)))
         index += 1
 
 
@@ -230,25 +185,28 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def read_parquet(path_or_file) -> Iterator[Record]:
+    """The rows of a Parquet file, a row group at a time. A damaged row group is one
+    ``bad_parquet`` record (numbered by its first row) and the next row group goes on."""
     import pyarrow.parquet as pq
 
     try:
         # pre_buffer (pyarrow's default) keeps every row group it read until the file is
-        # closed (apache/arrow#39808): loading a 2.9 GB export of a million articles peaked
-        # at 3.7 GB; read one row group at a time it stays flat.
+        # closed (apache/arrow#39808): read one row group at a time, memory stays flat.
         parquet = pq.ParquetFile(path_or_file, pre_buffer=False)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
         raise FileProblem("bad_parquet", str(exc)) from None
-    index = 0
-    batches = parquet.iter_batches(batch_size=2048)
-    while True:
+    first = 0
+    for group in range(parquet.metadata.num_row_groups):
+        rows = parquet.metadata.row_group(group).num_rows
+        index = first
         try:
-            batch = next(batches)
-        except StopIteration:
-            return
-        except Exception as exc:  # a damaged row group: keep what was read, reject the rest
-            raise FileProblem("bad_parquet", f"after row {index}: {exc}") from None
-        for row in batch.to_pylist():
-            raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-            yield Record(index, raw, row)
-            index += 1
+            for batch in parquet.iter_batches(batch_size=2048, row_groups=[group]):
+                for row in batch.to_pylist():
+                    raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+                    yield Record(index, raw, row)
+                    index += 1
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged page
+            lost = first + rows - index
+            detail = f"row group {group}: {lost:,} of its {rows:,} rows from row {index} unreadable: {exc}"
+            yield Record(index, b"", problem=("bad_parquet", detail))
+        first += rows

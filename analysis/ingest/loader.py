@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
 NO_ENTRY = ManifestEntry(None, None, None)
 SITES = re.compile(r"(maghress|turess|djazairess|masress|sauress)", re.IGNORECASE)
-STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip")
+STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip",
+            ".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".parquet.gz")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
 CHUNK_BYTES = 8 * 1024 * 1024  # input bytes per worker task: a chunk of large files is cut short
@@ -107,19 +108,20 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
 
 def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | None = None,
          mapping: Iterable[str] = (), workers: int = 1, batch_size: int = 2000,
-         progress: bool = False, arguments: str | None = None) -> LoadResult:
+         progress: bool = False, arguments: str | None = None, exclude: Iterable[str] = ()) -> LoadResult:
     """Load page dumps and article exports into the database; see the module docstring.
 
     ``workers > 1`` parses in that many processes (the CLI uses every core). They are
     started with "spawn", which re-imports the calling script: a script that asks for
     workers needs the usual ``if __name__ == "__main__":`` guard (notebooks need nothing).
+    ``exclude`` holds glob patterns of paths not to read (``["*.bak", "notes/*"]``).
     """
     started = time.monotonic()
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
     if batch_size < 1:
         raise InvalidArgument("batch_size must be at least 1")
-    inputs, manifest_files = discover(paths)
+    inputs, manifest_files = discover(paths, exclude=exclude)
 
     upgrade(con)
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
@@ -253,7 +255,7 @@ def _may_read_later(inp: Input, part: DocBatch) -> bool:
     rejected = [k.reject[0] for k in part.keys if k.reject]
     if not rejected:
         return False
-    return any(r in RETRY_REASONS for r in rejected) or not os.access(inp.path.split("!", 1)[0], os.R_OK)
+    return any(r in RETRY_REASONS for r in rejected) or not os.access(inp.os_path, os.R_OK)
 
 
 def _is_streamed(inp: Input) -> bool:

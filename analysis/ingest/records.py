@@ -13,6 +13,12 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from analysis.ingest.dates import ParsedDate
 from analysis.ingest.langs import detect
 
+# The most one record (a line, a CSV row, an array element, a .json document) may hold; a
+# larger one is rejected as too_large without ever being held whole. A long article is
+# ~100 KB: 10 MB is something else, and the cap keeps a load's memory bounded by it.
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+
+
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|xtor|at_medium|at_campaign)$", re.IGNORECASE)
 
 
@@ -47,6 +53,24 @@ class Article:
         # placements (grouped later into one story), the same outlet filing it twice is one.
         parts = (clean_text(self.outlet or ""), clean_text(self.title or ""), clean_text(self.body))
         return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+class FileProblem(Exception):
+    """The whole file cannot be read as this format (reason, detail)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Record:
+    index: int
+    raw: bytes  # what the record's content hash is computed from
+    fields: dict | None = None
+    problem: tuple[str, str] | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass

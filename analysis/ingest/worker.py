@@ -7,20 +7,29 @@ language detection), so the parent process only deduplicates and writes.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
-from functools import lru_cache
+import shutil
+import tempfile
 from collections.abc import Iterator
+from functools import lru_cache
 
-from analysis.ingest import exports, page, trec
+from analysis.ingest import exports, jsonfiles, page, trec
 from analysis.ingest.dates import find_dates
+from analysis.ingest.decoding import decode
 from analysis.ingest.langs import detect
-from analysis.ingest.records import Article, Parsed, clean_text, headline_id, sha256
-from analysis.ingest.sources import READ_LIMIT, Input, Member, members
+from analysis.ingest.records import (
+    Article,
+    FileProblem,
+    Parsed,
+    clean_text,
+    headline_id,
+    sha256,
+)
+from analysis.ingest.sources import READ_LIMIT, AnyInput, Member, members
+from analysis.ingest.streams import READ_ERRORS, describe, read_upto
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # real pages are ~12 KB; 5 MB of "page" is something else
 TEXT_EXTENSIONS = (".txt", ".text", ".htm.txt", ".dump", "")
-EXPORT_READERS = {"jsonl": exports.read_jsonl, "csv": exports.read_csv}
+EXPORT_READERS = {"jsonl": jsonfiles.read_json, "csv": exports.read_csv}
 VERSIONS = {"page": page.PARSER_VERSION, "trec": trec.PARSER_VERSION, "jsonl": exports.PARSER_VERSION,
             "csv": exports.PARSER_VERSION, "parquet": exports.PARSER_VERSION, "unknown": "none"}
 PARSER_VERSION = "+".join(sorted(set(VERSIONS.values()) - {"none"}))
@@ -47,29 +56,44 @@ def detect_format(name: str, head: bytes) -> str | None:
     return None
 
 
-def parse_input(inp: Input, *, mapping: dict[str, str], skip_records: dict[str, int] | None = None) -> Iterator[Parsed]:
+def parse_input(inp: AnyInput, *, mapping: dict[str, str], skip_records: dict[str, int] | None = None) -> Iterator[Parsed]:
     """Every document of one input, rejected ones included. Never raises for bad data."""
-    try:
-        units = list(members(inp))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield _reject(inp.path, 0, b"", "unknown", "bad_archive" if inp.path.lower().endswith(".zip") else "unreadable", str(exc))
+    if inp.problem:
+        yield _reject(inp.path, 0, b"", "unknown", *inp.problem)
         return
-    for unit in units:
+    # A name on disk that is not UTF-8 is stored in a printable form: say so on its documents.
+    extra = ["path_not_utf8"] if inp.os_path != inp.path else []
+    units = members(inp)
+    while True:
+        try:
+            unit = next(units, None)
+        except READ_ERRORS as exc:
+            reason = "bad_archive" if inp.path.lower().endswith(".zip") else "unreadable"
+            yield _reject(inp.path, 0, b"", "unknown", reason, describe(exc))
+            return
+        if unit is None:
+            return
         skip = (skip_records or {}).get(unit.path, -1)
-        yield from (p for p in parse_member(unit, mapping=mapping) if p.record > skip)
+        for doc in parse_member(unit, mapping=mapping):
+            if doc.record > skip:
+                doc.warnings += extra + list(unit.warnings)
+                yield doc
 
 
 def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
+    if unit.problem:
+        yield _reject(unit.path, 0, b"", "unknown", *unit.problem)
+        return
     try:
         stream = unit.opener()
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        yield _reject(unit.path, 0, b"", "unknown", "unreadable", str(exc))
+    except READ_ERRORS as exc:
+        yield _reject(unit.path, 0, b"", "unknown", "unreadable", describe(exc))
         return
     with stream:
         try:
             head = stream.peek(8192)[:8192] if hasattr(stream, "peek") else b""
-        except (OSError, EOFError) as exc:
-            yield _reject(unit.path, 0, b"", "unknown", "unreadable", str(exc))
+        except READ_ERRORS as exc:
+            yield _reject(unit.path, 0, b"", "unknown", "unreadable", describe(exc))
             return
         fmt = detect_format(unit.name, head)
         if fmt in EXPORT_READERS or fmt == "parquet":
@@ -77,8 +101,8 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
             return
         try:
             data = read_upto(stream, max(READ_LIMIT, MAX_PAGE_BYTES) + 1)
-        except (OSError, EOFError) as exc:
-            yield _reject(unit.path, 0, b"", fmt or "unknown", "unreadable", str(exc))
+        except READ_ERRORS as exc:
+            yield _reject(unit.path, 0, b"", fmt or "unknown", "unreadable", describe(exc))
             return
     digest = sha256(data)
     if not data.strip():
@@ -91,29 +115,15 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
     if len(data) > MAX_PAGE_BYTES:
         yield _reject(unit.path, 0, data, fmt, "too_large", f"{len(data):,} bytes is too large for a {fmt} file (limit {MAX_PAGE_BYTES:,})", digest)
         return
-    text, cp1252 = exports.decode(data)
-    warnings = ["decoded_cp1252"] if cp1252 else []
-    if cp1252 and "\ufffd" in text:
-        yield _reject(unit.path, 0, data, fmt, "encoding", "neither UTF-8 nor cp1252", digest)
+    text, legacy = decode(data)
+    if text is None:
+        yield _reject(unit.path, 0, data, fmt, "encoding", "not UTF-8, and neither cp1256 (Arabic) nor cp1252 reads as text", digest)
         return
+    warnings = [f"decoded_{legacy}"] if legacy else []
     if fmt == "trec":
         yield from _parse_trec(unit.path, data, digest, text, warnings)
     else:
         yield _parse_page(unit.path, data, digest, text, warnings)
-
-
-def read_upto(stream, limit: int, step: int = 1 << 16) -> bytes:
-    """At most ``limit`` bytes of ``stream``, read ``step`` bytes at a time: ``read(limit)``
-    allocates ``limit`` bytes up front (64 MB here, mapped and unmapped for every page),
-    ~80–135 µs for a 13 KB page against ~25 µs this way."""
-    parts, total = [], 0
-    while total < limit:
-        part = stream.read(min(step, limit - total))
-        if not part:
-            break
-        parts.append(part)
-        total += len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _parse_page(path: str, data: bytes, digest: str, text: str, warnings: list[str]) -> Parsed:
@@ -173,8 +183,8 @@ def _parse_export(unit: Member, stream, fmt: str, mapping: dict[str, str]) -> It
     version = exports.PARSER_VERSION
     index = -1
     try:
-        if fmt == "parquet" and not stream.seekable():
-            stream = io.BytesIO(stream.read())
+        if fmt == "parquet" and not _seekable(stream):
+            stream = _spooled(stream)
         records = exports.read_parquet(stream) if fmt == "parquet" else EXPORT_READERS[fmt](stream)
         columns_cache: dict[tuple, dict] = {}
         any_record = False
@@ -191,12 +201,15 @@ def _parse_export(unit: Member, stream, fmt: str, mapping: dict[str, str]) -> It
             columns = columns_cache.get(key)
             if columns is None:
                 columns = columns_cache[key] = exports.resolve_columns(key, mapping)
-            if "title" not in columns and "body" not in columns:
-                doc.reject = ("missing_column", "no title or text column among: " + ", ".join(map(str, key))
+            if "body" not in columns:  # a sidecar table (a file list, a manifest) is not articles
+                doc.reject = ("missing_column", "no text column among: " + ", ".join(map(str, key))
                               + " (use --map COLUMN=body)")
                 yield doc
                 continue
-            article, warnings, problem = exports.to_article(record.fields, columns)
+            try:
+                article, warnings, problem = exports.to_article(record.fields, columns)
+            except RecursionError:  # a field nested too deeply to turn into text
+                article, warnings, problem = None, [], "a field is nested too deeply to read"
             doc.warnings += warnings
             if problem:
                 doc.reject = ("empty_record", problem)
@@ -205,10 +218,26 @@ def _parse_export(unit: Member, stream, fmt: str, mapping: dict[str, str]) -> It
             yield doc
         if not any_record:
             yield _reject(unit.path, 0, b"", fmt, "empty_file", "no records")
-    except exports.FileProblem as exc:
+    except FileProblem as exc:
         yield _reject(unit.path, index + 1, b"", fmt, exc.reason, exc.detail)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        yield _reject(unit.path, index + 1, b"", fmt, "unreadable", f"after record {index}: {type(exc).__name__}: {exc}")
+    except READ_ERRORS as exc:
+        yield _reject(unit.path, index + 1, b"", fmt, "unreadable", f"after record {index}: {describe(exc)}")
+
+
+def _seekable(stream) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _spooled(stream):
+    """A seekable copy of a compressed or archived stream (Parquet reads its footer first),
+    on disk past a few MB so that memory does not grow with the file."""
+    copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned open
+    shutil.copyfileobj(stream, copy, 1 << 20)
+    copy.seek(0)
+    return copy
 
 
 def _reject(path: str, record: int, data: bytes, fmt: str, reason: str, detail: str, digest: str | None = None) -> Parsed:

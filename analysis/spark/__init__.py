@@ -9,23 +9,40 @@ runtime; ``import_enrichment`` (what `presswatch load` calls for such a folder) 
 neither. See docs/scale.md.
 """
 
+from collections.abc import Sequence
+
+from analysis.errors import MissingDependency
 from analysis.spark.output import import_enrichment, is_enrichment_output
 
 
-def enrich_on_spark(source: str, out: str, *, master: str = "local[*]", spacy: bool = False,
+def default_output(source: str) -> str:
+    """Where ``enrich_on_spark`` writes when no ``out`` is given: ``<source>-enriched``."""
+    return source.rstrip("/") + "-enriched"
+
+
+def enrich_on_spark(source: str, out: str | None = None, *, master: str = "local[*]", spacy: bool = False,
                     conf: dict[str, str] | None = None) -> dict:
-    """Run the Spark job (analysis.spark.job.run); returns its manifest."""
+    """Run the Spark job (analysis.spark.job.run) on the export ``source``, writing to ``out``
+    (default: ``default_output(source)``); returns its manifest, whose ``out`` says where."""
     import importlib.util
     import os
     import shutil
 
     if importlib.util.find_spec("pyspark") is None:
-        raise ValueError("the Spark engine needs pyspark: pip install 'presswatch[spark]'")
+        raise MissingDependency("the Spark engine needs pyspark: pip install 'presswatch[spark]'")
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        raise ValueError("the Spark engine needs a Java runtime (17 or newer): install one or set JAVA_HOME")
+        raise MissingDependency("the Spark engine needs a Java runtime (17 or newer): install one or set JAVA_HOME")
     from analysis.spark import job
 
-    return job.run(source, out, master=master, spacy=spacy, conf=conf)
+    out = out or default_output(source)
+    manifest = job.run(source, out, master=master, spacy=spacy, conf=conf)
+    return {**manifest, "out": out}
+
+
+def split_enrichment_outputs(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(Spark enrichment folders, everything else) among ``paths``, each in the given order."""
+    outputs = [p for p in paths if is_enrichment_output(p)]
+    return outputs, [p for p in paths if p not in outputs]
 
 
 def enrich_locally(con, *, rebuild: bool = False, workers: int = 1) -> dict:
@@ -47,4 +64,5 @@ def enrich_locally(con, *, rebuild: bool = False, workers: int = 1) -> dict:
     return counts
 
 
-__all__ = ["enrich_locally", "enrich_on_spark", "import_enrichment", "is_enrichment_output"]
+__all__ = ["default_output", "enrich_locally", "enrich_on_spark", "import_enrichment", "is_enrichment_output",
+           "split_enrichment_outputs"]

@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import pyarrow as pa
 
+from analysis.errors import DataFileError
+
 DOCUMENT_SCHEMA = pa.schema([("kind", pa.string()), ("doc_id", pa.int64()), ("title", pa.string()),
                              ("body", pa.string()), ("lang", pa.string())])
 OUTPUT_SCHEMA = pa.schema([
@@ -67,7 +69,7 @@ def current_versions() -> Versions:
 def check_versions(expected: Versions) -> None:
     found = current_versions()
     if found != expected:
-        raise RuntimeError(
+        raise DataFileError(
             f"this executor has registry {found.registry_fingerprint} / taxonomy {found.taxonomy_version}, the driver "
             f"{expected.registry_fingerprint} / {expected.taxonomy_version}: install the same presswatch on every node")
 
@@ -128,7 +130,7 @@ def enrich_batch(batch: pa.RecordBatch, *, matcher, resolver, spacy: bool = Fals
         else:
             docs.append(Document(doc_id, kind, (("headline", title),), lang))
             to_score[kind].append((doc_id, (title, None, lang)))
-    # Scored a batch at a time, as the topics stage does (one at a time cost ~5x more).
+    # Scored a batch at a time, as the topics stage does: per-document calls cost far more.
     for kind, items in to_score.items():
         for (doc_id, _), scored in zip(items, score_texts(tax, [text for _, text in items], kind=kind)):
             for topic, score in scored.scores:

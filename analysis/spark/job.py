@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 
 import analysis
+from analysis.errors import DataFileError
 from analysis.spark import documents
 from analysis.spark.output import FORMAT, MANIFEST
 
@@ -80,12 +81,12 @@ def read_documents(spark, source: str):
 
     manifest = json.loads(_read_text(spark, _join(source, EXPORT_MANIFEST)))
     if manifest.get("format") != "parquet":
-        raise ValueError(f"{source} is a {manifest.get('format')} export; the Spark engine reads "
+        raise DataFileError(f"{source} is a {manifest.get('format')} export; the Spark engine reads "
                          "`presswatch export --format parquet` directories")
     tables = {t["table"]: t for t in manifest.get("tables", [])}
     missing = [t for t in ("articles", "headlines") if t not in tables]
     if missing:
-        raise ValueError(f"the export {source} has no {' or '.join(missing)} table")
+        raise DataFileError(f"the export {source} has no {' or '.join(missing)} table")
     frames = []
     if tables["articles"]["rows"]:
         articles = spark.read.parquet(_join(source, tables["articles"]["path"]))
@@ -97,7 +98,7 @@ def read_documents(spark, source: str):
                                        F.col("text").alias("title"), F.lit(None).cast("string").alias("body"),
                                        "lang"))
     if not frames:
-        raise ValueError(f"the export {source} holds no articles and no headlines")
+        raise DataFileError(f"the export {source} holds no articles and no headlines")
     docs = frames[0]
     for frame in frames[1:]:
         docs = docs.unionByName(frame)
@@ -173,7 +174,7 @@ def _read_text(spark, path: str) -> str:
     if _is_local(path):
         local = _local(path)
         if not local.is_file():
-            raise FileNotFoundError(f"{local} is missing: is {local.parent} a `presswatch export --format parquet` directory?")
+            raise DataFileError(f"{local} is missing: is {local.parent} a `presswatch export --format parquet` directory?")
         return local.read_text(encoding="utf-8")
     return spark.sparkContext.wholeTextFiles(path).first()[1]
 

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from analysis.db import scalar, transaction
+from analysis.errors import DataFileError
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,14 @@ def is_enrichment_output(path: str | Path) -> bool:
 
 def read_manifest(path: str | Path) -> dict:
     if not is_enrichment_output(path):
-        raise FileNotFoundError(f"{path} is not a Spark enrichment output (no {MANIFEST} of format {FORMAT})")
+        raise DataFileError(f"{path} is not a Spark enrichment output (no {MANIFEST} of format {FORMAT})")
     return json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
 
 
 def import_enrichment(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
     """Import a Spark enrichment output into the database; returns counts.
 
-    Raises ValueError when the output was computed with other registry or taxonomy files
+    Raises DataFileError when the output was computed with other registry or taxonomy files
     than the installed ones, or names documents this database does not hold."""
     from analysis.entities.registry import load_registry
     from analysis.entities.stage import sync_registry
@@ -59,16 +60,16 @@ def import_enrichment(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
     manifest = read_manifest(path)
     registry, tax = load_registry(), load_taxonomy()
     if manifest["registry_fingerprint"] != registry.fingerprint:
-        raise ValueError(f"{path} was computed with another entity registry than the installed one; "
-                         "re-run the Spark job with this version (or enrich locally)")
+        raise DataFileError(f"{path} was computed with another entity registry than the installed one; "
+                            "re-run the Spark job with this version (or enrich locally)")
     if manifest["taxonomy_version"] != tax.version:
-        raise ValueError(f"{path} was computed with another topic taxonomy than the installed one; "
-                         "re-run the Spark job with this version (or enrich locally)")
+        raise DataFileError(f"{path} was computed with another topic taxonomy than the installed one; "
+                            "re-run the Spark job with this version (or enrich locally)")
     sync_taxonomy(con, tax)  # commits on its own
     files = {name: sorted(str(p) for p in (path / f"output={name}").glob("*.parquet"))
              for name in ("document", "mention", "topic")}
     if not files["document"]:
-        raise ValueError(f"{path} has no output=document files: the Spark job did not finish")
+        raise DataFileError(f"{path} has no output=document files: the Spark job did not finish")
     try:
         with transaction(con):
             _stage(con, files)
@@ -76,8 +77,8 @@ def import_enrichment(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
                 WHERE (d.kind = 'article' AND d.doc_id NOT IN (SELECT article_id FROM articles))
                    OR (d.kind = 'headline' AND d.doc_id NOT IN (SELECT headline_id FROM headlines))""")
             if missing:
-                raise ValueError(f"{missing:,} documents of {path} are not in this database: load the inputs that were "
-                                 "exported before importing their enrichment")
+                raise DataFileError(f"{missing:,} documents of {path} are not in this database: load the inputs that "
+                                    "were exported before importing their enrichment")
             sync_registry(con, registry)
             con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
             counts = _replace(con, tax.version)

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from analysis import db as dbmod
+from analysis.errors import DataFileError
 from analysis.stories import corpus, labelled
 from analysis.stories.index import frame
 from analysis.stories.stage import detect_stories
@@ -114,7 +115,7 @@ def evaluate(corpus_root: str | Path, *, seed: int = 7) -> dict:
     database, return {"articles": metrics, "headlines": metrics}."""
     root = Path(corpus_root)
     if not (root / "itn").is_dir() or not (root / "ant-jawhara").is_dir():
-        raise FileNotFoundError(f"no development corpus at {root} (expected ant-jawhara/ and itn/ there)")
+        raise DataFileError(f"no development corpus at {root} (expected ant-jawhara/ and itn/ there)")
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     dbmod.apply_schema(con)

@@ -68,13 +68,6 @@ HEADLINES = Source(
 SOURCES = {s.name: s for s in (ARTICLES, HEADLINES)}
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
-    """First column of the first row, reading the result to its end (DuckDB 2 refuses
-    new work on a connection while a result is only partly fetched)."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
     """A query result as a polars DataFrame."""
     con.execute("SELECT 1").fetchall()  # finish a result someone else left half-read
@@ -220,10 +213,10 @@ def _stored_candidates(con: duckdb.DuckDBPyConnection, src: Source, rule: detect
     """(lid, old): stored documents sharing a band key with batch document ``lid``.
 
     Only stored documents inside the rule's time window can be linked (detect.same_story), so
-    the others are dropped here: with them, every batch fetched every old copy of a recurring
-    text (300k articles: 8 min, 3.5 GB). Dated keys read only the stored bands of the batch's
-    days ± the window, a filter on the bands' own day that runs before the join, so the
-    work per batch no longer grows with the archive; undated documents (day -1) are compared
+    the others are dropped here; otherwise every batch would fetch every old copy of a
+    recurring text. Dated keys read only the stored bands of the batch's days ± the window, a
+    filter on the bands' own day that runs before the join, so the work per batch does not
+    grow with the archive; undated documents (day -1) are compared
     with every stored one, and every stored undated one with the batch, as the rule says."""
     dated = days >= 0
     join = f"SELECT DISTINCT k.lid, b.{src.id} AS old FROM _keys k JOIN {src.bands} b USING (key)"

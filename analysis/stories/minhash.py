@@ -5,8 +5,8 @@ Two signature schemes share one output shape (``K`` uint32 values per document):
 - ``oph_signatures``: one-permutation hashing with optimal densification (Li, Owen &
   Zhang 2012; Shrivastava 2017). Each shingle is hashed once; its top bits pick one of K
   bins, the rest is the value; a bin keeps its minimum; empty bins borrow the value of a
-  bin chosen by a fixed probe sequence. Cost O(shingles) instead of O(shingles × K): the
-  reason 1M article bodies fit the time budget.
+  bin chosen by a fixed probe sequence. Cost O(shingles) instead of O(shingles × K), which
+  is what lets long article bodies scale.
 - ``kperm_signatures``: classic MinHash with K multiply-shift hash functions, cost
   O(shingles × K). Used for headlines: they have ~10-30 shingles, where most OPH bins
   would be empty and densification would add variance.

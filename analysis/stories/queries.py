@@ -7,12 +7,15 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.errors import InvalidArgument
+from analysis.trends import as_date
+
 SOURCES = ("articles", "headlines")
 
 
 def _check(source: str) -> None:
     if source not in SOURCES:
-        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+        raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
 
 
 def top_stories(con: duckdb.DuckDBPyConnection, *, source: str = "articles", limit: int = 20,
@@ -22,11 +25,11 @@ def top_stories(con: duckdb.DuckDBPyConnection, *, source: str = "articles", lim
 
     Filtered on the story's first_seen day (``start``/``end`` inclusive, either optional).
     Articles — columns: story_id, first_seen, last_seen, n_placements, n_outlets,
-    first_outlet, title (of the first placement; the start of its body when it has none). Headlines — columns: story_id, first_seen, last_seen, n_headlines,
-    n_sightings, text.
+    first_outlet, title (of the first placement; the start of its body when it has none).
+    Headlines — columns: story_id, first_seen, last_seen, n_headlines, n_sightings, text.
     """
     _check(source)
-    params = {"start": _date(start), "end": _date(end), "limit": int(limit), "min": int(min_placements)}
+    params = {"start": as_date(start), "end": as_date(end), "limit": int(limit), "min": int(min_placements)}
     where = """($start IS NULL OR CAST(s.first_seen AS DATE) >= $start)
                AND ($end IS NULL OR CAST(s.first_seen AS DATE) <= $end)"""
     if source == "articles":
@@ -85,8 +88,3 @@ def story_timeline(con: duckdb.DuckDBPyConnection, story_id: int, *, source: str
             WHERE s.story_id = $story GROUP BY ALL ORDER BY day NULLS LAST"""
     return con.execute(sql, {"story": int(story_id)}).df()
 
-
-def _date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))

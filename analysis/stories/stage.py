@@ -7,10 +7,13 @@ import logging
 import duckdb
 import numpy as np
 
-from analysis.db import memory_cap, transaction
+from analysis.db import memory_cap, scalar, transaction
+from analysis.errors import InvalidArgument, PresswatchError
+from analysis.progress import progress_bar
 from analysis.stories import detect, index
 from analysis.stories.detect import Rule
-from analysis.workers import ordered_map, pool as worker_pool
+from analysis.workers import ordered_map
+from analysis.workers import pool as worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -31,28 +34,26 @@ HEADLINE_RULE = Rule(
     containment=None, containment_floor=1.0, max_ratio=1.0, window_days=21, near_copy=0.9)
 
 RULES = {"articles": ARTICLE_RULE, "headlines": HEADLINE_RULE}
-# DuckDB's buffer pool keeps every table block it touched up to 80 % of RAM; over a
-# million articles that alone passes 1.5 GB. Capped while the stage runs (then restored);
-# 500 MB since a worker featurises beside this process (both must fit in 2 GB together).
+# DuckDB's buffer pool keeps every block it touched up to 80 % of RAM. Capped while the
+# stage runs (then restored), low because a worker featurises beside this process and both
+# must fit in 2 GB together.
 DUCKDB_MEMORY = "500MB"
 BATCH_SIZE = {"articles": 20_000, "headlines": 50_000}
 # A batch also ends at this much text: memory follows the text (shingles, signatures of the
-# batch), not the count. 20,000 articles of ~7 KB peaked at 2.2 GB over 100k articles;
-# batches of 40 MB peaked at 1.6 GB (bench/README.md); with the next batch featurised in a
-# worker, 40 MB batches took 2.1 GB in both processes together at 1M articles, hence 32 MB.
+# batch), not the count, and the next batch is featurised in a worker meanwhile.
 # Short articles still go 20,000 at a time.
 BATCH_BYTES = 32_000_000
 
 
-class StaleIndex(ValueError):
+class StaleIndex(PresswatchError, ValueError):
     """The stored index was built with other settings."""
 
 
 def _check_version(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, *, rebuild: bool) -> None:
-    version = index.scalar(con, "SELECT version FROM story_index_meta WHERE source = ?", [src.name])
+    version = scalar(con, "SELECT version FROM story_index_meta WHERE source = ?", [src.name])
     if version == rule.version() and not rebuild:
         return
-    processed = index.scalar(con, f"SELECT count(*) FROM {src.members}")
+    processed = scalar(con, f"SELECT count(*) FROM {src.members}")
     if processed and not rebuild:
         raise StaleIndex(
             f"the {src.name} story index was built with other settings; "
@@ -75,7 +76,7 @@ def detect_stories(con: duckdb.DuckDBPyConnection, source: str = "articles", *, 
     process judges and writes the current one.
     """
     if source not in index.SOURCES:
-        raise ValueError(f"source must be 'articles' or 'headlines', not {source!r}")
+        raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
     src = index.SOURCES[source]
     rule = rule or RULES[source]
     size = batch_size or BATCH_SIZE[source]
@@ -88,7 +89,6 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
             executor) -> dict:
     pending, sizes = index.pending_ids(con, src)
     counts = {"documents": 0, "exact_copies": 0, "linked": 0, "candidates": 0}
-    bar = _progress(progress, f"stories: {src.name}", pending.size)
 
     def fetched():  # read lazily, between the batches' transactions: one batch ahead at most
         for chunk in batches(pending, sizes, max_docs=size, max_bytes=BATCH_BYTES):
@@ -96,19 +96,17 @@ def _detect(con: duckdb.DuckDBPyConnection, src: index.Source, rule: Rule, size:
             if batch.height:
                 yield batch, rule
 
-    # Featurising (folding, shingling, MinHash: 44 % of a batch at 1M articles) needs no
-    # database; window=2 keeps the next batch's in a worker while this one is judged here.
-    for (batch, _), features in ordered_map(executor, batch_features, fetched(), window=2):
-        with transaction(con):
-            result = index.process_batch(con, src, rule, batch, features)
-        for key in counts:
-            counts[key] += getattr(result, key)
-        log.info("stories %s: batch of %d, %d linked", src.name, result.documents, result.linked)
-        if bar:
-            bar[0].update(bar[1], advance=result.documents)
-    if bar:
-        bar[0].stop()
-    counts["stories"] = index.scalar(con, f"SELECT count(*) FROM {src.summary}")
+    # Featurising (folding, shingling, MinHash) needs no database; window=2 keeps the next
+    # batch's in a worker while this one is judged here.
+    with progress_bar(f"stories: {src.name}", int(pending.size), enabled=progress) as bar:
+        for (batch, _), features in ordered_map(executor, batch_features, fetched(), window=2):
+            with transaction(con):
+                result = index.process_batch(con, src, rule, batch, features)
+            for key in counts:
+                counts[key] += getattr(result, key)
+            log.info("stories %s: batch of %d, %d linked", src.name, result.documents, result.linked)
+            bar.advance(result.documents)
+    counts["stories"] = scalar(con, f"SELECT count(*) FROM {src.summary}")
     return counts
 
 
@@ -129,16 +127,6 @@ def batches(ids: np.ndarray, sizes: np.ndarray, *, max_docs: int, max_bytes: int
         out.append(ids[start:stop])
         start = stop
     return out
-
-
-def _progress(enabled: bool, label: str, total: int):
-    if not enabled or total == 0:
-        return None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True)
-    bar.start()
-    return bar, bar.add_task(label, total=total)
 
 
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False, workers: int = 1) -> dict:

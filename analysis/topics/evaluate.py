@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis.errors import DataFileError
 from analysis.topics import taxonomy as taxmod
 from analysis.topics.text import guess_lang
 
@@ -58,7 +59,7 @@ def _files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True))
             if not matches:
-                raise FileNotFoundError(f"no gold file at {raw}; give files, folders or globs")
+                raise DataFileError(f"no gold file at {raw}; give files, folders or globs")
             found.extend(m for m in matches if m.is_file())
     return found
 
@@ -103,7 +104,7 @@ def _read_table(path: Path) -> Iterable[GoldDoc]:
     lower = {c.lower(): c for c in frame.columns}
     pick = {field: next((lower[n] for n in names if n in lower), None) for field, names in _COLUMNS.items()}
     if pick["category"] is None:
-        raise ValueError(f"{path} has no category column (one of: {', '.join(_COLUMNS['category'])})")
+        raise DataFileError(f"{path} has no category column (one of: {', '.join(_COLUMNS['category'])})")
     for i, row in enumerate(frame.iter_rows(named=True)):
         category = row[pick["category"]]
         if category is None or str(category).strip() == "":
@@ -126,7 +127,7 @@ def load_categories(path: str | Path | None = None) -> dict:
     for name, spec in data.items():
         for topic in spec.get("topics") or []:
             if topic in seen:
-                raise ValueError(f"topic {topic!r} is mapped to both {seen[topic]} and {name} in {path}")
+                raise DataFileError(f"topic {topic!r} is mapped to both {seen[topic]} and {name} in {path}")
             seen[topic] = name
     return data
 
@@ -137,7 +138,7 @@ def evaluate(paths: Sequence[str | Path], *, categories: str | Path | None = Non
     start = time.perf_counter()
     docs = read_gold(paths)
     if not docs:
-        raise ValueError("no document with a category was found in the gold files")
+        raise DataFileError("no document with a category was found in the gold files")
     tax = taxmod.load_taxonomy(taxonomy_dir)
     cats = load_categories(categories)
     alias = {_fold(a): name for name, spec in cats.items() for a in [name, *(spec.get("aliases") or [])]}

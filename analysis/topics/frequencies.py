@@ -12,6 +12,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.errors import InvalidArgument, NotFound
 from analysis import trends
 
 SOURCES = ("taxonomy", "model")
@@ -33,7 +34,7 @@ def resolve_topics(con: duckdb.DuckDBPyConnection, topics: list[str] | str | Non
                                               OR lower(l.label) = lower($name))
                ORDER BY t.position LIMIT 1""", {"source": source, "name": name}).fetchone()
         if row is None:
-            raise ValueError(f"no {source} topic called {name!r}; `presswatch topics top --source {source}` lists them")
+            raise NotFound(f"no {source} topic called {name!r}; `presswatch topics top --source {source}` lists them")
         found.append(row[0])
     return found
 
@@ -55,11 +56,11 @@ def topic_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", top
     at most 1), otherwise under every topic stored for it.
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be 'taxonomy' or 'model', not {source!r}")
+        raise InvalidArgument(f"source must be 'taxonomy' or 'model', not {source!r}")
     if documents not in DOCUMENTS:
-        raise ValueError(f"documents must be 'articles' or 'headlines', not {documents!r}")
+        raise InvalidArgument(f"documents must be 'articles' or 'headlines', not {documents!r}")
     if documents == "headlines" and source == "model":
-        raise ValueError("headlines have taxonomy topics only; use source='taxonomy'")
+        raise InvalidArgument("headlines have taxonomy topics only; use source='taxonomy'")
     chosen = resolve_topics(con, topics, source=source)
     all_ids = [r[0] for r in con.execute(
         "SELECT topic_id FROM topics WHERE source = $source ORDER BY lang NULLS FIRST, position",
@@ -118,9 +119,9 @@ def topic_top(con: duckdb.DuckDBPyConnection, *, source: str = "taxonomy", start
     ``rank`` (1 = most frequent within the group).
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be 'taxonomy' or 'model', not {source!r}")
+        raise InvalidArgument(f"source must be 'taxonomy' or 'model', not {source!r}")
     if documents not in DOCUMENTS:
-        raise ValueError(f"documents must be 'articles' or 'headlines', not {documents!r}")
+        raise InvalidArgument(f"documents must be 'articles' or 'headlines', not {documents!r}")
     table, key = DOCUMENTS[documents]
     units = trends.units_sql(con, freq="month", by=by, unit=unit, source=documents)
     params = {"start": trends.as_date(start), "end": trends.as_date(end), "source": source,

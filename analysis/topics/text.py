@@ -26,6 +26,7 @@ from pathlib import Path
 
 import simplemma
 
+from analysis.errors import InvalidArgument
 from analysis import textfold
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def keys(text: str, lang: str) -> list[str]:
 def words_and_keys(text: str, lang: str) -> tuple[list[str], list[str]]:
     """Normalised words of a text and their keys, aligned (one tokenisation for both)."""
     if lang not in _caches:
-        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+        raise InvalidArgument(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
     ws = _WORD.findall(prepare(text, lang))
     cache = _caches[lang]
     get = cache.get
@@ -171,7 +172,7 @@ def stop_keys(lang: str) -> frozenset[str]:
     """Keys of stop words: spaCy's list for the language plus our news-specific extras
     (analysis/data/topics/stopwords/<lang>.txt: datelines, months, reporting verbs)."""
     if lang not in LANGS:
-        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+        raise InvalidArgument(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
     extra = resources.files("analysis").joinpath("data", "topics", "stopwords", f"{lang}.txt")
     lines = [line.strip() for line in extra.read_text(encoding="utf-8").splitlines()]
     words_ = [w for w in (*_spacy_stop_words(lang), *lines) if w and not w.startswith("#")]

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 
 FORMATS = ("table", "json", "csv")
 
@@ -27,7 +27,8 @@ def _common(fn):
                      help="One series per outlet or language."),
         click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."),
         click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                     help="An aligned table, JSON lines or CSV."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -79,72 +80,70 @@ def topics_group():
 
 @topics_group.command("top")
 @_common
-@click.option("--limit", type=int, default=25, show_default=True, help="Topics per group.")
+@click.option("--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Topics per group.")
+@db_options
 @click.pass_context
 @friendly
 def top(ctx, source, documents, unit, by, start, end, fmt, limit):
     """Topics ranked by primary-topic documents over a date range."""
     from analysis.topics.frequencies import topic_top
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_top(con, source=source, documents=documents, unit=unit, by=by, start=_day(start),
                           end=_day(end), limit=limit)
-    finally:
-        con.close()
     _emit(frame, fmt)
 
 
 @topics_group.command("timeline")
 @click.argument("topics", nargs=-1)
 @_common
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Length of a period.")
 @click.option("--any-score", is_flag=True, help="Count every stored topic of a document, not only its primary one.")
+@db_options
 @click.pass_context
 @friendly
 def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, any_score):
     """Documents and share per period for TOPICS (ids or labels; all topics when none given)."""
     from analysis.topics.frequencies import topic_frequencies
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_frequencies(con, freq=freq, topics=list(topics) or None, by=by, start=_day(start),
                                   end=_day(end), source=source, unit=unit, documents=documents,
                                   primary_only=not any_score)
-    finally:
-        con.close()
     _emit(frame, fmt)
 
 
 @topics_group.command("bursts")
 @click.argument("topics", nargs=-1)
 @_common
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
-@click.option("--method", type=click.Choice(["both", "zscore", "kleinberg"]), default="both", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Length of a period.")
+@click.option("--method", type=click.Choice(["both", "zscore", "kleinberg"]), default="both", show_default=True,
+              help="Burst detector: z-score against a trailing baseline, Kleinberg's automaton, or both.")
 @click.option("--window", type=int, default=8, show_default=True, help="z-score: trailing periods in the baseline.")
 @click.option("--z", "z_threshold", type=float, default=3.5, show_default=True, help="z-score threshold.")
 @click.option("--s", "rate", type=float, default=2.0, show_default=True, help="Kleinberg: burst rate multiplier.")
 @click.option("--gamma", type=float, default=1.0, show_default=True, help="Kleinberg: cost of entering a burst.")
-@click.option("--min-documents", type=int, default=3, show_default=True)
-@click.option("--limit", type=int, default=20, show_default=True, help="Strongest bursts shown per method.")
+@click.option("--min-documents", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Ignore bursts with fewer documents than this.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Strongest bursts shown per method.")
+@db_options
 @click.pass_context
 @friendly
 def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, method, window, z_threshold,
                rate, gamma, min_documents, limit):
     """Periods where a topic's share rose far above its own baseline, with the articles behind them."""
-    from analysis.topics.bursts import bursts
+    from analysis.bursts import detect_bursts
     from analysis.topics.frequencies import topic_frequencies
 
     methods = ("zscore", "kleinberg") if method == "both" else (method,)
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = topic_frequencies(con, freq=freq, topics=list(topics) or None, by=by, start=_day(start),
                                   end=_day(end), source=source, unit=unit, documents=documents)
-        found = bursts(frame, method=methods, window=window, z=z_threshold, s=rate, gamma=gamma,
+        found = detect_bursts(frame, method=methods, window=window, z=z_threshold, s=rate, gamma=gamma,
                        min_documents=min_documents, con=con, by=by, documents=documents)
         found = found.groupby("method", sort=False).head(limit)
-    finally:
-        con.close()
     if fmt != "table":
         _emit(found, fmt)
         return
@@ -166,19 +165,17 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
 
 
 @topics_group.command("models")
+@db_options
 @click.pass_context
 @friendly
 def models(ctx):
     """The discovery model of each language: parameters, and each topic's top terms."""
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         rows = con.execute("""SELECT model_id, lang, method, n_topics, n_documents, n_fitted, n_terms, params,
                                      fitted_at FROM topic_models ORDER BY lang""").fetchall()
         terms = con.execute("""SELECT t.lang, t.topic_id, string_agg(tt.term, ', ' ORDER BY tt.rank)
                                FROM topics t JOIN topic_terms tt USING (topic_id)
                                WHERE tt.rank <= 10 GROUP BY ALL ORDER BY t.lang, t.topic_id""").fetchall()
-    finally:
-        con.close()
     if not rows:
         click.echo("no discovery model yet: run `presswatch enrich`")
         return

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from analysis.sqlcli.guard import Statement, check_statements
+from analysis.errors import InvalidArgument, QueryError
+from analysis.query.guard import Statement, check_statements
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,24 @@ PARAM_TYPES = {
 }
 
 
-class QueryTimeout(RuntimeError):
+TIMEOUT_HINT = "narrow it (WHERE, LIMIT) or give it more time"
+
+
+class QueryTimeout(QueryError):
     """The query ran longer than its timeout and was interrupted."""
+
+
+class ParameterMismatch(InvalidArgument):
+    """``$name`` parameters of the SQL without a value (``missing``), or values the SQL does
+    not use (``unused``)."""
+
+    def __init__(self, message: str, *, missing: list[str], unused: list[str], used: list[str]) -> None:
+        super().__init__(message)
+        self.missing, self.unused, self.used = missing, unused, used
+
+
+class OutsideDatabase(QueryError):
+    """A read-only (sandboxed) query tried to read a file or load an extension."""
 
 
 @dataclass
@@ -51,17 +68,17 @@ def parse_params(items: Iterable[str]) -> dict[str, object]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise ValueError(f"--param {item!r} needs the form NAME=VALUE (or NAME:int=VALUE)")
+            raise InvalidArgument(f"parameter {item!r} needs the form NAME=VALUE (or NAME:int=VALUE)")
         name, _, kind = key.strip().partition(":")
         kind = kind or "str"
         if not name.isidentifier():
-            raise ValueError(f"--param name {name!r} is not a valid parameter name (letters, digits, _)")
+            raise InvalidArgument(f"parameter name {name!r} is not a valid parameter name (letters, digits, _)")
         if kind not in PARAM_TYPES:
-            raise ValueError(f"--param {name}: unknown type {kind!r}; use one of {', '.join(PARAM_TYPES)}")
+            raise InvalidArgument(f"parameter {name}: unknown type {kind!r}; use one of {', '.join(PARAM_TYPES)}")
         try:
             params[name] = PARAM_TYPES[kind](raw)
         except ValueError:
-            raise ValueError(f"--param {name}: {raw!r} is not a valid {kind}") from None
+            raise InvalidArgument(f"parameter {name}: {raw!r} is not a valid {kind}") from None
     return params
 
 
@@ -71,11 +88,27 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, params: dict[str, objec
 
     Without ``write`` the SQL must be a single statement that only reads (else
     ``guard.WriteRefused``). ``params`` are bound as ``$name``; a name the SQL does not use,
-    or a ``$name`` without a value, is an error. ``timeout`` (seconds) interrupts the query
-    (``QueryTimeout``). ``max_rows`` stops fetching after that many rows (``truncated``).
-    DuckDB errors (syntax, unknown column…) propagate as ``duckdb.Error`` with its position.
+    or a ``$name`` without a value, is an ``InvalidArgument``. ``timeout`` (seconds) interrupts
+    the query (``QueryTimeout``). ``max_rows`` stops fetching after that many rows
+    (``truncated``). DuckDB's errors (syntax, unknown column…) become ``QueryError`` with
+    DuckDB's message and position; a sandboxed read of another file ``OutsideDatabase``.
     """
     params = dict(params or {})
+    try:
+        return _run(con, sql, params=params, write=write, timeout=timeout, max_rows=max_rows)
+    except duckdb.OutOfMemoryException as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise QueryError(f"the query needs more memory than presswatch allows ({first}); narrow it, or raise "
+                         "the limit with PRESSWATCH_MEMORY_LIMIT (e.g. 4GB)") from None
+    except duckdb.PermissionException as exc:
+        raise OutsideDatabase(f"{str(exc).strip()}\n(read-only mode reads only the database: no other files, "
+                              "no extensions)") from None
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).strip()) from None
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, *, params: dict[str, object], write: bool,
+         timeout: float | None, max_rows: int | None) -> QueryResult:
     statements = check_statements(con, sql, write=write)
     _check_parameters(statements, params)
     fired = threading.Event()
@@ -103,8 +136,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, params: dict[str, objec
         table, truncated = _fetch(relation, max_rows) if relation is not None else (None, False)
     except duckdb.InterruptException:
         if fired.is_set():
-            raise QueryTimeout(f"query stopped after {timeout:g} s (--timeout); narrow it (WHERE, LIMIT) "
-                               "or give it more time") from None
+            raise QueryTimeout(f"query stopped after {timeout:g} s (its timeout); {TIMEOUT_HINT}") from None
         raise
     finally:
         if timer:
@@ -135,14 +167,14 @@ def _bound(statement: Statement, params: dict[str, object]) -> dict[str, object]
 
 def _check_parameters(statements: list[Statement], params: dict[str, object]) -> None:
     used = set().union(*(s.parameters for s in statements))
-    missing = sorted(used - params.keys())
+    missing, unused = sorted(used - params.keys()), sorted(params.keys() - used)
+    details = {"missing": missing, "unused": unused, "used": sorted(used)}
     if missing:
-        given = " ".join(f"--param {m}=VALUE" for m in missing)
-        raise ValueError(f"the query uses {', '.join('$' + m for m in missing)}; give {given}")
-    unused = sorted(params.keys() - used)
+        raise ParameterMismatch(f"the query uses {', '.join('$' + m for m in missing)}; give a value for each "
+                                "in params", **details)
     if unused:
         hint = f" (it uses {', '.join('$' + u for u in sorted(used))})" if used else ""
-        raise ValueError(f"--param {', '.join(unused)} is not used by the query{hint}")
+        raise ParameterMismatch(f"parameter {', '.join(unused)} is not used by the query{hint}", **details)
 
 
 def _parse_bool(value: str) -> bool:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 
 UNITS = click.Choice(["stories", "placements"])
 SOURCES = click.Choice(["articles", "headlines"])
@@ -34,35 +34,31 @@ def entities_group():
 @_window
 @click.option("--top", "top", type=int, default=20, show_default=True, help="How many entities.")
 @click.option("--type", "types", type=TYPES, multiple=True, help="Only this type (repeatable).")
+@db_options
 @click.pass_context
 @friendly
 def top_cmd(ctx, start, end, unit, source, top, types):
     """The entities named in the most documents."""
     from analysis.entities.frequencies import top_entities
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         df = top_entities(con, start=start, end=end, top=top, unit=unit, source=source, types=list(types) or None)
-    finally:
-        con.close()
     df["share"] = df["share"].map("{:.1%}".format)
     click.echo(_table(df))
 
 
 @entities_group.command("show")
 @click.argument("name")
+@db_options
 @click.pass_context
 @friendly
 def show_cmd(ctx, name):
     """One entity: its names in every language, counts, and who it is named with."""
     from analysis.entities.frequencies import describe_entity, entity_cooccurrence
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         info = describe_entity(con, name)
         pairs = entity_cooccurrence(con, entities=[info["entity_id"]], min_count=1, top=10)
-    finally:
-        con.close()
     click.echo(f"{info['name']}  [{info['entity_id']}, {info['type']}, {info['source']}"
                + (f", {info['wikidata_id']}" if info["wikidata_id"] else "") + "]")
     for lang, names in info["aliases"].items():
@@ -78,25 +74,24 @@ def show_cmd(ctx, name):
 
 @entities_group.command("timeline")
 @click.argument("name")
-@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="month", show_default=True)
+@click.option("--freq", type=click.Choice(["day", "week", "month"]), default="month", show_default=True,
+              help="Length of a period.")
 @click.option("--by", type=click.Choice(["outlet", "lang"]), default=None, help="One series per outlet or language.")
 @_window
+@db_options
 @click.pass_context
 @friendly
 def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
     """How often an entity was in the news, period by period (* = incomplete period)."""
     from analysis.entities.frequencies import entity_frequencies
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         df = entity_frequencies(con, freq=freq, entities=[name], by=by, start=start, end=end, unit=unit, source=source)
-    finally:
-        con.close()
     if by is None:
         df = df.drop(columns=["group"])
     df["share"] = df["share"].map("{:.1%}".format)
     df["incomplete"] = df["incomplete"].map({True: "*", False: ""})
-    click.echo(_table(df.drop(columns=["entity_id", "type"])))
+    click.echo(_table(df.drop(columns=["entity_id", "type", "label", "n_total"])))
 
 
 @click.command("entities")

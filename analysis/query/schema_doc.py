@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from analysis import db as dbmod
+from analysis.errors import DataFileError, NotFound
 
 START, END = "<!-- schema:start -->", "<!-- schema:end -->"
 
@@ -43,13 +44,13 @@ def schema_frame(con: duckdb.DuckDBPyConnection, *, names: list[str] | None = No
 
     Columns: ``object_name``, ``object_type`` (table/view), ``object_comment``,
     ``column_index`` (1-based), ``column_name``, ``data_type``, ``is_nullable``,
-    ``column_comment``. ``names`` keeps only those tables/views (ValueError for an unknown one).
+    ``column_comment``. ``names`` keeps only those tables/views (``NotFound`` for an unknown one).
     """
     frame = con.execute(CATALOG_SQL).df()
     if names:
         unknown = sorted(set(names) - set(frame["object_name"]))
         if unknown:
-            raise ValueError(f"no table or view named {', '.join(unknown)}; `presswatch schema` lists them all")
+            raise NotFound(f"no table or view named {', '.join(unknown)}; `presswatch schema` lists them all")
         frame = frame[frame["object_name"].isin(names)].reset_index(drop=True)
     return frame
 
@@ -132,7 +133,7 @@ def readme_block(text: str) -> str:
     """The generated text between the schema markers of a README."""
     match = re.search(re.escape(START) + r"\n(.*?)" + re.escape(END), text, flags=re.S)
     if not match:
-        raise ValueError(f"the README has no {START} … {END} markers")
+        raise DataFileError(f"the README has no {START} … {END} markers")
     return match.group(1)
 
 

@@ -3,29 +3,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
 import click
 
-
-def friendly(fn):
-    """analysis.cli.friendly, looked up at call time: cli.py imports this module."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from analysis.cli import friendly as cli_friendly
-
-        return cli_friendly(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-def open_db(ctx: click.Context, *, read_only: bool):
-    from analysis.cli import open_db as cli_open_db
-
-    return cli_open_db(ctx, read_only=read_only)
+from analysis.cli.common import db_options, friendly, open_db
+from analysis.errors import NotFound
 
 SOURCE = click.option("--source", type=click.Choice(["articles", "headlines"]), default="articles",
                       show_default=True, help="Article stories, or ticker headline stories.")
@@ -38,23 +22,21 @@ def stories() -> None:
 
 @stories.command()
 @SOURCE
-@click.option("--limit", type=int, default=20, show_default=True, help="How many stories.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many stories.")
 @click.option("--start", help="First day (YYYY-MM-DD) of the story's first placement.")
 @click.option("--end", help="Last day (YYYY-MM-DD) of the story's first placement.")
-@click.option("--min-placements", type=int, default=2, show_default=True,
+@click.option("--min-placements", type=click.IntRange(min=1), default=2, show_default=True,
               help="Only stories with at least this many placements (headlines: re-edits).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
+@db_options
 @click.pass_context
 @friendly
 def top(ctx, source, limit, start, end, min_placements, as_json):
     """The stories with the most placements (articles) or ticker sightings (headlines)."""
     from analysis.stories.queries import top_stories
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         frame = top_stories(con, source=source, limit=limit, start=start, end=end, min_placements=min_placements)
-    finally:
-        con.close()
     counted = "placements" if source == "articles" else "ticker sightings"
     _render(frame.drop(columns=["last_seen"]), as_json=as_json, dates_only=True,
             title=f"Top {source} stories (one row per story; counts are {counted})")
@@ -64,20 +46,18 @@ def top(ctx, source, limit, start, end, min_placements, as_json):
 @click.argument("story_id", type=int)
 @SOURCE
 @click.option("--json", "as_json", is_flag=True, help="JSON lines: placements, then the timeline.")
+@db_options
 @click.pass_context
 @friendly
 def show(ctx, story_id, source, as_json):
     """One story: its placements (outlets, dates, similarity) and its timeline."""
     from analysis.stories.queries import story_placements, story_timeline
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         placements = story_placements(con, story_id, source=source)
         timeline = story_timeline(con, story_id, source=source)
-    finally:
-        con.close()
     if placements.empty:
-        raise ValueError(f"no {source} story {story_id}; list some with `presswatch stories top --source {source}`")
+        raise NotFound(f"no {source} story {story_id}; list some with `presswatch stories top --source {source}`")
     if source == "articles":
         first = placements.iloc[0]
         head = (f"Story {story_id}: {len(placements)} placement(s) in {placements['outlet'].nunique()} outlet(s); "

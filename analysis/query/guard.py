@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from analysis.errors import QueryError
 
-ST = duckdb.StatementType
+log = logging.getLogger(__name__)
 
 # PRAGMAs (and their pragma_* table functions) that only report; every other one may change state.
 READ_PRAGMAS = frozenset({
@@ -34,12 +35,21 @@ READ_PRAGMAS = frozenset({
 # Query-tree nodes a pure read may contain; a DML node inside a SELECT is a data-modifying CTE.
 READ_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
 
+# Table functions that change state or run SQL text the guard cannot see; refused in a
+# SELECT as their CALL form is.
+STATE_FUNCTIONS = frozenset({
+    "checkpoint", "force_checkpoint", "truncate_duckdb_logs", "enable_logging", "disable_logging",
+    "enable_profiling", "disable_profiling", "add_grammar_extension", "remove_grammar_extension",
+    "register_external_resource", "register_external_resource_type", "create_external_resource",
+    "deregister_external_resource", "destroy_external_resource", "query", "json_execute_serialized_sql",
+})
+
 HINT = "read-only mode runs one SELECT-like statement (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, " \
-       "read-only PRAGMAs); add --write to change the database"
+       "read-only PRAGMAs); writing needs write mode (presswatch sql --write)"
 
 
-class WriteRefused(ValueError):
-    """The SQL would write (or is not recognised as a pure read) and --write was not given."""
+class WriteRefused(QueryError):
+    """The SQL would write (or is not recognised as a pure read) outside write mode."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ def check_statements(con: duckdb.DuckDBPyConnection, sql: str, *, write: bool = 
     it is exactly one statement that only reads."""
     statements = split_statements(con, sql)
     if not statements:
-        raise ValueError("no SQL statement given (only whitespace or comments)")
+        raise QueryError("no SQL statement given (only whitespace or comments)")
     if write:
         return statements
     if len(statements) > 1:
@@ -125,24 +135,37 @@ def _select_writes(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
         # Some SELECT forms cannot be serialised; the read-only file still refuses any write.
         log.debug("json_serialize_sql could not read %r: %s", text, tree.get("error_message"))
         return None
-    nodes = _node_types(tree, set()) - READ_NODES
+    nodes = _node_types(tree) - READ_NODES
     if nodes:
         verbs = ", ".join(sorted(n.removesuffix("_QUERY_NODE").removesuffix("_NODE") for n in nodes))
         return f"the SELECT hides a write ({verbs}) in a WITH clause or subquery"
+    changing = sorted(name for name in _table_functions(tree)
+                      if name in STATE_FUNCTIONS or (name.startswith("pragma_")
+                                                     and name.removeprefix("pragma_") not in READ_PRAGMAS))
+    if changing:
+        return f"{', '.join(changing)}() may change state"
     return None
 
 
-def _node_types(tree, found: set[str]) -> set[str]:
+def _objects(tree) -> Iterator[dict]:
+    """Every JSON object in a serialized query tree."""
     if isinstance(tree, dict):
-        kind = tree.get("type")
-        if isinstance(kind, str) and kind.endswith("_NODE"):
-            found.add(kind)
+        yield tree
         for value in tree.values():
-            _node_types(value, found)
+            yield from _objects(value)
     elif isinstance(tree, list):
         for value in tree:
-            _node_types(value, found)
-    return found
+            yield from _objects(value)
+
+
+def _node_types(tree) -> set[str]:
+    return {o["type"] for o in _objects(tree) if isinstance(o.get("type"), str) and o["type"].endswith("_NODE")}
+
+
+def _table_functions(tree) -> set[str]:
+    """Lower-cased names of the table functions a serialized query reads from."""
+    return {str(o["function"].get("function_name", "")).lower() for o in _objects(tree)
+            if o.get("type") == "TABLE_FUNCTION" and isinstance(o.get("function"), dict)}
 
 
 def _token_spans(text: str) -> list[tuple[int, int, str]]:

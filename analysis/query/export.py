@@ -2,7 +2,8 @@
 
 Layout of an export directory::
 
-    manifest.json                      format, versions, and per table: path, rows, columns, partitioning
+    manifest.json                      format, versions, per table: path, rows, columns, partitioning;
+                                       and every file written (what --overwrite may replace)
     articles/year=2016/month=10/*.parquet   large tables, Hive-partitioned by year/month
     articles/year=__HIVE_DEFAULT_PARTITION__/…   rows without a date (Spark's NULL partition)
     headlines.parquet                  the other tables, one file each (or <table>.csv)
@@ -25,6 +26,7 @@ import pandas as pd
 
 import analysis
 from analysis.db import memory_cap, scalar, transaction
+from analysis.errors import DataFileError, InvalidArgument
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,8 @@ FORMATS = ("parquet", "csv")
 PARTITIONS = {"articles": "published_date", "sightings": "seen_at"}
 PARTITION_COLUMNS = ("year", "month")
 MANIFEST = "manifest.json"
-# A partitioned write keeps a buffer per open partition; under the default limit (80 % of
-# RAM) DuckDB let 100k articles grow the process to 2 GB. Measured: see docs/scale.md.
+# A partitioned write keeps a buffer per open partition, which grows with the archive
+# under DuckDB's default limit (see docs/scale.md).
 EXPORT_MEMORY = "512MB"
 
 
@@ -63,47 +65,113 @@ def export_database(con: duckdb.DuckDBPyConnection, out: str | Path, *, format: 
     """Write every table of ``con`` under ``out`` and a manifest.json describing them.
 
     Returns one row per table: ``table``, ``rows``, ``path`` (relative to ``out``),
-    ``partitioned`` (bool). ``out`` must be empty or missing unless ``overwrite`` (then only
-    the paths this export writes are replaced)."""
+    ``partitioned`` (bool). ``out`` must be empty or missing unless ``overwrite``; then the
+    files an earlier export listed in its manifest are replaced and nothing else is touched
+    (a file of another origin where this export would write is an ``InvalidArgument``)."""
     if format not in FORMATS:
-        raise ValueError(f"export format must be parquet or csv, not {format!r}")
+        raise InvalidArgument(f"export format must be parquet or csv, not {format!r}")
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ValueError(f"{out} is not empty; choose a new directory or pass --overwrite")
+    if out.exists() and not out.is_dir():
+        raise InvalidArgument(f"{out} is not a directory; exports write a directory of files")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise InvalidArgument(f"{out} is not empty; choose a new directory or pass overwrite=True")
+        _remove_previous_export(out)
+    tables = table_columns(con)
+    in_the_way = [str(out / name) for table in tables for name in _targets(table, format) if (out / name).exists()]
+    if in_the_way:
+        raise InvalidArgument(f"{', '.join(in_the_way)} would be overwritten but no earlier export in {out} wrote it; "
+                              "move it away or choose another directory")
     out.mkdir(parents=True, exist_ok=True)
-    entries, summary = [], []
+    entries, summary, files = [], [], []
     with memory_cap(con, EXPORT_MEMORY):
-        for table, columns in table_columns(con).items():
-            entries.append(_export_table(con, table, columns, out, format))
-            summary.append({"table": table, "rows": entries[-1]["rows"], "path": entries[-1]["path"],
-                            "partitioned": bool(entries[-1]["partition_by"])})
+        for table, columns in tables.items():
+            entry, written = _export_table(con, table, columns, out, format)
+            entries.append(entry)
+            files += written
+            summary.append({"table": table, "rows": entry["rows"], "path": entry["path"],
+                            "partitioned": bool(entry["partition_by"])})
     manifest = {"format": format, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "presswatch": analysis.__version__, "duckdb": duckdb.__version__, "tables": entries}
+                "presswatch": analysis.__version__, "duckdb": duckdb.__version__, "tables": entries,
+                "files": sorted(files)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log.info("exported %d tables to %s", len(entries), out)
     return pd.DataFrame(summary, columns=["table", "rows", "path", "partitioned"])
 
 
-def _export_table(con, table: str, columns: list[tuple[str, str]], out: Path, format: str) -> dict:
-    """Write one table under ``out``; its manifest entry."""
+def _targets(table: str, format: str) -> list[str]:
+    """The paths under ``out`` that exporting ``table`` writes directly (partitioned tables
+    write fresh files below their directory)."""
+    return [] if format == "parquet" and table in PARTITIONS else [f"{table}.{format}"]
+
+
+def _remove_previous_export(out: Path) -> None:
+    """Delete the files the manifest of an earlier export in ``out`` lists, then the folders
+    they leave empty: a user's own files there stay."""
+    manifest_path = out / MANIFEST
+    if not manifest_path.is_file():
+        return
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        listed = manifest["files"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidArgument(f"{manifest_path} does not list the files of an earlier export; "
+                              "choose a new directory") from None
+    root = out.resolve()
+    folders = set()
+    for name in listed:
+        path = (out / name)
+        if root not in path.resolve().parents or not path.is_file():
+            continue  # never outside the export, never a folder
+        path.unlink()
+        folders.update(p for p in path.parents if root in p.resolve().parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    manifest_path.unlink()
+
+
+def _export_table(con, table: str, columns: list[tuple[str, str]], out: Path, format: str) -> tuple[dict, list[str]]:
+    """Write one table under ``out``; its manifest entry and the files written (relative to ``out``)."""
     partition = PARTITIONS.get(table) if format == "parquet" else None
     target = out / (table if partition else f"{table}.{format}")
-    _remove(target)
     relation = con.table(_quote(table))
     rows = scalar(con, f"SELECT count(*) FROM {_quote(table)}")
     if partition:
-        target.mkdir()
-        if rows:
-            dated = con.sql(f"SELECT *, year({_quote(partition)}) AS year, month({_quote(partition)}) AS month "
-                            f"FROM {_quote(table)}")
-            dated.write_parquet(str(target), partition_by=list(PARTITION_COLUMNS))
-    elif format == "parquet":
-        relation.write_parquet(str(target))
+        written = _write_partitioned(con, table, partition, out) if rows else []
+        target.mkdir(exist_ok=True)
     else:
-        relation.write_csv(str(target), header=True)
-    return {"table": table, "path": target.name, "rows": rows,
-            "partition_by": list(PARTITION_COLUMNS) if partition else None, "partition_source": partition,
-            "columns": [{"name": c, "type": t} for c, t in columns]}
+        if format == "parquet":
+            relation.write_parquet(str(target))
+        else:
+            relation.write_csv(str(target), header=True)
+        written = [target.name]
+    entry = {"table": table, "path": target.name, "rows": rows,
+             "partition_by": list(PARTITION_COLUMNS) if partition else None, "partition_source": partition,
+             "columns": [{"name": c, "type": t} for c, t in columns]}
+    return entry, written
+
+
+def _write_partitioned(con, table: str, partition: str, out: Path) -> list[str]:
+    """Write ``table`` Hive-partitioned into a fresh folder, then move its files under
+    ``out/<table>`` (where a user's own files may sit); the moved paths, relative to ``out``."""
+    staging = out / f".{table}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    dated = con.sql(f"SELECT *, year({_quote(partition)}) AS year, month({_quote(partition)}) AS month "
+                    f"FROM {_quote(table)}")
+    dated.write_parquet(str(staging), partition_by=list(PARTITION_COLUMNS))
+    written = []
+    for source in sorted(staging.rglob("*.parquet")):
+        relative = Path(table) / source.relative_to(staging)
+        if (out / relative).exists():
+            raise InvalidArgument(f"{out / relative} would be overwritten but no earlier export in {out} wrote it; "
+                                  "move it away or choose another directory")
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        source.replace(out / relative)
+        written.append(relative.as_posix())
+    shutil.rmtree(staging)
+    return written
 
 
 def import_export(con: duckdb.DuckDBPyConnection, source: str | Path) -> pd.DataFrame:
@@ -117,7 +185,7 @@ def import_export(con: duckdb.DuckDBPyConnection, source: str | Path) -> pd.Data
     known = table_columns(con)
     non_empty = [t for t in known if scalar(con, f"SELECT count(*) FROM {_quote(t)}")]
     if non_empty:
-        raise ValueError(f"the database already holds rows in {', '.join(non_empty)}; import into a new database")
+        raise InvalidArgument(f"the database already holds rows in {', '.join(non_empty)}; import into a new database")
     results = []
     with transaction(con):
         for entry in manifest["tables"]:
@@ -136,13 +204,13 @@ def import_export(con: duckdb.DuckDBPyConnection, source: str | Path) -> pd.Data
 
 
 def read_manifest(source: str | Path) -> dict:
-    """The manifest.json of an export directory (FileNotFoundError when it is not one)."""
+    """The manifest.json of an export directory (``DataFileError`` when it is not one)."""
     path = Path(source) / MANIFEST
     if not path.is_file():
-        raise FileNotFoundError(f"{source} has no {MANIFEST}; is it a `presswatch export` directory?")
+        raise DataFileError(f"{source} has no {MANIFEST}; is it a `presswatch export` directory?")
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") not in FORMATS or not isinstance(manifest.get("tables"), list):
-        raise ValueError(f"{path} is not a presswatch export manifest (format parquet or csv, a list of tables)")
+        raise DataFileError(f"{path} is not a presswatch export manifest (format parquet or csv, a list of tables)")
     return manifest
 
 
@@ -161,10 +229,3 @@ def _insert(con, table: str, columns: list[str], path: Path, format: str, partit
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()

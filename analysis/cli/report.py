@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analysis.cli import friendly, open_db
+from analysis.cli.common import db_options, friendly, open_db
 from analysis.report.periods import BASES, KINDS
 
 
@@ -20,17 +20,15 @@ from analysis.report.periods import BASES, KINDS
               help="Only these languages (repeatable).")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the reports; each goes to <out>/<period>/index.html.")
+@db_options
 @click.pass_context
 @friendly
 def report(ctx, kind, at, latest, basis, outlets, langs, out):
     """Write one report: <out>/<period>/index.html (self-contained), report.md, CSV tables, and <out>/index.html."""
     from analysis.report.write import write_report
 
-    con = open_db(ctx, read_only=True)
-    try:
+    with open_db(ctx, read_only=True) as con:
         written = write_report(con, out, kind=kind, at=at, latest=latest, basis=basis,
                                outlets=list(outlets), langs=list(langs))
-    finally:
-        con.close()
     state = f"{len(written.changed)} file(s) changed" if written.changed else "unchanged"
     click.echo(f"report {written.period.label}: {written.folder / 'index.html'} ({state})")

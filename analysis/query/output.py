@@ -13,12 +13,15 @@ import datetime as dt
 import decimal
 import io
 import json
+import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from analysis.errors import InvalidArgument
 
 FORMATS = ("table", "csv", "jsonl", "markdown", "parquet")
 NULL = "NULL"
@@ -163,6 +166,22 @@ def write_markdown(table: pa.Table, stream: io.TextIOBase) -> None:
     stream.write("|" + "|".join("---:" if _numeric(f) else "---" for f in table.schema) + "|\n")
     for row in _rows(table):
         stream.write("| " + " | ".join(cell(v) for v in row) + " |\n")
+
+
+def refuse_overwriting(out: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Raise ``InvalidArgument`` when writing ``out`` would replace one of ``inputs`` (the
+    database, its WAL, a SQL file): same resolved path, or the same file through a hard link."""
+    target = Path(out)
+    for source in inputs:
+        source = Path(source)
+        same = target.resolve() == source.resolve()
+        if not same and target.exists() and source.exists():
+            try:
+                same = os.path.samefile(target, source)
+            except OSError:
+                same = False
+        if same:
+            raise InvalidArgument(f"{out} is {source}, which this query reads; write the result to another file")
 
 
 def write_parquet(table: pa.Table, path: str | Path) -> None:

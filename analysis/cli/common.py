@@ -1,0 +1,91 @@
+"""What every command module shares: the error mapping, opening the database, progress,
+and the ``--db``/``--timeout`` options accepted after a command's name."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from analysis import db as dbmod
+from analysis.errors import PresswatchError
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+
+def friendly(fn=None, *, also: tuple[type[BaseException], ...] = ()):
+    """Turn the library's expected exceptions (``PresswatchError``, plus ``also``) into a
+    one-line error with exit status 2; Ctrl-C says what happened and exits 130."""
+    if fn is None:
+        return functools.partial(friendly, also=also)
+    expected = (PresswatchError, *also)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except expected as exc:
+            raise UserError(str(exc).strip()) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted: the current batch was rolled back; re-run the same command to finish", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _busy_notice(elapsed: float) -> None:
+    if elapsed == 0 or int(elapsed * 10) % 20 == 0:
+        click.echo(f"database is busy (another process is writing it), retrying… {elapsed:.0f}s", err=True)
+
+
+def open_db(ctx: click.Context, *, read_only: bool, cap_memory: bool = False):
+    """The database for this command. ``cap_memory`` bounds the whole process's memory until
+    the command ends (db.process_memory_cap), for ad-hoc SQL that DuckDB's own limit does not
+    fully cover; commands with fixed queries rely on DuckDB's limit, since numerical libraries
+    reserve address space that such a cap would refuse."""
+    obj = ctx.find_root().obj
+    if cap_memory:
+        ctx.with_resource(dbmod.process_memory_cap())
+    return dbmod.connect(obj["db"], read_only=read_only, timeout=obj["timeout"], on_wait=_busy_notice)
+
+
+def show_progress(con, progress: bool | None) -> bool:
+    """Our bar when asked (default: on a terminal). Without it DuckDB's own bar goes too, so
+    that nothing but the command's result reaches stdout."""
+    show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        con.execute("SET enable_progress_bar = false")
+    return show
+
+
+def _into_root(key: str):
+    """A callback storing an option given after the command name where `open_db` reads it."""
+
+    def store(ctx: click.Context, param: click.Parameter, value):
+        if value is not None:
+            ctx.find_root().obj[key] = value
+        return value
+
+    return store
+
+
+DB_HELP = "DuckDB database file (or set PRESSWATCH_DB)."
+TIMEOUT_HELP = "Seconds to wait while another process holds the database."
+
+
+def db_option(fn):
+    """``--db`` accepted after the command name as well as before it."""
+    return click.option("--db", "db_path", default=None, expose_value=False, callback=_into_root("db"),
+                        help=DB_HELP)(fn)
+
+
+def db_options(fn):
+    """``--db`` and ``--timeout`` accepted after the command name as well as before it."""
+    fn = click.option("--timeout", "wait_timeout", type=click.FloatRange(min=0), default=None,
+                      expose_value=False, callback=_into_root("timeout"), help=TIMEOUT_HELP)(fn)
+    return db_option(fn)

@@ -1,0 +1,50 @@
+"""`presswatch enrich`: the enrichment stages, locally or on Spark."""
+
+from __future__ import annotations
+
+import click
+
+from analysis.cli.common import db_options, friendly, open_db, show_progress
+from analysis.cli.spark import enrich_on_spark_cli
+from analysis.entities.ner import ModelMissing
+from analysis.entities.registry import RegistryError
+from analysis.workers import default_workers
+
+
+@click.command()
+@click.option("--stage", "stages", multiple=True, help="Run only this stage (repeatable).")
+@click.option("--rebuild", is_flag=True, help="Recompute everything instead of only what is new.")
+@click.option("--progress/--no-progress", default=None, help="Show progress bars (default: when on a terminal).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="local: enrich the database in this process. spark: enrich an exported database on Apache Spark "
+                   "(language, entities, taxonomy topics) into Parquet that `presswatch load` imports; see docs/scale.md.")
+@click.option("--master", default="local[*]", show_default=True, help="With --engine spark: local[2], spark://HOST:7077, yarn, …")
+@click.option("--input", "input_dir", help="With --engine spark: a `presswatch export --format parquet` directory (or URI).")
+@click.option("--out", "out_dir", help="With --engine spark: where to write the enrichment (default: <input>-enriched).")
+@click.option("--spacy/--no-spacy", default=None,
+              help="spaCy NER on French text besides the entity registry (slow: ~8 articles/s per core). "
+                   "Default: on with the local engine, off with Spark (where NER entities are resolved per partition).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local engine: processes for the per-document work (default: number of cores).")
+@db_options
+@click.pass_context
+@friendly(also=(ModelMissing, RegistryError))
+def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, spacy, workers):
+    """Enrich loaded articles and headlines (entities, topics, stories): only what is new, or all with --rebuild."""
+    if engine == "spark":
+        enrich_on_spark_cli(input_dir, out_dir, master=master, spacy=bool(spacy), stages=stages, rebuild=rebuild)
+        return
+    from analysis import enrich as enrich_mod
+
+    unknown = [s for s in stages if s not in enrich_mod.STAGES]
+    if unknown:
+        raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(enrich_mod.STAGES)}",
+                                 param_hint="--stage")
+    with open_db(ctx, read_only=False) as con:
+        results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
+                                 progress=show_progress(con, progress), workers=workers or default_workers(),
+                                 options={"entities": {"mode": "registry" if spacy is False else "combined"}})
+    if not results:
+        click.echo("no enrichment stages are installed")
+    for name, counts in results.items():
+        click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
