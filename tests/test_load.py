@@ -427,8 +427,9 @@ def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, 
 
 
 def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkeypatch):
-    from analysis.ingest import sources
+    import builtins
 
+    open = builtins.open
     folder = tmp_path / "in"
     folder.mkdir()
     page = folder / "a.txt"
@@ -439,7 +440,7 @@ def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkey
             if str(path) == str(page):
                 raise PermissionError(13, "Permission denied", str(path))
             return open(path, *args, **kwargs)
-        monkeypatch.setattr(sources, "open", refusing_open, raising=False)
+        monkeypatch.setattr("builtins.open", refusing_open)
     first = _load(tmp_path / "u.duckdb", [folder])
     assert first.counts.reasons == {"unreadable": 1}
     again = _load(tmp_path / "u.duckdb", [folder])  # still unreadable: tried again, not "unchanged"

@@ -250,12 +250,16 @@ def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int, set[str
 
 
 def _may_read_later(inp: Input, part: DocBatch) -> bool:
-    """Whether a document of this input was rejected for a reason that may pass (then the
-    next load reads the file again even if it did not change)."""
-    rejected = [k.reject[0] for k in part.keys if k.reject]
-    if not rejected:
+    """Whether this input was rejected because it cannot be opened now (permission denied):
+    the next load then reads it again even if it did not change. A file that opens but was
+    rejected for its content is read again only once it changes."""
+    if not any(k.reject and k.reject[0] in RETRY_REASONS for k in part.keys):
         return False
-    return any(r in RETRY_REASONS for r in rejected) or not os.access(inp.os_path, os.R_OK)
+    try:
+        with open(inp.os_path, "rb"):
+            return False
+    except OSError:
+        return True
 
 
 def _is_streamed(inp: Input) -> bool:
