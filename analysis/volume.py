@@ -96,7 +96,7 @@ def coverage(con: duckdb.DuckDBPyConnection, *, freq: str = "week", start=None, 
             SELECT CAST(date_trunc('{freq}', CAST(d.crawled_at AS DATE)) AS DATE) AS period,
                    concat_ws(' ', coalesce(d.site, 'unknown site'), d.edition_lang) AS grp
             FROM documents d
-            WHERE d.format = 'page' AND d.status <> 'rejected' AND d.crawled_at IS NOT NULL
+            WHERE d.format = 'page' AND d.status IN ('loaded', 'duplicate') AND d.crawled_at IS NOT NULL
               AND ($start IS NULL OR CAST(d.crawled_at AS DATE) >= $start)
               AND ($end IS NULL OR CAST(d.crawled_at AS DATE) <= $end)
               AND ($langs::VARCHAR[] IS NULL OR list_contains($langs::VARCHAR[], d.edition_lang))"""
@@ -232,7 +232,7 @@ def data_bounds(con: duckdb.DuckDBPyConnection) -> dict:
     """The date range of each clock: articles (published), pages (crawled), ticker (seen)."""
     articles = con.execute("SELECT min(published_date), max(published_date), count(*) FROM articles").fetchall()[0]
     pages = con.execute("""SELECT min(crawled_at), max(crawled_at), count(*) FROM documents
-                           WHERE format = 'page' AND status <> 'rejected' AND crawled_at IS NOT NULL""").fetchall()[0]
+                           WHERE format = 'page' AND status IN ('loaded', 'duplicate') AND crawled_at IS NOT NULL""").fetchall()[0]
     return {"published_first": articles[0], "published_last": articles[1], "n_articles": articles[2],
             "crawled_first": pages[0], "crawled_last": pages[1], "n_pages": pages[2],
             "n_headlines": scalar(con, "SELECT count(*) FROM headlines")}

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import analysis
 from analysis.db import scalar
+from analysis.errors import InvalidArgument
 from analysis.ingest import load, loader
 from analysis.ingest.sources import read_manifests
 from analysis.ingest.records import clean_text
@@ -199,8 +200,10 @@ def test_crawl_time_sources(tmp_path, seed_text):
     assert rows(con, "SELECT DISTINCT seen_source, seen_at::DATE, crawled_at::DATE FROM sightings JOIN documents USING (document_id)") == [
         ("option", dt.date(2025, 9, 10), dt.date(2025, 9, 10))]
     con.close()
-    with pytest.raises(ValueError, match="crawled-at"):
+    with pytest.raises(InvalidArgument, match="crawled_at 'last tuesday'"):
         _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+    with pytest.raises(InvalidArgument, match="^batch_size must be at least 1$"):
+        _load(tmp_path / "e.duckdb", [src], batch_size=0)
 
 
 def test_manifest_entries_are_keyed_by_the_callers_paths(tmp_path):
@@ -228,7 +231,7 @@ def test_manifest_instants_read_fast_mean_what_parse_date_reads(moment, offset):
     fast = parse_crawled_at(text)
     assert fast == parse_date(text).at.astimezone(dt.timezone.utc) and fast.tzinfo == dt.timezone.utc
     assert parse_crawled_at(text.replace("T", " ")) == fast  # the slow path, same instant
-    with pytest.raises(ValueError, match="crawled-at"):
+    with pytest.raises(InvalidArgument, match="crawled_at"):
         parse_crawled_at(text[:5] + "13" + text[7:])  # month 13: refused by both paths
 
 
@@ -421,3 +424,82 @@ def test_no_progress_also_silences_duckdbs_own_bar(tmp_path, monkeypatch, flag, 
         result = CliRunner().invoke(cli, ["--db", db, *args])
         assert result.exit_code == 0, result.output
     assert seen == {"load": (shown, shown), "enrich": (shown, shown)}
+
+
+def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkeypatch):
+    import builtins
+
+    open = builtins.open
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = folder / "a.txt"
+    page.write_text(seed_text, encoding="utf-8")
+    page.chmod(0)
+    if os.geteuid() == 0:  # root reads any file: refuse it as the kernel refuses anyone else
+        def refusing_open(path, *args, **kwargs):
+            if str(path) == str(page):
+                raise PermissionError(13, "Permission denied", str(path))
+            return open(path, *args, **kwargs)
+        monkeypatch.setattr("builtins.open", refusing_open)
+    first = _load(tmp_path / "u.duckdb", [folder])
+    assert first.counts.reasons == {"unreadable": 1}
+    again = _load(tmp_path / "u.duckdb", [folder])  # still unreadable: tried again, not "unchanged"
+    assert again.files_unchanged == 0 and again.counts.reasons == {"unreadable": 1}
+
+    page.chmod(0o644)
+    monkeypatch.undo()
+    fixed = _load(tmp_path / "u.duckdb", [folder])
+    assert fixed.files_unchanged == 0 and fixed.counts.loaded == 1 and fixed.counts.superseded == 1
+    assert _load(tmp_path / "u.duckdb", [folder]).files_unchanged == 1
+    con = analysis.connect(tmp_path / "u.duckdb", read_only=True)
+    assert rows(con, "SELECT status, load_id FROM documents ORDER BY document_id") == [
+        ("superseded", 1), ("superseded", 2), ("loaded", 3)]
+    assert rows(con, "SELECT retry FROM files") == [(False,)]
+    assert rows(con, "SELECT count(*) FROM sightings") == [(48,)]
+    con.close()
+
+
+def test_one_dated_headline_does_not_date_a_page(tmp_path):
+    from tests.test_page import DECREE_1978
+
+    nbsp4 = "\u00a0" * 4
+    # Ticker-only Arabic pages (a crawler cut them short): one headline cites a 1978 decree.
+    ticker = nbsp4.join(["قضاة يدعون إلى رفع حالة الطوارئ في تونس", DECREE_1978, "أيام قرطاج السينمائية : البرنامج"])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(ticker + nbsp4 + ("\n" if name == "a.txt" else ""), encoding="utf-8")
+    result = _load(tmp_path / "t.duckdb", [folder])
+    assert result.counts.loaded == 2 and result.counts.warnings.get("crawl_time_unknown") == 2
+    con = analysis.connect(tmp_path / "t.duckdb", read_only=True)
+    assert rows(con, "SELECT DISTINCT seen_source, seen_at FROM sightings") == [("unknown", None)]
+    assert rows(con, "SELECT count(*) FROM headlines WHERE first_seen IS NOT NULL") == [(0,)]
+    # What a report counts: pages loaded, and how many of them have no known crawl time.
+    assert rows(con, """SELECT count(*), count(*) FILTER (WHERE crawl_source = 'unknown'),
+                               count(*) FILTER (WHERE list_contains(warnings, 'crawl_time_unknown'))
+                        FROM documents WHERE format = 'page' AND status IN ('loaded', 'duplicate')""") == [(2, 2, 2)]
+    con.close()
+
+
+def test_kill_while_changed_pages_are_read_again_then_rerun_finishes(tmp_path, many_pages):
+    import shutil
+
+    folder = tmp_path / "pages"
+    shutil.copytree(many_pages, folder)
+    db, clean = tmp_path / "kill.duckdb", tmp_path / "clean.duckdb"
+    for target in (db, clean):
+        _load(target, [folder])
+    for page in folder.glob("*.txt"):  # every page completed by its crawler since
+        with page.open("a", encoding="utf-8") as handle:
+            handle.write("\nPartager sur Facebook")
+        os.utime(page, ns=(page.stat().st_mtime_ns + 10**9,) * 2)
+    _load(clean, [folder])
+    process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(folder), "--workers", "1",
+                                "--batch-size", "100", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_commits(db, wal_bytes=1_500_000)
+    process.kill()
+    process.wait()
+    assert process.returncode == -9, "the load finished before it could be killed; use more pages"
+    rerun = subprocess.run([*PRESSWATCH, "--db", str(db), "load", str(folder), "--no-progress"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _table_fingerprint(db) == _table_fingerprint(clean)  # superseded versions included

@@ -228,3 +228,30 @@ def test_duplicates_across_batches_are_found_with_the_filter(tmp_path, corpus, m
     assert (filtered.loaded, filtered.duplicates, filtered.articles) == (plain.loaded, plain.duplicates, plain.articles)
     assert filtered.duplicates >= 60
     assert sum("article_duplicate_of" in str(w) for *_, w in filtered_rows) >= 30
+
+
+def test_a_batch_holds_a_bounded_number_of_bytes_whatever_its_document_count(inputs, corpus, tmp_path, monkeypatch):
+    """Real export records (English Wikinews CSV) and generated pages, loaded with a batch size
+    far above their count: each transaction still holds about BATCH_BYTES of documents."""
+    held: list[int] = []
+    largest: list[int] = [0]
+    write = loader.write_batch
+
+    def recording(con, batch, *args, **kwargs):
+        held.append(sum(k.bytes for k in batch.keys))
+        largest[0] = max([largest[0], *(k.bytes for k in batch.keys)])
+        return write(con, batch, *args, **kwargs)
+
+    cap = 96 * 1024
+    monkeypatch.setattr(loader, "BATCH_BYTES", cap)
+    monkeypatch.setattr(loader, "CHUNK_BYTES", cap // 4)
+    monkeypatch.setattr(loader, "write_batch", recording)
+    export = corpus / "wikinews-en" / "wikinews_2019.csv"
+    con = analysis.connect(tmp_path / "b.duckdb")
+    result = loader.load(con, [str(export), *(i.path for i in inputs[:100])], batch_size=100_000, workers=1)
+    con.close()
+    assert result.balanced and result.counts.inputs == 171 + 100
+    assert sum(held) > 8 * cap and max(held) < cap + largest[0]  # cut after the document that crossed the cap
+    # The chunks sent to workers are cut by bytes too.
+    largest_page = max(i.bytes for i in inputs)
+    assert all(sum(i.bytes for i in chunk) <= cap // 4 + largest_page for chunk in loader._chunked(inputs))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.ingest.page import parse_page, split_ticker
+from analysis.ingest.dates import find_dates
+from analysis.ingest.page import parse_page, split_ticker, ticker_crawl_date
 from bench.pagegen import generate, read_corpus
 
 NBSP4 = "\u00a0" * 4
@@ -161,3 +162,27 @@ def test_parser_never_raises_and_never_invents(text):
 @given(st.text(max_size=2000))
 def test_parser_never_raises_on_any_unicode(text):
     parse_page(text)
+
+
+# A sentence of ANT Corpus v1.1 (Jawhara FM, localNews/JA-localNews-3032-20150706.txt; Apache-2.0,
+# A. Chouigui, O. Ben Khiroun, B. Elayeb, AICCSA 2017) citing a 1978 decree: as a ticker headline,
+# it once dated every headline of its pages to 1978-01-26.
+DECREE_1978 = ("كما اعتبر مرصد القضاء أنّ استناد الإعلان عن حالة الطوارئ إلى أحكام الأمر المؤرخ في 26 جانفي 1978 "
+               "لا يتلاءم مع أحكام الدستور الجديد")
+
+
+def test_crawl_day_from_the_ticker_needs_headlines_that_agree(seed_text):
+    seed = [find_dates(h) for h in dict.fromkeys(parse_page(seed_text).ticker)]
+    today = dt.date(2026, 12, 7)
+    assert ticker_crawl_date(seed, published=dt.date(2015, 2, 16), today=today) == dt.date(2025, 9, 6)
+    decree = [find_dates(DECREE_1978), (), ()]
+    assert decree[0] == (dt.date(1978, 1, 26),)
+    assert ticker_crawl_date(decree, published=None, today=today) is None  # one headline alone
+    assert ticker_crawl_date(seed + decree, published=None, today=today) == dt.date(2025, 9, 6)
+    # Two headlines agreeing on a day before the article was published, or after today.
+    assert ticker_crawl_date(decree + decree, published=dt.date(2015, 7, 6), today=today) is None
+    assert ticker_crawl_date(decree + decree, published=None, today=today) == dt.date(1978, 1, 26)
+    future = [(dt.date(2027, 1, 1),), (dt.date(2027, 1, 1),)]
+    assert ticker_crawl_date(seed + future, published=None, today=today) == dt.date(2025, 9, 6)
+    # A lone later date does not beat an agreeing pair.
+    assert ticker_crawl_date(seed + [(dt.date(2025, 9, 20),)], published=None, today=today) == dt.date(2025, 9, 6)

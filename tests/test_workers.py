@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -150,3 +154,51 @@ def test_cli_enrich_without_spacy_uses_the_registry_in_workers(loaded, tmp_path)
     finally:
         con.close()
     assert set(methods) == {"registry"} and methods["registry"] > 1000
+
+
+# A load or enrichment run: a pool of workers busy on tasks, their pids printed, then
+# waiting for results that never come (the parent is killed first).
+_ORPHAN_SCRIPT = """
+import sys, time
+from multiprocessing import resource_tracker
+from analysis.workers import pool
+
+if __name__ == "__main__":
+    with pool(2) as executor:
+        futures = [executor.submit(time.sleep, 600) for _ in range(2)]
+        while len(executor._processes) < 2:
+            time.sleep(0.05)
+        time.sleep(0.5)  # let the workers run their initializer
+        pids = [*executor._processes, resource_tracker._resource_tracker._pid]
+        print(" ".join(map(str, pids)), flush=True)
+        futures[0].result()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"  # a zombie is dead, awaiting its reaper
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc"), reason="reads process states from /proc")
+def test_workers_and_resource_tracker_die_when_the_parent_is_killed(tmp_path):
+    script = tmp_path / "orphans.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 3 and all(_alive(p) for p in pids), pids
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [p for p in pids if _alive(p)]
+    for p in survivors:  # do not leave them behind if the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not survivors, f"still running 5 s after the parent was killed: {survivors}"

@@ -50,8 +50,8 @@ class Key(NamedTuple):
 class DocBatch:
     """Documents ``keys`` and their heavy columns: rows ``start … start + len(keys)`` of
     ``heavy``. A slice keeps the whole table and moves ``start``, so the one-file slices of a
-    parsed chunk concatenate back into one piece instead of a table of one-row chunks (which
-    made each batch's ``take`` and inserts several times slower)."""
+    parsed chunk concatenate back into one piece instead of a table of one-row chunks (slow
+    to ``take`` from and to insert)."""
 
     keys: list[Key]
     heavy: pa.Table  # HEAVY_SCHEMA

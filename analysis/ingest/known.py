@@ -1,9 +1,8 @@
 """Which content hashes the database may already hold, without asking it every batch.
 
 Deduplication looks a batch's sha256 keys up in `documents` and its content keys in
-`articles`: each lookup scans the whole column, so a load's lookups grow with the square of
-its size (at a million pages ~120 ms a batch at the end; about 70 s over the load, from the
-growth measured at 300k). Almost every key of a real load is new. ``KnownKeys`` holds the
+`articles`: each lookup scans the whole column, so a load's lookups would grow with the
+square of its size, while almost every key of a real load is new. ``KnownKeys`` holds the
 first 64 bits of every stored key in sorted NumPy arrays (8 bytes a key) and lets only the
 keys whose prefix is there (the duplicates, and a rare prefix collision) go to the database,
 which still decides.
@@ -17,7 +16,7 @@ import numpy as np
 
 # The keys deduplication compares (see store.write_batch): fixed SQL, never input.
 _SOURCES = {
-    "sha256": "SELECT TRY_CAST('0x' || left(sha256, 16) AS UBIGINT) AS p FROM documents WHERE status <> 'rejected'",
+    "sha256": "SELECT TRY_CAST('0x' || left(sha256, 16) AS UBIGINT) AS p FROM documents WHERE status IN ('loaded', 'duplicate')",
     "content_sha256": "SELECT TRY_CAST('0x' || left(content_sha256, 16) AS UBIGINT) AS p FROM articles",
 }
 

@@ -6,7 +6,9 @@ Guarantees a user relies on:
   was loaded before; the counts always add up;
 - atomic batches: each batch is one transaction, so a crash or Ctrl-C loses at most the
   batch in flight, and re-running the same command finishes the job;
-- incremental: unchanged files are skipped from their stat alone, without being read.
+- incremental: unchanged files are skipped from their stat alone, without being read;
+- replaced, never added to: a file read again (it changed, or could not be read before)
+  supersedes what earlier loads stored for it, in the transaction that stores the new version.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -26,13 +28,16 @@ import duckdb
 import pyarrow as pa
 
 from analysis.db import checkpoint_every, memory_cap, scalar, transaction
+from analysis.errors import InvalidArgument
+from analysis.progress import progress_bar
 from analysis.ingest import exports, worker
 from analysis.ingest.dates import parse_date
 from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.known import KnownKeys
-from analysis.ingest.store import BatchCounts, Crawl, FileDone, write_batch
+from analysis.ingest.store import RETRY_REASONS, BatchCounts, Crawl, FileDone, write_batch
+from analysis.ingest.supersede import upgrade
 from analysis.workers import ordered_map, pool
 
 log = logging.getLogger(__name__)
@@ -44,13 +49,21 @@ STREAMED = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".zip",
             ".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".parquet.gz")
 PARALLEL_MIN_INPUTS = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # inputs per worker task
+CHUNK_BYTES = 8 * 1024 * 1024  # input bytes per worker task: a chunk of large files is cut short
+# Document bytes a batch holds before it is committed, whatever its document count: large
+# records must not make a batch of batch_size documents hold gigabytes (the writer holds
+# several copies of a batch on its way into DuckDB). A default batch of pages stays under it.
+BATCH_BYTES = 32 * 1024 * 1024
 LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's share while loading (a constant, not user input)
 # Batches committed before deduplication reads stored keys from a KnownKeys filter instead
-# of the database: reading them costs ~3 µs a stored key once, a lookup ~0.1 µs a stored key
-# every batch, so a short load into a large database is better off without it.
+# of the database: building the filter costs more than a few lookups, so a short load into a
+# large database is better off without it.
 KNOWN_KEYS_AFTER = 20
 STAT_BATCH = 100_000  # inputs compared with `files` per query when a database already has files
 LOAD_CHECKPOINT = "1GB"  # WAL size that triggers a checkpoint while loading (see checkpoint_every)
+
+
+Room = Callable[[], tuple[int, int]]  # documents and bytes a batch can still take
 
 
 @dataclass
@@ -70,12 +83,12 @@ class LoadResult:
 
 
 # What crawl manifests hold: a whole-second ISO instant with its offset. The parent process
-# reads one per page; datetime.fromisoformat takes ~1 µs where parse_date took ~50.
+# reads one per page, so this common shape skips parse_date's slower general path.
 _ISO_INSTANT = re.compile(r"(?:18|19|20|21)\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 
 
 def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
-    """--crawled-at: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
+    """A crawl time: an ISO timestamp or date (UTC unless an offset is given), or 'mtime'."""
     if value is None or value == "mtime":
         return value
     if _ISO_INSTANT.fullmatch(value):
@@ -85,7 +98,7 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
             pass
     parsed = parse_date(value)
     if parsed.date is None:
-        raise ValueError(f"--crawled-at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
+        raise InvalidArgument(f"crawled_at {value!r} is not a date or time (try 2025-09-06T10:00:00Z or 'mtime')")
     if parsed.at is not None:
         return parsed.at.astimezone(UTC)
     if parsed.local is not None:
@@ -107,9 +120,10 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
     if batch_size < 1:
-        raise ValueError("--batch-size must be at least 1")
+        raise InvalidArgument("batch_size must be at least 1")
     inputs, manifest_files = discover(paths, exclude=exclude)
 
+    upgrade(con)
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
     con.execute(
@@ -117,46 +131,48 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
         [load_id, arguments or json.dumps(paths), worker.PARSER_VERSION],
     )
     result = LoadResult(load_id, files_found=len(inputs), manifests=len(manifest_files))
-    todo, unchanged = _changed_inputs(con, inputs)
+    todo, unchanged, reread = _changed_inputs(con, inputs)
     del inputs
     manifest = read_manifests(manifest_files, wanted=[i.path for i in todo])
     result.files_unchanged = unchanged
     con.execute("UPDATE loads SET n_unchanged = ? WHERE load_id = ?", [unchanged, load_id])
     resume = _committed_records(con, todo)
 
-    bar = _Progress(len(todo), enabled=progress)
+    n_todo = len(todo)
     chunks = _chunked(todo)
     del todo  # _parse_all empties `chunks` as it goes: parsed inputs are released
     pending = _Pending(con, load_id, result, batch_size)
     # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap);
     # and many small checkpoints each rewrite the growing key indexes (see checkpoint_every).
-    with memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT):
+    with (memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT),
+          progress_bar("loading", n_todo, enabled=progress, unit="files", counter="documents") as bar):
         try:
-            for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size):
-                formats, n = set(), 0
+            for inp, parsed in _parse_all(chunks, column_map, resume, workers, batch_size, room=pending.room):
+                formats, n, retry = set(), 0, False
+                again = inp.path in reread
                 for part in parsed:  # one DocBatch for a small file, several for a streamed export
                     formats.update(k.format for k in part.keys)
                     n += len(part)
-                    pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys])
+                    retry = retry or _may_read_later(inp, part)
+                    pending.add(part, [_crawl(k, inp, crawl_option, manifest) for k in part.keys], reread=again)
                     # Only a streamed file (an export, an archive) is committed in several
                     # batches: a re-run resumes it after its last committed record. Any other
                     # file is committed whole, together with its `files` row.
                     if _is_streamed(inp) and pending.full:
                         pending.commit()
-                        bar.update(docs=result.counts.inputs)
-                pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp)))
-                manifest.pop(inp.path, None)  # a crawl manifest of a million pages holds ~110 MB
+                        bar.note(extra=result.counts.inputs)
+                pending.done.append(FileDone(inp.path, inp.bytes, inp.mtime_ns, formats, n + _resumed(resume, inp),
+                                             retry=retry, reread=again))
+                manifest.pop(inp.path, None)  # a large crawl manifest is released as the load goes
                 result.bytes_read += inp.bytes
                 if pending.full:
                     pending.commit()
-                bar.advance(docs=result.counts.inputs + pending.n_docs)
+                bar.advance(extra=result.counts.inputs + pending.n_docs)
             pending.commit()
             con.execute("UPDATE loads SET status = 'complete', finished_at = now() WHERE load_id = ?", [load_id])
         except BaseException:
             con.execute("UPDATE loads SET status = 'interrupted' WHERE load_id = ?", [load_id])
             raise
-        finally:
-            bar.close()
     result.seconds = time.monotonic() - started
     return result
 
@@ -171,16 +187,25 @@ class _Pending:
         self.batches: list[DocBatch] = []
         self.crawls: list[Crawl] = []
         self.done: list[FileDone] = []
+        self.reread: list[int] = []  # positions of documents whose file an earlier load read
         self.n_docs = 0
+        self.n_bytes = 0
 
     @property
     def full(self) -> bool:
-        return self.n_docs >= self.batch_size
+        return self.n_docs >= self.batch_size or self.n_bytes >= BATCH_BYTES
 
-    def add(self, batch: DocBatch, crawls: list[Crawl]) -> None:
+    def room(self) -> tuple[int, int]:
+        """Documents and bytes the next part of a streamed file may bring before the batch is full."""
+        return max(1, self.batch_size - self.n_docs), max(1, BATCH_BYTES - self.n_bytes)
+
+    def add(self, batch: DocBatch, crawls: list[Crawl], *, reread: bool = False) -> None:
+        if reread:
+            self.reread.extend(range(self.n_docs, self.n_docs + len(batch)))
         self.batches.append(batch)
         self.crawls.extend(crawls)
         self.n_docs += len(batch)
+        self.n_bytes += sum(k.bytes for k in batch.keys)
 
     def commit(self) -> None:
         if not self.batches and not self.done:
@@ -189,34 +214,52 @@ class _Pending:
         if self.known is None and self.n_commits >= KNOWN_KEYS_AFTER:
             self.known = KnownKeys(self.con)
         with transaction(self.con):  # a crash or Ctrl-C inside rolls the whole batch back
-            counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id, known=self.known)
+            counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id, known=self.known,
+                                 reread=self.reread)
         self.n_commits += 1
         if self.known is not None:
             live = [k for k in batch.keys if k.reject is None]  # a superset of what was stored: fine for a filter
             self.known.add("sha256", (k.sha256 for k in live))
             self.known.add("content_sha256", (k.content_sha256 for k in live if k.has_article))
         self.result.counts.add(counts)
-        self.batches, self.crawls, self.done, self.n_docs = [], [], [], 0
+        self.batches, self.crawls, self.done, self.reread, self.n_docs, self.n_bytes = [], [], [], [], 0, 0
 
 
-def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int]:
-    """Inputs not loaded before with the same size and mtime, and how many were skipped.
-    Compared STAT_BATCH at a time: registering a million paths at once held ~190 MB of
-    Arrow and join memory that the writer never gave back during the load."""
+def _changed_inputs(con, inputs: list[Input]) -> tuple[list[Input], int, set[str]]:
+    """Inputs to read (not read before with the same size and mtime, or marked to retry),
+    how many were skipped, and which of those to read an earlier load read already.
+    Compared STAT_BATCH at a time: the writer does not give back the Arrow and join memory
+    of one registration of every path."""
     if not inputs or scalar(con, "SELECT count(*) FROM (SELECT 1 FROM files LIMIT 1)") == 0:
-        return inputs, 0
+        return inputs, 0, set()
     same: set[str] = set()
+    reread: set[str] = set()
     for lo in range(0, len(inputs), STAT_BATCH):
         part = inputs[lo:lo + STAT_BATCH]
         con.register("_inputs", pa.table({"path": [i.path for i in part], "bytes": [i.bytes for i in part],
                                           "mtime_ns": [i.mtime_ns for i in part]}))
         try:
-            same.update(row[0] for row in con.execute(
-                "SELECT i.path FROM _inputs i JOIN files f ON f.path = i.path AND f.bytes = i.bytes AND f.mtime_ns = i.mtime_ns"
-            ).fetchall())
+            for path, unchanged in con.execute(
+                """SELECT i.path, f.bytes = i.bytes AND f.mtime_ns = i.mtime_ns AND NOT coalesce(f.retry, false)
+                   FROM _inputs i JOIN files f ON f.path = i.path"""
+            ).fetchall():
+                (same if unchanged else reread).add(path)
         finally:
             con.unregister("_inputs")
-    return [i for i in inputs if i.path not in same], len(same)
+    return [i for i in inputs if i.path not in same], len(same), reread
+
+
+def _may_read_later(inp: Input, part: DocBatch) -> bool:
+    """Whether this input was rejected because it cannot be opened now (permission denied):
+    the next load then reads it again even if it did not change. A file that opens but was
+    rejected for its content is read again only once it changes."""
+    if not any(k.reject and k.reject[0] in RETRY_REASONS for k in part.keys):
+        return False
+    try:
+        with open(inp.os_path, "rb"):
+            return False
+    except OSError:
+        return True
 
 
 def _is_streamed(inp: Input) -> bool:
@@ -234,7 +277,7 @@ def _committed_records(con, todo: list[Input]) -> dict[str, int]:
         rows = con.execute(
             """SELECT d.path, max(d.record) FROM documents d JOIN _paths p
                  ON d.path = p.path OR starts_with(d.path, p.path || '!')
-               WHERE p.path NOT IN (SELECT path FROM files) GROUP BY ALL"""
+               WHERE p.path NOT IN (SELECT path FROM files) AND d.status <> 'superseded' GROUP BY ALL"""
         ).fetchall()
     finally:
         con.unregister("_paths")
@@ -269,25 +312,37 @@ def _site(text: str) -> str | None:
 
 
 def _chunked(todo: list[Input]) -> deque[list[Input]]:
-    """The inputs in chunks of CHUNK, for _parse_all, which pops each chunk as it sends it
-    to be parsed. A million Input tuples take ~285 MB: held in a list, all of them lived
-    until the load's end; released as they go, with the manifest's entries, the writer's
-    memory falls as a load goes on instead."""
-    return deque(todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK))
+    """The inputs in chunks of at most CHUNK inputs and about CHUNK_BYTES, for _parse_all,
+    which pops each chunk as it sends it to be parsed, so that parsed inputs are released as
+    the load goes on and the chunks in flight hold a bounded number of bytes."""
+    chunks: deque[list[Input]] = deque()
+    chunk: list[Input] = []
+    size = 0
+    for inp in todo:
+        held = 0 if _is_streamed(inp) else inp.bytes  # the parent reads streamed files, a batch at a time
+        if chunk and (len(chunk) >= CHUNK or size + held > CHUNK_BYTES):
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(inp)
+        size += held
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def _parse_all(chunks: deque[list[Input]], mapping: dict, resume: dict[str, int], workers: int,
-               batch_size: int) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
+               batch_size: int, *, room: Room | None = None) -> Iterator[tuple[Input, Iterable[DocBatch]]]:
     """(input, its documents as DocBatches) in input order, emptying ``chunks``. Small files
     are parsed in chunks, in worker processes when there are enough of them; streamed files
-    (exports, archives) are parsed here, a slice at a time, so their memory stays bounded."""
+    (exports, archives) are parsed here, a slice at a time, so their memory stays bounded:
+    each slice fills what ``room()`` says the pending batch has left."""
     small = sum(not _is_streamed(i) for chunk in chunks for i in chunk)
     parse = partial(_parse_chunk, mapping=mapping, resume=resume)
     with pool(workers if small >= PARALLEL_MIN_INPUTS else 1) as executor:
         # Enough chunks in flight to keep the workers busy while the parent commits a batch.
         window = max(3 * workers, 2 * batch_size // CHUNK + workers)
         yield from _chunks_done(ordered_map(executor, parse, _popped(chunks), window=window), mapping, resume,
-                                batch_size)
+                                batch_size, room)
 
 
 def _popped(chunks: deque) -> Iterator:
@@ -295,24 +350,29 @@ def _popped(chunks: deque) -> Iterator:
         yield chunks.popleft()
 
 
-def _chunks_done(parsed, mapping, resume, batch_size):
+def _chunks_done(parsed, mapping, resume, batch_size, room: Room | None = None):
+    room = room or (lambda: (batch_size, BATCH_BYTES))
     for chunk, (batch, sizes) in parsed:
         start = 0
         for inp, size in zip(chunk, sizes):
             if size is None:
-                yield inp, _stream(inp, mapping, resume, batch_size)
+                yield inp, _stream(inp, mapping, resume, room)
             else:
                 yield inp, [batch.slice(start, size)] if size else []
                 start += size
 
 
-def _stream(inp: Input, mapping: dict, resume: dict[str, int], batch_size: int) -> Iterator[DocBatch]:
+def _stream(inp: Input, mapping: dict, resume: dict[str, int], room: Room) -> Iterator[DocBatch]:
     part: list[Parsed] = []
+    size = 0
+    docs_left, bytes_left = room()
     for doc in worker.parse_input(inp, mapping=mapping, skip_records=resume):
         part.append(doc)
-        if len(part) >= batch_size:
+        size += doc.bytes
+        if len(part) >= docs_left or size >= bytes_left:
             yield to_batch(part)
-            part = []
+            part, size = [], 0
+            docs_left, bytes_left = room()  # the caller added the part, and committed if it filled the batch
     if part:
         yield to_batch(part)
 
@@ -352,29 +412,3 @@ def _prefetch(chunk: list[Input]) -> None:
             pass
         finally:
             os.close(fd)
-
-
-class _Progress:
-    """A rich progress bar over input files, shown only when asked (a terminal)."""
-
-    def __init__(self, total: int, *, enabled: bool):
-        self._bar = None
-        if enabled and total:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self._bar = Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-                                 TextColumn("{task.fields[docs]:,} documents"), TimeRemainingColumn(), transient=True)
-            self._task = self._bar.add_task("load", total=total, docs=0)
-            self._bar.start()
-
-    def advance(self, *, docs: int) -> None:
-        if self._bar:
-            self._bar.update(self._task, advance=1, docs=docs)
-
-    def update(self, *, docs: int) -> None:
-        if self._bar:
-            self._bar.update(self._task, docs=docs)
-
-    def close(self) -> None:
-        if self._bar:
-            self._bar.stop()

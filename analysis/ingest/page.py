@@ -9,7 +9,9 @@ date, and lists what it could not read in ``Page.warnings``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.ingest.dates import ParsedDate, parse_date
@@ -23,6 +25,9 @@ from analysis.ingest.markers import (
 )
 
 PARSER_VERSION = "page/1"
+# A crawl day read from the ticker needs this many headlines dating it or the day before:
+# one headline's date is as likely an anniversary or a scheduled event as today's news.
+AGREEING_HEADLINES = 2
 
 # Ticker items are separated by runs of two or more spaces or no-break spaces (U+00A0; a
 # few dump tools write U+202F or U+2007). An empty item shows up as a longer run.
@@ -55,8 +60,8 @@ class Page:
 def split_ticker(line: str) -> list[str]:
     """Headlines of a ticker line, in order, empty items dropped.
 
-    Equivalent to splitting on runs of two or more separator characters, but with str
-    methods: the regex split cost more than the rest of the page."""
+    Equivalent to splitting on runs of two or more separator characters, with str methods
+    because a regex split is the costliest step of parsing a page."""
     for char in _SEPARATOR_CHARS:
         if char in line:
             line = line.replace(char, " ")
@@ -165,3 +170,18 @@ def _block_above(lines: list[str], kinds: list, at: int) -> tuple[int, list[str]
     while i >= 0 and lines[i].strip() and kinds[i] is None:
         i -= 1
     return i + 1, [line.strip() for line in lines[i + 1 : at]]
+
+
+def ticker_crawl_date(headline_dates: Iterable[tuple[dt.date, ...]], *, published: dt.date | None,
+                      today: dt.date) -> dt.date | None:
+    """The crawl day the ticker's own dates agree on, or None: the latest day that at least
+    AGREEING_HEADLINES distinct headlines date (that day or the day before), ignoring dates
+    before the page's article was published or after ``today``. ``headline_dates``: the
+    dates written in each distinct headline."""
+    plausible = [{d for d in dates if d <= today and (published is None or d >= published)}
+                 for dates in headline_dates]
+    one_day = dt.timedelta(days=1)
+    for day in sorted(set().union(*plausible), reverse=True):
+        if sum(1 for dates in plausible if day in dates or day - one_day in dates) >= AGREEING_HEADLINES:
+            return day
+    return None

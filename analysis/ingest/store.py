@@ -1,10 +1,12 @@
 """Writing parsed documents to DuckDB, one batch per transaction.
 
 A batch is deduplicated against the database and against itself, then written with a
-handful of ``INSERT … SELECT`` from registered Arrow tables (executemany is ~60x slower).
+handful of ``INSERT … SELECT`` from registered Arrow tables (row-by-row executemany is far
+slower).
 Duplicates: same document bytes (sha256), or an article already stored under the same
 normalised URL or the same normalised title+body. A page whose article is a duplicate
-still contributes its ticker sightings.
+still contributes its ticker sightings. A file read again supersedes its earlier
+documents in the same transaction (see ``supersede``), so nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.db import scalar
-from analysis.ingest.batch import TS, DocBatch
+from analysis.ingest.batch import TS, DocBatch, Key
 from analysis.ingest.known import KnownKeys
+from analysis.ingest.supersede import recount_headlines, supersede
 
 UTC = dt.timezone.utc
+# Reasons that may not hold next time (permission denied, an I/O error): such a file is read
+# again by the next load, and such a reject does not replace what an earlier read stored.
+RETRY_REASONS = frozenset({"unreadable"})
 
 
 @dataclass
@@ -40,6 +46,8 @@ class FileDone:
     mtime_ns: int
     formats: set[str]
     n_records: int
+    retry: bool = False  # could not be read: the next load tries again
+    reread: bool = False  # an earlier load read this path: its documents not read again are superseded
 
 
 @dataclass
@@ -50,11 +58,12 @@ class BatchCounts:
     rejected: int = 0
     articles: int = 0
     sightings: int = 0
+    superseded: int = 0  # earlier documents replaced (not part of this load's inputs)
     reasons: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: "BatchCounts") -> None:
-        for name in ("inputs", "loaded", "duplicates", "rejected", "articles", "sightings"):
+        for name in ("inputs", "loaded", "duplicates", "rejected", "articles", "sightings", "superseded"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in ((self.reasons, other.reasons), (self.warnings, other.warnings)):
             for key, value in theirs.items():
@@ -86,6 +95,7 @@ DOC_SCHEMA = pa.schema([
     ("bytes", pa.int64()), ("format", pa.string()), ("parser_version", pa.string()), ("load_id", pa.int32()),
     ("status", pa.string()), ("duplicate_of", pa.int64()), ("edition_lang", pa.string()), ("site", pa.string()),
     ("crawled_at", TS), ("n_headlines", pa.int32()), ("warnings", pa.list_(pa.string())),
+    ("crawl_source", pa.string()),
 ])
 # The article columns of a DocBatch's heavy table (the rest of `articles` is added here).
 ARTICLE_COLUMNS = ("outlet", "url", "url_key", "title", "body", "lang", "published_date", "published_at",
@@ -96,7 +106,7 @@ REJECT_SCHEMA = pa.schema([
 ])
 FILE_SCHEMA = pa.schema([
     ("path", pa.string()), ("bytes", pa.int64()), ("mtime_ns", pa.int64()), ("format", pa.string()),
-    ("n_records", pa.int64()), ("load_id", pa.int32()),
+    ("n_records", pa.int64()), ("load_id", pa.int32()), ("retry", pa.bool_()),
 ])
 
 
@@ -119,18 +129,23 @@ class _Columns:
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Crawl], files: list[FileDone],
-                *, load_id: int, known: KnownKeys | None = None) -> BatchCounts:
+                *, load_id: int, known: KnownKeys | None = None, reread: list[int] = ()) -> BatchCounts:
     """Deduplicate and insert one batch inside the caller's transaction. With ``known``,
     only keys it may hold are looked up in the database (the caller adds the batch's keys
-    to it once the transaction committed)."""
+    to it once the transaction committed). ``reread``: positions of the keys whose file an
+    earlier load read; what that load stored for them is superseded first."""
     keys = batch.keys
     counts = BatchCounts(inputs=len(keys))
+    old = _earlier_versions(con, [keys[i] for i in reread], load_id)
+    touched = supersede(con, old, load_id=load_id)
+    counts.superseded += len(old)
     next_doc = _next_id(con, "documents", "document_id")
     next_article = _next_id(con, "articles", "article_id")
 
     live = [k for k in keys if k.reject is None]
     seen_sha = _lookup(con, "SELECT d.sha256, min(d.document_id) FROM documents d JOIN _keys k ON d.sha256 = k.k "
-                            "WHERE d.status <> 'rejected' GROUP BY ALL", _maybe(known, "sha256", {k.sha256 for k in live}))
+                            "WHERE d.status IN ('loaded', 'duplicate') GROUP BY ALL",
+                       _maybe(known, "sha256", {k.sha256 for k in live}))
     articles = [k for k in live if k.has_article]
     seen_url = _lookup(con, "SELECT a.url_key, min(a.document_id) FROM articles a JOIN _keys k ON a.url_key = k.k GROUP BY ALL",
                        sorted({k.url_key for k in articles if k.url_key}))
@@ -172,6 +187,8 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
                 article_ids.append(next_article + counts.articles)
                 article_docs.append(document_id)
                 counts.articles += 1
+            if key.n_ticker and crawl.source == "unknown":
+                warnings.append("crawl_time_unknown")
             if key.n_ticker:
                 ticker_rows.append(row)
                 ticker_docs.append(document_id)
@@ -189,13 +206,14 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
         docs.add(document_id, key.path, key.record, key.sha256, key.bytes, key.format, key.parser_version,
                  load_id, status, duplicate_of, key.edition_lang, crawl.site,
                  crawl.at if crawl.source in ("option", "manifest", "file_mtime") else None,
-                 key.n_ticker if status == "loaded" else 0, warnings)
+                 key.n_ticker if status == "loaded" else 0, warnings,
+                 crawl.source if key.format == "page" and status != "rejected" else None)
 
     _insert(con, "documents", docs.table())
     _insert(con, "rejects", rejects.table() if len(rejects) else None)
     heavy = batch.rows()
     if article_rows:
-        # select, then take: taking every column (ticker lists included) cost 3x more
+        # select, then take: taking every column would copy the ticker lists too
         chosen = heavy.select(list(ARTICLE_COLUMNS)).take(pa.array(article_rows, pa.int64()))
         chosen = chosen.append_column("article_id", pa.array(article_ids, pa.int64()))
         _insert(con, "articles", chosen.append_column("document_id", pa.array(article_docs, pa.int64())))
@@ -204,13 +222,69 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
         tickers = tickers.append_column("document_id", pa.array(ticker_docs, pa.int64()))
         tickers = tickers.append_column("seen_at", pa.array(ticker_seen, TS))
         _insert_tickers(con, tickers.append_column("seen_source", pa.array(ticker_source, pa.string())))
+    gone = _not_read_again(con, [f for f in files if f.reread and not f.retry], load_id)
+    touched += supersede(con, gone, load_id=load_id)
+    counts.superseded += len(gone)
+    recount_headlines(con, touched)
     _upsert_files(con, files, load_id)
     con.execute(
         """UPDATE loads SET n_inputs = n_inputs + $i, n_loaded = n_loaded + $l, n_duplicates = n_duplicates + $d,
-                  n_rejected = n_rejected + $r WHERE load_id = $id""",
-        {"i": counts.inputs, "l": counts.loaded, "d": counts.duplicates, "r": counts.rejected, "id": load_id},
+                  n_rejected = n_rejected + $r, n_superseded = n_superseded + $s WHERE load_id = $id""",
+        {"i": counts.inputs, "l": counts.loaded, "d": counts.duplicates, "r": counts.rejected,
+         "s": counts.superseded, "id": load_id},
     )
     return counts
+
+
+def _earlier_versions(con, keys: list[Key], load_id: int) -> list[int]:
+    """Documents of earlier loads at the same path and record as these keys, to be superseded:
+    all but those with the same bytes (the new read is then their duplicate, nothing changes),
+    and only rejected ones when the new read failed for a reason that may pass."""
+    if not keys:
+        return []
+    con.register("_reread", pa.table({"path": pa.array([k.path for k in keys], pa.string()),
+                                      "record": pa.array([k.record for k in keys], pa.int64()),
+                                      "sha256": pa.array([k.sha256 for k in keys], pa.string()),
+                                      "rejected": pa.array([k.reject is not None for k in keys], pa.bool_()),
+                                      "transient": pa.array([k.reject is not None and k.reject[0] in RETRY_REASONS
+                                                             for k in keys], pa.bool_())}))
+    try:
+        return [row[0] for row in con.execute(
+            """SELECT DISTINCT d.document_id FROM documents d JOIN _reread r ON d.path = r.path AND d.record = r.record
+               WHERE d.status <> 'superseded' AND d.load_id <> ?
+                 AND (d.sha256 <> r.sha256 OR d.status = 'rejected' OR r.rejected)
+                 AND (d.status = 'rejected' OR NOT r.transient)""", [load_id]).fetchall()]
+    finally:
+        con.unregister("_reread")
+
+
+_EARLIER_OF_FILES = """SELECT d.document_id, d.path, d.record FROM documents d JOIN _reread_files f ON d.path = f.path
+                       WHERE d.status <> 'superseded' AND d.load_id <> $load"""
+_EARLIER_MEMBERS = """ UNION ALL
+    SELECT d.document_id, d.path, d.record FROM documents d
+    JOIN _reread_files f ON split_part(d.path, '!', 1) = f.path AND d.path <> f.path
+    WHERE d.status <> 'superseded' AND d.load_id <> $load"""
+
+
+def _not_read_again(con, files: list[FileDone], load_id: int) -> list[int]:
+    """Documents of earlier loads from these files (or their archive members) that this load,
+    having read the whole file, did not find again: records or members no longer there."""
+    if not files:
+        return []
+    paths = [f.path for f in files]
+    # Equi-joins only (a join on starts_with would compare every stored path with every file);
+    # members are looked for only when an archive was read again.
+    sql = _EARLIER_OF_FILES + (_EARLIER_MEMBERS if any(p.lower().endswith(".zip") for p in paths) else "")
+    con.register("_reread_files", pa.table({"path": pa.array(paths, pa.string())}))
+    try:
+        return [row[0] for row in con.execute(
+            f"""WITH earlier AS ({sql})
+                SELECT DISTINCT e.document_id FROM earlier e
+                WHERE NOT EXISTS (SELECT 1 FROM documents n
+                                  WHERE n.load_id = $load AND n.path = e.path AND n.record = e.record)""",
+            {"load": load_id}).fetchall()]
+    finally:
+        con.unregister("_reread_files")
 
 
 # Insert targets are the fixed table names of this module (an allow-list), never input.
@@ -230,8 +304,8 @@ def _insert(con, table: str, frame: pa.Table | None) -> None:
 
 def _ticker_slots(tickers: pa.Table) -> pa.Table:
     """One row per ticker slot (document_id, headline_id, text, lang, position, seen_at,
-    seen_source) from one row per page with list columns. Flattened in Arrow: DuckDB's
-    unnest into a temporary table took ~9x longer (41 against 4.6 ms for 2,000 pages)."""
+    seen_source) from one row per page with list columns. Flattened in Arrow, which is much
+    cheaper than DuckDB's unnest into a temporary table."""
     tickers = tickers.combine_chunks()
     lengths = pc.list_value_length(tickers["ids"]).to_numpy(zero_copy_only=False).astype(np.int64)
     page = pa.array(np.repeat(np.arange(len(lengths)), lengths))
@@ -274,13 +348,13 @@ def _upsert_files(con, files: list[FileDone], load_id: int) -> None:
         return
     rows = _Columns(FILE_SCHEMA)
     for f in files:
-        rows.add(f.path, f.bytes, f.mtime_ns, ",".join(sorted(f.formats)), f.n_records, load_id)
+        rows.add(f.path, f.bytes, f.mtime_ns, ",".join(sorted(f.formats)), f.n_records, load_id, f.retry)
     con.register("_files", rows.table())
     try:
         con.execute(
             """INSERT INTO files BY NAME SELECT * FROM _files ON CONFLICT (path) DO UPDATE SET
                  bytes = excluded.bytes, mtime_ns = excluded.mtime_ns, format = excluded.format,
-                 n_records = excluded.n_records, load_id = excluded.load_id"""
+                 n_records = excluded.n_records, load_id = excluded.load_id, retry = excluded.retry"""
         )
     finally:
         con.unregister("_files")

@@ -14,6 +14,8 @@ def render_summary(result: LoadResult) -> str:
         f"  {c.inputs:,} documents read = {c.loaded:,} loaded + {c.duplicates:,} duplicates + {c.rejected:,} rejected"
         + ("" if result.balanced else "   (MISMATCH: please report)"),
         f"  {c.articles:,} new articles, {c.sightings:,} ticker sightings",
+        *([f"  {c.superseded:,} documents of earlier loads superseded by new versions of their files"]
+          if c.superseded else []),
         f"  {result.seconds:.1f} s, {rate:,.0f} documents/s, {result.bytes_read / 1e6:,.1f} MB",
     ]
     if c.reasons:

@@ -138,9 +138,9 @@ def _parse_page(path: str, data: bytes, digest: str, text: str, warnings: list[s
     doc.ticker_ids = [item[0] for item in items]
     doc.ticker_texts = [item[1] for item in items]
     doc.ticker_langs = [item[2] for item in items]
-    today = dt.date.today()
-    dates = [d for item in items for d in item[3] if d <= today]
-    doc.ticker_date = max(dates) if dates else None
+    published = parsed_page.date.date if parsed_page.date else None
+    distinct = {item[0]: item[3] for item in items}.values()
+    doc.ticker_date = page.ticker_crawl_date(distinct, published=published, today=dt.date.today())
     if parsed_page.has_article:
         article = Article(
             title=parsed_page.title,

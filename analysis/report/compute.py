@@ -142,7 +142,7 @@ def _counts(con: duckdb.DuckDBPyConnection, p: Period, *, outlets: list[str], la
         WHERE {volume.ARTICLE_FILTER}""", params).fetchall()[0]
     lang_params = {"start": p.start, "end": p.end, "langs": langs or None}
     pages = scalar(con, """
-        SELECT count(*) FROM documents d WHERE d.format = 'page' AND d.status <> 'rejected'
+        SELECT count(*) FROM documents d WHERE d.format = 'page' AND d.status IN ('loaded', 'duplicate')
           AND CAST(d.crawled_at AS DATE) BETWEEN $start AND $end
           AND ($langs::VARCHAR[] IS NULL OR list_contains($langs::VARCHAR[], d.edition_lang))""", lang_params)
     seen = scalar(con, f"""

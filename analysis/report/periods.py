@@ -122,7 +122,7 @@ def data_clock(con: duckdb.DuckDBPyConnection, *, basis: str = "auto") -> tuple[
         raise InvalidArgument(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
     if basis in ("auto", "crawled"):
         rows = con.execute("""SELECT max(CAST(crawled_at AS DATE)) FROM documents
-                              WHERE status <> 'rejected' AND crawled_at IS NOT NULL""").fetchall()
+                              WHERE status IN ('loaded', 'duplicate') AND crawled_at IS NOT NULL""").fetchall()
         if rows[0][0] is not None or basis == "crawled":
             return "crawled", rows[0][0]
     rows = con.execute("SELECT max(published_date) FROM articles").fetchall()

@@ -2,6 +2,8 @@
 -- Invariants live here (keys, NOT NULL, CHECK); every table and column is commented
 -- so `presswatch schema` and DuckDB's own catalog explain the database to a person typing SQL.
 -- Later stages (entities, topics, stories) add their own files beside this one.
+-- Columns added after the first release are also added to older databases below their table
+-- (the CHECKs of `documents` are brought up to date by analysis.ingest.supersede.upgrade).
 
 CREATE TABLE IF NOT EXISTS loads (
     load_id        INTEGER PRIMARY KEY,
@@ -14,7 +16,8 @@ CREATE TABLE IF NOT EXISTS loads (
     n_loaded       BIGINT NOT NULL DEFAULT 0 CHECK (n_loaded >= 0),
     n_duplicates   BIGINT NOT NULL DEFAULT 0 CHECK (n_duplicates >= 0),
     n_rejected     BIGINT NOT NULL DEFAULT 0 CHECK (n_rejected >= 0),
-    n_unchanged    BIGINT NOT NULL DEFAULT 0 CHECK (n_unchanged >= 0)
+    n_unchanged    BIGINT NOT NULL DEFAULT 0 CHECK (n_unchanged >= 0),
+    n_superseded   BIGINT NOT NULL DEFAULT 0 CHECK (n_superseded >= 0)
 );
 
 CREATE TABLE IF NOT EXISTS files (
@@ -23,7 +26,8 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns  BIGINT NOT NULL,
     format    VARCHAR,
     n_records BIGINT NOT NULL CHECK (n_records >= 0),
-    load_id   INTEGER NOT NULL
+    load_id   INTEGER NOT NULL,
+    retry     BOOLEAN NOT NULL DEFAULT false
 );
 
 CREATE TABLE IF NOT EXISTS documents (
@@ -35,14 +39,18 @@ CREATE TABLE IF NOT EXISTS documents (
     format         VARCHAR NOT NULL CHECK (format IN ('page', 'jsonl', 'csv', 'parquet', 'trec', 'unknown')),
     parser_version VARCHAR NOT NULL,
     load_id        INTEGER NOT NULL,
-    status         VARCHAR NOT NULL CHECK (status IN ('loaded', 'duplicate', 'rejected')),
+    status         VARCHAR NOT NULL CHECK (status IN ('loaded', 'duplicate', 'rejected', 'superseded')),
     duplicate_of   BIGINT,
     edition_lang   VARCHAR,
     site           VARCHAR,
     crawled_at     TIMESTAMPTZ,
     n_headlines    INTEGER NOT NULL DEFAULT 0 CHECK (n_headlines >= 0),
     warnings       VARCHAR[] NOT NULL DEFAULT [],
-    CHECK ((status = 'duplicate') = (duplicate_of IS NOT NULL))
+    crawl_source   VARCHAR CHECK (crawl_source IN ('option', 'manifest', 'file_mtime', 'inferred', 'unknown')),
+    superseded_by  INTEGER,
+    CHECK (status = 'superseded' OR (status = 'duplicate') = (duplicate_of IS NOT NULL)),
+    CHECK ((status = 'superseded') = (superseded_by IS NOT NULL)),
+    CHECK (crawl_source IS NULL OR format = 'page')
 );
 
 CREATE TABLE IF NOT EXISTS articles (
@@ -94,7 +102,10 @@ CREATE TABLE IF NOT EXISTS rejects (
     document_id BIGINT
 );
 
-COMMENT ON TABLE loads IS 'One row per `presswatch load` run: when, with which arguments, and how its inputs were accounted for (n_inputs = n_loaded + n_duplicates + n_rejected + n_unchanged).';
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS n_superseded BIGINT DEFAULT 0;
+ALTER TABLE files ADD COLUMN IF NOT EXISTS retry BOOLEAN DEFAULT false;
+
+COMMENT ON TABLE loads IS 'One row per `presswatch load` run: when, with which arguments, and how its inputs were accounted for (files found = files read + n_unchanged; n_inputs = n_loaded + n_duplicates + n_rejected). The counts are as the run wrote them: a later run that supersedes a document does not change them.';
 COMMENT ON COLUMN loads.load_id IS 'Sequential id of the run.';
 COMMENT ON COLUMN loads.started_at IS 'When the run started (UTC).';
 COMMENT ON COLUMN loads.finished_at IS 'When the run finished; NULL while running or if it was interrupted.';
@@ -106,6 +117,7 @@ COMMENT ON COLUMN loads.n_loaded IS 'Inputs stored as new documents.';
 COMMENT ON COLUMN loads.n_duplicates IS 'Inputs recognised as duplicates of a stored document (same content hash or same article URL).';
 COMMENT ON COLUMN loads.n_rejected IS 'Inputs rejected; the reason is in `rejects`.';
 COMMENT ON COLUMN loads.n_unchanged IS 'Input files skipped because the same path, size and mtime were loaded before.';
+COMMENT ON COLUMN loads.n_superseded IS 'Documents of earlier runs this run superseded: their file changed (or could not be read before) and was read again.';
 
 COMMENT ON TABLE files IS 'Every input file read so far, so a re-run skips files that did not change (same path, size, mtime) without reading them.';
 COMMENT ON COLUMN files.path IS 'Absolute path of the input file (a zip archive is one file; its members are documents).';
@@ -114,6 +126,7 @@ COMMENT ON COLUMN files.mtime_ns IS 'Modification time in nanoseconds when it wa
 COMMENT ON COLUMN files.format IS 'Formats of the documents it produced, comma-separated (page, trec, jsonl, csv, parquet, unknown).';
 COMMENT ON COLUMN files.n_records IS 'Number of documents (records) the file produced, rejected ones included.';
 COMMENT ON COLUMN files.load_id IS 'The load that read the file.';
+COMMENT ON COLUMN files.retry IS 'True when the file could not be read (e.g. permission denied): the next load reads it again even if it did not change.';
 
 COMMENT ON TABLE documents IS 'One row per input file (page dumps, TREC files) or per record (JSONL/CSV/Parquet exports): loaded, duplicate or rejected.';
 COMMENT ON COLUMN documents.document_id IS 'Sequential id.';
@@ -124,11 +137,13 @@ COMMENT ON COLUMN documents.bytes IS 'Size of the document in bytes.';
 COMMENT ON COLUMN documents.format IS 'page, jsonl, csv, parquet, trec, or unknown (rejected).';
 COMMENT ON COLUMN documents.parser_version IS 'Version of the parser that read it, e.g. page/1.';
 COMMENT ON COLUMN documents.load_id IS 'The load that stored it.';
-COMMENT ON COLUMN documents.status IS 'loaded (its content is in articles/sightings), duplicate (see duplicate_of), rejected (see rejects).';
+COMMENT ON COLUMN documents.status IS 'loaded (its content is in articles/sightings), duplicate (see duplicate_of), rejected (see rejects), or superseded (a later version of its file replaced it: its article and sightings were removed; see superseded_by).';
 COMMENT ON COLUMN documents.duplicate_of IS 'For duplicates: the stored document it repeats.';
 COMMENT ON COLUMN documents.edition_lang IS 'For page dumps: the language of the site edition, from its fixed strings (fr, ar).';
 COMMENT ON COLUMN documents.site IS 'Aggregator site (maghress, turess, djazairess, masress, sauress) when known from a manifest URL or the file name.';
-COMMENT ON COLUMN documents.crawled_at IS 'When the page was crawled, from --crawled-at, a manifest or file mtime; NULL when unknown.';
+COMMENT ON COLUMN documents.crawled_at IS 'When the page was crawled, from --crawled-at, a manifest or file mtime; NULL when unknown or inferred from the ticker (see crawl_source).';
+COMMENT ON COLUMN documents.crawl_source IS 'For pages: how the crawl time is known (option, manifest, file_mtime, inferred from ticker dates, or unknown); NULL for other formats.';
+COMMENT ON COLUMN documents.superseded_by IS 'For superseded documents: the load that read a new version of the file.';
 COMMENT ON COLUMN documents.n_headlines IS 'Number of ticker items on the page (sightings).';
 COMMENT ON COLUMN documents.warnings IS 'What the parser could not read (e.g. no_dateline, bad_date, no_title); the rest of the document is kept.';
 
@@ -163,7 +178,7 @@ COMMENT ON COLUMN sightings.document_id IS 'The page (document) whose ticker sho
 COMMENT ON COLUMN sightings.headline_id IS 'The headline.';
 COMMENT ON COLUMN sightings.position IS '1-based position among the non-empty ticker items of the page.';
 COMMENT ON COLUMN sightings.seen_at IS 'Crawl time of the page; NULL when unknown.';
-COMMENT ON COLUMN sightings.seen_source IS 'How seen_at was known: option (--crawled-at), manifest, file_mtime, inferred (latest date written in the ticker itself, day precision) or unknown.';
+COMMENT ON COLUMN sightings.seen_source IS 'How seen_at was known: option (--crawled-at), manifest, file_mtime, inferred (the day the ticker''s own dates agree on, day precision) or unknown.';
 
 COMMENT ON TABLE rejects IS 'Why an input (file or record) was not loaded.';
 COMMENT ON COLUMN rejects.path IS 'Input file.';

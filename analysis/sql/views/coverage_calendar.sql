@@ -11,7 +11,7 @@ WITH counted AS (
     SELECT 'pages', coalesce(site, 'unknown') || '/' || coalesce(edition_lang, 'unknown'),
            CAST(crawled_at AS DATE), count(*)
     FROM documents
-    WHERE format = 'page' AND status <> 'rejected' AND crawled_at IS NOT NULL
+    WHERE format = 'page' AND status IN ('loaded', 'duplicate') AND crawled_at IS NOT NULL
     GROUP BY ALL
 ),
 spans AS (
