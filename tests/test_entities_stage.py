@@ -165,3 +165,29 @@ def test_cli_enrich_top_show_timeline(tmp_path):
     assert tl.exit_code == 0 and "2015-02-01" in tl.output
     missing = runner.invoke(cli, ["--db", str(path), "entities", "show", "Atlantis-sur-Mer"])
     assert missing.exit_code == 2 and "no entity is called" in missing.output
+
+
+def test_cli_top_entities_by_language(enriched):
+    from click.testing import CliRunner
+
+    from analysis.cli import cli
+
+    path, _ = enriched
+    result = CliRunner().invoke(cli, ["entities", "top", "--db", str(path), "--by", "lang", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert {"ar", "fr"} <= set(result.output.split())
+    only_ar = CliRunner().invoke(cli, ["entities", "top", "--db", str(path), "--lang", "ar", "--top", "5"])
+    assert only_ar.exit_code == 0, only_ar.output
+    frame_ar = top_entities_for(path, ["ar"])
+    assert all(name in only_ar.output for name in frame_ar["entity"])
+
+
+def top_entities_for(path, langs):
+    import analysis
+    from analysis.entities.frequencies import top_entities
+
+    con = analysis.connect(path, read_only=True)
+    try:
+        return top_entities(con, top=5, langs=langs)
+    finally:
+        con.close()

@@ -123,3 +123,14 @@ def test_cli_refuses_a_report_without_data_with_exit_2(sample_db_path, tmp_path,
     result = CliRunner().invoke(cli, ["--db", str(sample_db_path), "report", *args, "--out", str(tmp_path)])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_cli_refuses_an_empty_period_and_names_the_flag_that_allows_it(sample_db_path, tmp_path):
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["report", "--db", str(sample_db_path), "--at", "2018-05-15", "--out", str(tmp_path)])
+    assert refused.exit_code == 2 and "--allow-empty" in refused.output and "allow_empty" not in refused.output
+    assert not list(tmp_path.iterdir())
+    allowed = runner.invoke(cli, ["report", "--db", str(sample_db_path), "--at", "2018-05-15", "--allow-empty",
+                                  "--out", str(tmp_path)])
+    assert allowed.exit_code == 0, allowed.output
+    assert (tmp_path / "2018-W20" / "index.html").exists()

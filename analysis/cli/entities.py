@@ -34,15 +34,19 @@ def entities_group():
 @_window
 @click.option("--top", "top", type=int, default=20, show_default=True, help="How many entities.")
 @click.option("--type", "types", type=TYPES, multiple=True, help="Only this type (repeatable).")
+@click.option("--lang", "langs", type=click.Choice(["fr", "ar", "en", "es"]), multiple=True,
+              help="Only documents in this language (repeatable).")
+@click.option("--by", type=click.Choice(["lang", "outlet"]), default=None, help="The top entities of each language or outlet.")
 @db_options
 @click.pass_context
 @friendly
-def top_cmd(ctx, start, end, unit, source, top, types):
+def top_cmd(ctx, start, end, unit, source, top, types, langs, by):
     """The entities named in the most documents."""
     from analysis.entities.frequencies import top_entities
 
     with open_db(ctx, read_only=True) as con:
-        df = top_entities(con, start=start, end=end, top=top, unit=unit, source=source, types=list(types) or None)
+        df = top_entities(con, start=start, end=end, top=top, unit=unit, source=source, types=list(types) or None,
+                          langs=list(langs) or None, by=by)
     df["share"] = df["share"].map("{:.1%}".format)
     click.echo(_table(df))
 
@@ -97,15 +101,18 @@ def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
 @click.command("entities")
 @click.option("--gold", required=True, type=click.Path(dir_okay=False), help="WiNER-format JSONL file.")
 @click.option("--limit", type=int, default=None, help="Only the first N articles.")
-@click.option("--pipeline", "pipelines", type=click.Choice(["registry", "spacy", "combined"]), multiple=True,
-              help="Pipelines to score (default: all three).")
+@click.option("--pipeline", "pipelines", type=click.Choice(["registry", "ner", "spacy", "combined"]), multiple=True,
+              help="Pipelines to score: the registry, the statistical recogniser alone (ner; spacy is an alias), "
+                   "both (combined). Default: registry, ner, combined.")
+@click.option("--french-ner", type=click.Choice(["spacy", "crf"]), default="spacy", show_default=True,
+              help="French recogniser scored by the ner and combined pipelines.")
 @click.option("--registry", "registry_dir", type=click.Path(file_okay=False), default=None,
               help="Registry folder (default: the packaged analysis/data/entities).")
 @friendly
-def eval_entities(gold, limit, pipelines, registry_dir):
+def eval_entities(gold, limit, pipelines, french_ner, registry_dir):
     """Document-level p/r/f1 of PER, LOC and ORG per pipeline, as one JSON line."""
-    from analysis.entities.evaluate import evaluate_file
+    from analysis.entities.evaluate import DEFAULT_MODES, evaluate_file
 
-    result = evaluate_file(gold, limit=limit, modes=tuple(pipelines) or ("registry", "spacy", "combined"),
-                           registry_dir=registry_dir)
+    result = evaluate_file(gold, limit=limit, modes=tuple(pipelines) or DEFAULT_MODES,
+                           registry_dir=registry_dir, french_ner=french_ner)
     click.echo(json.dumps(result, ensure_ascii=False))

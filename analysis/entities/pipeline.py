@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from analysis.entities.crf import crf_spans
-from analysis.errors import InvalidArgument
 from analysis.entities.matcher import Match, RegistryMatcher
 from analysis.entities.ner import NerSpan, ner_spans
 from analysis.entities.resolve import Resolver
+from analysis.errors import InvalidArgument
 
 MODES = ("registry", "ner", "spacy", "combined")
 LABELS = ("PER", "ORG", "LOC", "EVENT", "MISC")  # what the mentions table accepts; anything else is MISC

@@ -28,7 +28,6 @@ from analysis.entities.evaluate import read_gold, score
 from analysis.entities.registry import load_registry
 from analysis.entities.text import fold, has_arabic
 
-
 # language -> (folder argument, file): ANERcorp and Wikigold in ../shared/ner, WiNER-fr in the corpus
 GOLD = {"ar": ("ner_dir", "anercorp-ar/anercorp_dev.jsonl"), "en": ("ner_dir", "wikigold-en/wikigold.jsonl"),
         "fr": ("corpus", "winer-fr/winer_fr_2016_2017.jsonl")}
