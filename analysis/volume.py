@@ -229,10 +229,15 @@ def top_articles(con: duckdb.DuckDBPyConnection, *, start=None, end=None, outlet
 
 
 def data_bounds(con: duckdb.DuckDBPyConnection) -> dict:
-    """The date range of each clock: articles (published), pages (crawled), ticker (seen)."""
+    """The date range of each clock: articles (published), pages (crawled), ticker (seen), and
+    the pages whose crawl time is unknown (``n_pages_undated``; ``n_pages_inferred`` of them have
+    a day read from their ticker): no period counts them, so a report says how many there are."""
     articles = con.execute("SELECT min(published_date), max(published_date), count(*) FROM articles").fetchall()[0]
     pages = con.execute("""SELECT min(crawled_at), max(crawled_at), count(*) FROM documents
                            WHERE format = 'page' AND status IN ('loaded', 'duplicate') AND crawled_at IS NOT NULL""").fetchall()[0]
+    undated = con.execute("""SELECT count(*), count(*) FILTER (WHERE crawl_source = 'inferred') FROM documents
+                             WHERE format = 'page' AND status IN ('loaded', 'duplicate') AND crawled_at IS NULL""").fetchall()[0]
     return {"published_first": articles[0], "published_last": articles[1], "n_articles": articles[2],
             "crawled_first": pages[0], "crawled_last": pages[1], "n_pages": pages[2],
+            "n_pages_undated": undated[0], "n_pages_inferred": undated[1],
             "n_headlines": scalar(con, "SELECT count(*) FROM headlines")}

@@ -268,3 +268,22 @@ def test_a_group_stopping_mid_period_marks_the_numbers_partial_and_says_so(tmp_p
     october = report_data(con, Period.containing("month", dt.date(2016, 10, 1)), langs=["en"])
     assert not october.numbers["partial"].any() and october.partial == []
     con.close()
+
+
+def test_pages_without_a_known_crawl_time_are_counted_and_said(tmp_path):
+    """A page loaded without --crawled-at or a manifest has no crawl time: the report's
+    provenance counts it instead of reporting "0 pages"."""
+    from tests.conftest import CORPUS
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "p.txt").write_bytes((CORPUS / "pages" / "maghress-fr-0001.txt").read_bytes())
+    db = tmp_path / "db.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["load", "--db", str(db), "--no-progress", "--workers", "1", str(folder)]).exit_code == 0
+    result = runner.invoke(cli, ["report", "--db", str(db), "--at", "2015-02-16", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "r" / "2015-W08" / "report.md").read_text(encoding="utf-8")
+    html = (tmp_path / "r" / "2015-W08" / "index.html").read_text(encoding="utf-8")
+    assert "(0 pages) and 1 more without a known crawl time" in md
+    assert "1 more without a known crawl time" in html

@@ -188,11 +188,22 @@ def sparkline(values, incomplete=None, *, width: int = 120, height: int = 24) ->
                   f'<polyline fill="none" stroke="#0072B2" stroke-width="1.5" points="{line}"/>{dots}</svg>')
 
 
+def undated_pages(prov: dict) -> str:
+    """The pages no period counts because their crawl time is unknown, said in words."""
+    n = prov.get("n_pages_undated") or 0
+    if not n:
+        return ""
+    inferred = prov.get("n_pages_inferred") or 0
+    day = f", {_num(inferred)} with only a day read from their ticker" if inferred else ""
+    return f" and {_num(n)} more without a known crawl time{day} (not counted in any period)"
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("analysis.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=_num, signed=_signed, pct=_pct, safe_url=safe_url, lang_attr=lang_attr,
-                       day=_day, when=_when, lang_name=plots.lang_name)
+                       day=_day, when=_when, lang_name=plots.lang_name,
+                       undated_pages=undated_pages)
     env.globals.update(sparkline=sparkline, change_text=change_text)
     return env
 
@@ -310,7 +321,8 @@ def _provenance_md(prov: dict) -> list[str]:
     return ["## How the numbers were made", "",
             f"- Articles published {_day(prov['published_first'])} … {_day(prov['published_last'])} "
             f"({_num(prov['n_articles'])} articles); pages crawled {_when(prov['crawled_first'])} … "
-            f"{_when(prov['crawled_last'])} UTC ({_num(prov['n_pages'])} pages); {_num(prov['n_headlines'])} ticker headlines.",
+            f"{_when(prov['crawled_last'])} UTC ({_num(prov['n_pages'])} pages){undated_pages(prov)}; "
+            f"{_num(prov['n_headlines'])} ticker headlines.",
             f"- Parsers: {', '.join(prov['parsers']) or 'none'}.",
             f"- Enrichment: {', '.join(md(m) for m in prov['models']) or 'no enrichment stage has run'}.",
             f"- Loads: {_num(prov['n_loads'])} complete (last: #{prov['last_load'] or '–'}).",
