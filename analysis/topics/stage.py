@@ -217,7 +217,7 @@ def score_rows(item: tuple) -> dict:
 
 def _forget(con, table: str, key: str, kind: str, ids: np.ndarray) -> None:
     """Drop the old taxonomy scores of the pending documents, all at once: one join instead of
-    one per batch (which, over a million articles, re-read the whole table every batch). An
+    one per batch (which would re-read the whole table every batch on a large archive). An
     interrupted run leaves the rest pending (no ``topic_scored`` row), and a re-run scores them."""
     con.register("topic_pending", pa.table({"doc_id": pa.array(ids, pa.int64())}))
     try:
