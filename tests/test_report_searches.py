@@ -145,3 +145,18 @@ def test_malformed_files_say_what_is_wrong(tmp_path, text, message):
 
 def test_the_packaged_default_parses():
     assert [s.name for s in saved_searches()][:2] == ["Western Sahara", "Migration"]
+
+
+def test_an_outlet_filtered_report_counts_and_lists_that_outlet_only(con):
+    query = [SavedSearch("Tunisia", "تونس OR tunisie")]
+    outlet, everywhere = search_section(con, W51, query, outlets=["Jawhara FM"]), search_section(con, W51, query)
+    assert 0 < outlet.table["n_documents"][0] < everywhere.table["n_documents"][0]
+    assert set(outlet.stories["outlet"]) == {"Jawhara FM"}
+
+
+def test_both_kinds_of_filter_leave_a_visible_note(con):
+    from analysis.report.render import _md_section, search_views
+
+    section = search_section(con, W51, saved_searches(), outlets=["Jawhara FM"], langs=["ar"])
+    assert section.table.empty and "by outlet or by language, not both" in section.note
+    assert "by outlet or by language, not both" in "\n".join(_md_section(search_views(section, W51)[0]))
