@@ -160,3 +160,14 @@ def test_both_kinds_of_filter_leave_a_visible_note(con):
     section = search_section(con, W51, saved_searches(), outlets=["Jawhara FM"], langs=["ar"])
     assert section.table.empty and "by outlet or by language, not both" in section.note
     assert "by outlet or by language, not both" in "\n".join(_md_section(search_views(section, W51)[0]))
+
+
+def test_an_index_that_cannot_be_written_leaves_a_note_not_a_crash(con, monkeypatch):
+    import analysis.search.index as index
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(index, "open_index", refuse)
+    section = search_section(con, W51, saved_searches())
+    assert section.table.empty and "cannot be written (Permission denied)" in section.note

@@ -267,8 +267,13 @@ def search_section(con: duckdb.DuckDBPyConnection, period: Period, searches: Seq
     except InvalidArgument:
         return SearchSection(pd.DataFrame(), pd.DataFrame(),
                              note="Not shown: saved searches need a database file (the search index lives beside it).")
+    try:
+        idx = open_index(con)  # once, so every query below sees the same index
+    except OSError as exc:  # a database in a folder the report may not write to: the other sections still stand
+        return SearchSection(pd.DataFrame(), pd.DataFrame(), note=(
+            f"Not shown: the search index beside the database cannot be written ({exc.strerror or exc}); "
+            "run presswatch search --rebuild-index as a user who can."))
     by, groups = ("outlet", list(outlets)) if outlets else (("lang", list(langs)) if langs else (None, []))
-    idx = open_index(con)  # once, so every query below sees the same index
     queries = list(dict.fromkeys(s.full_query for s in searches))  # two searches may share a query
     history = attention(con, queries, freq=period.kind, by=by, start=period.back(SPARK_PERIODS - 1).start,
                         end=period.end)
