@@ -1,4 +1,5 @@
-"""The report's enrichment sections as data: top entities, new entities, topics and bursts.
+"""The report's enrichment sections as data: top entities, new entities, topics and bursts;
+and the saved searches section (``search_section``), counted by ``analysis.search``.
 
 A section is computed only when its stage's table has rows; otherwise it is None and the
 report has no such section (nothing is estimated). The numbers come from the stages' own
