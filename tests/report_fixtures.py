@@ -22,6 +22,7 @@ import pytest
 
 import analysis
 from analysis.ingest import load
+from analysis.search import rebuild_index
 
 NBSP4 = "\u00a0" * 4
 HOSTILE_HEADLINE = "<script>alert(1)</script> Tunis : le marché <b>ferme</b>"
@@ -101,4 +102,10 @@ def enriched_sample_db(sample_db_path, tmp_path_factory) -> Path:
             finally:
                 con.close()
             tmp.replace(path)
+            # the search index beside it, built under the lock: xdist workers would race to build it
+            con = analysis.connect(path, read_only=True)
+            try:
+                rebuild_index(con)
+            finally:
+                con.close()
     return path

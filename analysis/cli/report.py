@@ -24,17 +24,20 @@ from analysis.report.periods import BASES, KINDS
               help="Only these languages (repeatable).")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the reports; each goes to <out>/<period>/index.html.")
+@click.option("--searches", type=click.Path(dir_okay=False, exists=True),
+              help="YAML file of saved searches to track (default: the packaged analysis/data/searches.yaml).")
 @db_options
 @click.pass_context
 @friendly
-def report(ctx, kind, at, latest, allow_empty, basis, outlets, langs, out):
+def report(ctx, kind, at, latest, allow_empty, basis, outlets, langs, out, searches):
     """Write one report: <out>/<period>/index.html (self-contained), report.md, CSV tables, and <out>/index.html."""
     from analysis.report.write import write_report
 
     with open_db(ctx, read_only=True) as con:
         try:
             written = write_report(con, out, kind=kind, at=at, latest=latest, basis=basis,
-                                   outlets=list(outlets), langs=list(langs), allow_empty=allow_empty)
+                                   outlets=list(outlets), langs=list(langs), allow_empty=allow_empty,
+                                   searches=searches)
         except NotFound as exc:  # the library names its argument; the user typed the flag
             raise UserError(str(exc).replace("allow_empty=True", "--allow-empty")) from None
     state = f"{len(written.changed)} file(s) changed" if written.changed else "unchanged"

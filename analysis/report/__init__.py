@@ -2,7 +2,8 @@
 
 - ``periods``: weeks and months, ``--at`` parsing, the last complete period of the data;
 - ``compute``: every number and table of a report as tidy frames (``report_data``);
-- ``sections``: the entity and topic sections, present only when their data exists;
+- ``sections``: the entity and topic sections, present only when their data exists, and the
+  saved searches section;
 - ``render``: charts, HTML (Jinja2, autoescaped), Markdown and CSV from that data;
 - ``write``: the report folder, written atomically, and ``reports/index.html``.
 

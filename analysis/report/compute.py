@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -22,7 +23,7 @@ from analysis import trends, volume
 from analysis.db import scalar
 from analysis.plots.style import lang_name
 from analysis.report.periods import BASIS_TEXT, Period
-from analysis.report.sections import Enrichment, enrichment
+from analysis.report.sections import Enrichment, SearchSection, enrichment, search_section
 
 TRAILING = 12  # periods of context for the coverage heatmap and sparklines
 
@@ -42,6 +43,7 @@ class ReportData:
     top_articles: pd.DataFrame
     ticker: dict[str, pd.DataFrame] | None  # None: the database has no dated ticker sightings
     enrichment: Enrichment = field(default_factory=Enrichment)  # entity / topic sections, when their data exists
+    searches: SearchSection | None = None  # saved searches; None when none are tracked
     provenance: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -58,8 +60,14 @@ class ReportData:
 
 def report_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequence[str] | None = None,
                 langs: Sequence[str] | None = None, chosen_by: str | None = None,
-                top: int = 20) -> ReportData:
-    """Everything one report shows, for ``period`` compared with the period before it."""
+                top: int = 20, searches: str | os.PathLike | Sequence | None = None) -> ReportData:
+    """Everything one report shows, for ``period`` compared with the period before it.
+
+    ``searches``: the saved searches to track, a YAML file or a list (``analysis.search.saved``);
+    None tracks the packaged default, an empty list none."""
+    from analysis.search.saved import saved_searches
+
+    tracked = saved_searches(searches)
     outlets, langs = sorted(set(outlets or [])), sorted(set(langs or []))
     previous = period.previous()
     scope = {"outlets": outlets or None, "langs": langs or None}
@@ -77,6 +85,7 @@ def report_data(con: duckdb.DuckDBPyConnection, period: Period, *, outlets: Sequ
         top_articles=volume.top_articles(con, start=period.start, end=period.end, limit=top, **scope),
         ticker=_ticker(con, period, langs=langs),
         enrichment=enrichment(con, period, outlets=outlets, langs=langs),
+        searches=search_section(con, period, tracked, outlets=outlets, langs=langs),
         provenance=provenance(con),
     )
 

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from analysis import plots
 from analysis.report.compute import ReportData
-from analysis.report.sections import SPARK_PERIODS, Enrichment
+from analysis.report.sections import SEARCH_STORIES, SPARK_PERIODS, Enrichment, SearchSection
 
 LANGS = ("fr", "ar", "en", "es")
 
@@ -111,6 +111,32 @@ def section_views(enrichment: Enrichment, p) -> list[dict]:
                       "intro": "Share of the period's stories whose main topic (reviewed taxonomy) is each topic; "
                                f"the line shows the share per {p.kind} over the last {SPARK_PERIODS} {p.kind}s."})
     return views
+
+
+def search_views(searches: SearchSection | None, p) -> list[dict]:
+    """The saved searches section in the shape of ``section_views`` (none when nothing is tracked)."""
+    if searches is None:
+        return []
+    view = {"id": "searches", "title": "Saved searches", "charts": [], "tables": [], "intro": searches.note}
+    if searches.note is not None:
+        return [view]
+    prev = p.previous()
+    view["intro"] = ("Stories matching each saved search (the search language of docs/search.md; syndicated "
+                     f"copies count once) and their share of all stories; the line shows the share per {p.kind} "
+                     f"over the last {SPARK_PERIODS} {p.kind}s (hollow dot: incomplete {p.kind}).")
+    view["tables"] = [
+        {"caption": f"Saved searches, {p.label} vs {prev.label} (share in %)", "rows": _rows(searches.table),
+         "columns": [_c("name", "search", "name"), _c("query", "query"), _c("n_documents", "stories", "num"),
+                     _c("share", "share %", "num"), _c("previous", prev.label, "num"),
+                     _c("previous_share", f"{prev.label} %", "num"), _c("change", "change", "signed"),
+                     _c("trend", "trend", "spark")]},
+        {"caption": f"Top {SEARCH_STORIES} matching stories of each saved search, {p.label} (by outlets that ran "
+                    "them among the matches, then newest)",
+         "rows": _rows(searches.stories), "empty": "no matching story this period.",
+         "columns": [_c("name", "search", "name"), _c("published_date", "published", "day"),
+                     _c("outlet", "outlet", "name"), _c("title", "title", "link"),
+                     _c("n_placements", "placements", "num")]}]
+    return [view]
 
 
 # ---- HTML ---------------------------------------------------------------------------------
@@ -231,7 +257,8 @@ def render_html(data: ReportData, images: dict[str, tuple[str, bytes]]) -> str:
     return _env().get_template("report.html.j2").render(
         d=data, p=data.period, charts=charts, numbers=_records(data.numbers),
         volume=_records(data.volume_table), articles=_records(data.top_articles), ticker=ticker,
-        sections=section_views(data.enrichment, data.period), prov=data.provenance)
+        sections=section_views(data.enrichment, data.period) + search_views(data.searches, data.period),
+        prov=data.provenance)
 
 
 def render_index(entries: list[dict]) -> str:
@@ -274,6 +301,8 @@ def render_markdown(data: ReportData, chart_files: dict[str, str]) -> str:
     if data.enrichment.note is None:  # the Markdown carries the sections' tables, not the note
         for section in section_views(data.enrichment, p):
             lines += _md_section(section)
+    for section in search_views(data.searches, p):
+        lines += _md_section(section)
     lines += ["## Volume by outlet and language", ""]
     lines += [f"![{md(alt)}]({path})" for name, (alt, path) in chart_files.items() if name.startswith("volume")] + [""]
     lines += _md_table(["outlet", "language", "articles", "stories", "previous", "change"],
@@ -304,6 +333,8 @@ def _md_section(section: dict) -> list[str]:
     fmt = {"num": _num, "signed": _signed, "day": _day, "text": md, "name": md,
            "list": lambda v: "; ".join(md(x) for x in v or []) or "–"}
     lines = [f"## {section['title']}", ""]
+    if not section["tables"] and section.get("intro"):  # a section left out says why
+        lines += [md(section["intro"]), ""]
     for table in section["tables"]:
         cols = [c for c in table["columns"] if c["kind"] != "spark"]
         lines += [f"{md(table['caption'])}", ""]
@@ -311,9 +342,16 @@ def _md_section(section: dict) -> list[str]:
             lines += [f"_{table.get('empty', 'none in this period')}_", ""]
             continue
         lines += ["| " + " | ".join(md(c["head"]) for c in cols) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(fmt[c["kind"]](r.get(c["key"])) for c in cols) + " |" for r in table["rows"]]
+        lines += ["| " + " | ".join(_md_link(r) if c["kind"] == "link" else fmt[c["kind"]](r.get(c["key"]))
+                                    for c in cols) + " |" for r in table["rows"]]
         lines.append("")
     return lines
+
+
+def _md_link(row: dict) -> str:
+    """An article's title (its lead when it has none), linked when its URL is http(s)."""
+    text = md(row.get("title") or row.get("lead"))
+    return f"[{text}](<{safe_url(row.get('url'))}>)" if safe_url(row.get("url")) else text
 
 
 def _provenance_md(prov: dict) -> list[str]:
@@ -366,4 +404,7 @@ def tables(data: ReportData) -> dict[str, pd.DataFrame]:
         out["topics_top"] = topics.top.drop(columns=["trend", "trend_incomplete"], errors="ignore")
         out["topic_bursts"] = (topics.bursts.assign(articles=topics.bursts["articles"].map(" | ".join))
                                if not topics.bursts.empty else topics.bursts)
+    if data.searches is not None and data.searches.note is None:
+        out["saved_searches"] = data.searches.table.drop(columns=["trend", "trend_incomplete"], errors="ignore")
+        out["saved_search_stories"] = data.searches.stories
     return out

@@ -1,4 +1,5 @@
-"""The report's enrichment sections as data: top entities, new entities, topics and bursts.
+"""The report's enrichment sections as data: top entities, new entities, topics and bursts;
+and the saved searches section (``search_section``), counted by ``analysis.search``.
 
 A section is computed only when its stage's table has rows; otherwise it is None and the
 report has no such section (nothing is estimated). The numbers come from the stages' own
@@ -227,3 +228,110 @@ def _titles(articles, n: int = 3) -> list[str]:
         if title and title not in titles:
             titles.append(title)
     return titles[:n]
+
+
+# ---- Saved searches ---------------------------------------------------------------------------
+
+SEARCH_STORIES = 3
+SEARCHES_NOT_BOTH = ("Not shown: saved searches can be counted by outlet or by language, not both at once. "
+                     "Run the report with one kind of filter.")
+
+
+@dataclass
+class SearchSection:
+    """``table``: name, query, lang, n_documents (matching stories), share (% of all stories),
+    previous, previous_share (%), change (stories), trend (share % over the sparkline window),
+    trend_incomplete. ``stories``: name, rank, article_id, published_date, outlet, lang,
+    title, lead, url, n_placements — the top matching stories of the period, one article each.
+    ``note``: why the section has no numbers, when it has none."""
+
+    table: pd.DataFrame
+    stories: pd.DataFrame
+    note: str | None = None
+
+
+def search_section(con: duckdb.DuckDBPyConnection, period: Period, searches: Sequence, *,
+                   outlets: Sequence[str] = (), langs: Sequence[str] = ()) -> SearchSection | None:
+    """Attention to each saved search (``analysis.search.saved``) in ``period``: counted by
+    ``analysis.search.attention`` (unit stories) like the CLI's ``search --freq``. None
+    without saved searches."""
+    from analysis.errors import InvalidArgument
+    from analysis.search import attention
+    from analysis.search.index import index_path, open_index
+
+    if not searches:
+        return None
+    if outlets and langs:
+        return SearchSection(pd.DataFrame(), pd.DataFrame(), note=SEARCHES_NOT_BOTH)
+    try:
+        index_path(con)
+    except InvalidArgument:
+        return SearchSection(pd.DataFrame(), pd.DataFrame(),
+                             note="Not shown: saved searches need a database file (the search index lives beside it).")
+    try:
+        idx = open_index(con)  # once, so every query below sees the same index
+    except OSError as exc:  # a database in a folder the report may not write to: the other sections still stand
+        return SearchSection(pd.DataFrame(), pd.DataFrame(), note=(
+            f"Not shown: the search index beside the database cannot be written ({exc.strerror or exc}); "
+            "run presswatch search --rebuild-index as a user who can."))
+    by, groups = ("outlet", list(outlets)) if outlets else (("lang", list(langs)) if langs else (None, []))
+    queries = list(dict.fromkeys(s.full_query for s in searches))  # two searches may share a query
+    history = attention(con, queries, freq=period.kind, by=by, start=period.back(SPARK_PERIODS - 1).start,
+                        end=period.end)
+    if by is not None:
+        history = _keep(history, by, groups, ["period", "query"], ["n_documents", "n_total"])
+        history["share"] = (history["n_documents"] / history["n_total"].where(history["n_total"] > 0)).fillna(0.0)
+    history["period"] = pd.to_datetime(history["period"])
+    history["share"] = 100 * history["share"]
+    sparks = _spark_rows(history, "query", "share")
+    keyed = history.set_index(["query", "period"])
+    rows, stories = [], []
+    for s in searches:
+        now = _at(keyed, s.full_query, period.start)
+        before = _at(keyed, s.full_query, period.previous().start)
+        values, bad = sparks.get(s.full_query, ([], []))
+        rows.append({"name": s.name, "query": s.query, "lang": s.lang, "n_documents": now[0], "share": now[1],
+                     "previous": before[0], "previous_share": before[1], "change": now[0] - before[0],
+                     "trend": values, "trend_incomplete": bad})
+        top = top_matching_stories(con, s.full_query, period, outlets=outlets, langs=langs, idx=idx)
+        stories += [{"name": s.name, "rank": rank, **r} for rank, r in enumerate(top.to_dict("records"), 1)]
+    columns = ["name", "rank", "article_id", "published_date", "outlet", "lang", "title", "lead", "url",
+               "n_placements"]
+    return SearchSection(table=pd.DataFrame(rows), stories=pd.DataFrame(stories, columns=columns))
+
+
+def _at(keyed: pd.DataFrame, query: str, day) -> tuple[int, float | None]:
+    """(matching stories, share %) of one query in one period; (0, None) when the period has no data."""
+    try:
+        row = keyed.loc[(query, pd.Timestamp(day))]
+    except KeyError:
+        return 0, None
+    return int(row["n_documents"]), float(row["share"])
+
+
+def top_matching_stories(con: duckdb.DuckDBPyConnection, query: str, period: Period, *, outlets: Sequence[str] = (),
+                         langs: Sequence[str] = (), limit: int = SEARCH_STORIES, idx=None) -> pd.DataFrame:
+    """The stories of ``period`` matching ``query`` that the most outlets ran (matching
+    placements, then newest, then lowest id), one article each: its earliest placement.
+    Columns: article_id, published_date, outlet, lang, title, lead, url, n_placements."""
+    from analysis import volume
+    from analysis.search import matching_ids
+
+    ids = matching_ids(con, query, start=period.start, end=period.end, idx=idx)
+    stories = trends.has_table(con, "article_stories")
+    story = "coalesce(st.story_id, -a.article_id)" if stories else "-a.article_id"
+    join = "LEFT JOIN article_stories st ON st.article_id = a.article_id" if stories else ""
+    return con.execute(f"""
+        WITH hits AS (
+            SELECT a.article_id, a.published_date, a.outlet, a.lang, a.title, left(a.body, 160) AS lead, a.url,
+                   {story} AS story
+            FROM articles a {join}
+            WHERE list_contains($ids, a.article_id) AND a.published_date BETWEEN $start AND $end
+              AND {volume.ARTICLE_FILTER}),
+        ranked AS (
+            SELECT *, count(*) OVER (PARTITION BY story) AS n_placements FROM hits
+            QUALIFY row_number() OVER (PARTITION BY story ORDER BY published_date, article_id) = 1)
+        SELECT article_id, published_date, outlet, lang, title, lead, url, n_placements FROM ranked
+        ORDER BY n_placements DESC, published_date DESC, article_id LIMIT $limit""",
+                       {"ids": [int(i) for i in ids], "start": period.start, "end": period.end,
+                        "outlets": list(outlets) or None, "langs": list(langs) or None, "limit": limit}).df()

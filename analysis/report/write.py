@@ -75,12 +75,16 @@ def choose_period(con: duckdb.DuckDBPyConnection, *, kind: str, at: str | None, 
 def write_report(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, *, kind: str = "week",
                  at: str | None = None, latest: bool = False, basis: str = "auto",
                  outlets: list[str] | None = None, langs: list[str] | None = None,
-                 allow_empty: bool = False) -> Written:
+                 allow_empty: bool = False, searches: str | os.PathLike | list | None = None) -> Written:
     """Compute, render and write one report, then refresh ``<out>/index.html``. A period
-    without data is refused (NotFound) unless ``allow_empty``; see ``choose_period``."""
+    without data is refused (NotFound) unless ``allow_empty``; see ``choose_period``.
+    ``searches``: the saved searches file or list (``report_data``); None: the packaged default."""
+    from analysis.search.saved import saved_searches
+
+    tracked = saved_searches(searches)  # a bad query stops the report before any work
     period, chosen_by = choose_period(con, kind=kind, at=at, latest=latest, basis=basis, outlets=outlets,
                                       langs=langs, allow_empty=allow_empty)
-    data = report_data(con, period, outlets=outlets, langs=langs, chosen_by=chosen_by)
+    data = report_data(con, period, outlets=outlets, langs=langs, chosen_by=chosen_by, searches=tracked)
     return write_data(data, Path(out))
 
 
