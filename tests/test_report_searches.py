@@ -171,3 +171,21 @@ def test_an_index_that_cannot_be_written_leaves_a_note_not_a_crash(con, monkeypa
     monkeypatch.setattr(index, "open_index", refuse)
     section = search_section(con, W51, saved_searches())
     assert section.table.empty and "cannot be written (Permission denied)" in section.note
+
+
+def test_a_large_archive_without_an_index_gets_a_note_not_a_long_build(sample_db_path, tmp_path, monkeypatch):
+    import shutil
+
+    import analysis
+    from analysis.report import sections
+
+    copy = tmp_path / "db.duckdb"
+    shutil.copy(sample_db_path, copy)
+    monkeypatch.setattr(sections, "INDEX_ON_DEMAND_MAX", 10)
+    c = analysis.connect(copy, read_only=True)
+    try:
+        section = search_section(c, W51, saved_searches())
+    finally:
+        c.close()
+    assert section.table.empty and "--rebuild-index" in section.note
+    assert not list(tmp_path.glob("*.search"))  # nothing was built

@@ -233,6 +233,8 @@ def _titles(articles, n: int = 3) -> list[str]:
 # ---- Saved searches ---------------------------------------------------------------------------
 
 SEARCH_STORIES = 3
+# Reports build a missing search index themselves only for archives this small (seconds, not minutes).
+INDEX_ON_DEMAND_MAX = 20_000
 SEARCHES_NOT_BOTH = ("Not shown: saved searches can be counted by outlet or by language, not both at once. "
                      "Run the report with one kind of filter.")
 
@@ -264,10 +266,15 @@ def search_section(con: duckdb.DuckDBPyConnection, period: Period, searches: Seq
     if outlets and langs:
         return SearchSection(pd.DataFrame(), pd.DataFrame(), note=SEARCHES_NOT_BOTH)
     try:
-        index_path(con)
+        path = index_path(con)
     except InvalidArgument:
         return SearchSection(pd.DataFrame(), pd.DataFrame(),
                              note="Not shown: saved searches need a database file (the search index lives beside it).")
+    if not path.exists() and scalar(con, "SELECT count(*) FROM articles") > INDEX_ON_DEMAND_MAX:
+        # building a large archive's index is a job of its own, not a side effect of a report
+        return SearchSection(pd.DataFrame(), pd.DataFrame(), note=(
+            "Not shown: this database has no search index yet; build it once with "
+            "presswatch search --rebuild-index (every later load keeps it up to date)."))
     try:
         idx = open_index(con)  # once, so every query below sees the same index
     except OSError as exc:  # a database in a folder the report may not write to: the other sections still stand
