@@ -197,3 +197,13 @@ def test_load_exclude_skips_matching_files(tmp_path, sample_copy):
     paths = [Path(p).name for (p,) in con.execute("SELECT path FROM documents").fetchall()]
     con.close()
     assert sorted(paths) == sorted(p.name for p in pages[1:])
+
+
+def test_busy_notice_comes_at_the_first_wait_and_then_every_two_seconds(capsys):
+    from analysis.cli.common import busy_notices
+
+    notice = busy_notices()
+    for elapsed in (0.37, 0.9, 1.8, 2.4, 2.5, 4.5):
+        notice(elapsed)
+    said = capsys.readouterr().err.splitlines()
+    assert [line.rsplit(" ", 1)[-1] for line in said] == ["0s", "2s", "4s"]

@@ -38,9 +38,17 @@ def friendly(fn=None, *, also: tuple[type[BaseException], ...] = ()):
     return wrapper
 
 
-def _busy_notice(elapsed: float) -> None:
-    if elapsed == 0 or int(elapsed * 10) % 20 == 0:
-        click.echo(f"database is busy (another process is writing it), retrying… {elapsed:.0f}s", err=True)
+def busy_notices(every: float = 2.0):
+    """A callback for ``connect(on_wait=…)`` that says "busy, retrying" at the first wait and
+    then every ``every`` seconds, however slowly the retries come."""
+    last = [None]
+
+    def notice(elapsed: float) -> None:
+        if last[0] is None or elapsed - last[0] >= every:
+            last[0] = elapsed
+            click.echo(f"database is busy (another process is writing it), retrying… {elapsed:.0f}s", err=True)
+
+    return notice
 
 
 def open_db(ctx: click.Context, *, read_only: bool, cap_memory: bool = False):
@@ -51,7 +59,7 @@ def open_db(ctx: click.Context, *, read_only: bool, cap_memory: bool = False):
     obj = ctx.find_root().obj
     if cap_memory:
         ctx.with_resource(dbmod.process_memory_cap())
-    return dbmod.connect(obj["db"], read_only=read_only, timeout=obj["timeout"], on_wait=_busy_notice)
+    return dbmod.connect(obj["db"], read_only=read_only, timeout=obj["timeout"], on_wait=busy_notices())
 
 
 def show_progress(con, progress: bool | None) -> bool:
