@@ -1,0 +1,127 @@
+"""Top lists a newsroom can trust: one type per entity, plurals merged, no datelines or page
+furniture counted, checked on the demo database enriched with the recognisers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+import analysis
+from analysis.entities import top_entities
+from analysis.entities.pipeline import Document, extract, not_news
+from analysis.entities.registry import load_registry
+from analysis.entities.resolve import Resolver, singular_key
+from analysis.entities.stage import run
+from analysis.entities.text import fold
+from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
+
+ROAD_CODE = re.compile(r"^[A-Z]\d{1,3}$")
+WIKI = ("wikipedia", "wikimedia", "wikinews")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.mark.parametrize(("plural", "singular"), [
+    ("gilets jaunes", "gilet jaune"), ("casques bleus", "casque bleu"), ("houthis", "houthi"),
+    ("jeux olympiques", "jeu olympique")])
+def test_plural_marks_come_off_a_learned_name(plural, singular):
+    assert singular_key(plural) == singular_key(singular) == singular
+
+
+@pytest.mark.parametrize("key", ["paris", "lucas", "congress", "marcos silva", "texas", "الجزائر"])
+def test_names_that_only_look_plural_are_kept(key):
+    assert singular_key(key) == key
+
+
+def test_singular_and_plural_spellings_are_one_learned_entity(registry):
+    resolver = Resolver.from_registry(registry)
+    first = resolver.lookup("gilets jaunes", "Gilets jaunes", "PER", lang="fr")
+    second = resolver.lookup("gilet jaune", "Gilet jaune", "LOC", lang="fr")
+    assert second.entity_id == first.entity_id and second.method == "spacy:fuzzy"
+    # never into a registry entity through a plural: "Casques bleus" is learned apart from it
+    blue = resolver.lookup("casques bleus", "Casques bleus", "ORG")
+    assert blue.entity_id.startswith("ner:")
+
+
+@pytest.mark.parametrize("text", [
+    "Dubaï, Émirats arabes unis (CNN)-- Le ministre saoudien a rencontré son homologue.",
+    "(AFP) - Le président a rencontré son homologue.",
+    "Rabat, 12.05.2019 (MAP) – Le roi a reçu le ministre.",
+    "Tunis, 5 mai (TAP) - Le ministre a annoncé.",
+    "LONDON - BBC - The prime minister said.",
+    "تونس 11 ديسمبر 2016 (وات) - أكد بيان صادر"])
+def test_datelines_of_agencies_and_broadcasters_are_not_news(text):
+    (span,) = not_news(text, "body")
+    assert span[0] == 0 and re.search(r"CNN|AFP|MAP|TAP|BBC|وات", text[span[0]:span[1]])
+
+
+@pytest.mark.parametrize("text", [
+    "Le président François Hollande (PS) a dit que la réforme passera.",
+    "Au Maroc, l'ONU – dit-on – enquête.",
+    "Le G20 - réunion des ministres."])
+def test_a_sentence_with_a_parenthesis_or_an_acronym_is_no_dateline(text):
+    assert not_news(text, "body") == []
+
+
+def test_the_wikinews_interviewer_mark_is_not_an_entity(registry):
+    body = "The study was published.\n((WN))  What are your next plans with Elizabeth Warren?"
+    docs = [Document(1, "article", (("title", "Interview"), ("body", body)), "en")]
+    resolver = Resolver.from_registry(registry)
+    from analysis.entities.matcher import RegistryMatcher
+
+    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=resolver, french_ner="crf"))
+    assert "WN" not in {m.surface for m in mentions}
+
+
+@pytest.fixture(scope="module")
+def demo_db(enriched_sample_db, tmp_path_factory):  # noqa: F811
+    """The enriched sample with the entities stage rerun as `make demo` runs it (recognisers on;
+    the French CRF rather than spaCy, to keep the suite fast)."""
+    path = tmp_path_factory.mktemp("toplists") / "demo.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+    try:
+        run(con, rebuild=True, french_ner="crf")
+    finally:
+        con.close()
+    return path
+
+
+def _junk(df, outlet_of=None) -> list[str]:
+    """The rows of a top list a newsroom would not print."""
+    out = []
+    for group, rows in df.groupby("group", dropna=False) if "group" in df else [(None, df)]:
+        seen: dict[str, str] = {}
+        for row in rows.itertuples():
+            name = fold(row.entity)
+            if ROAD_CODE.match(row.entity) or any(w in name for w in WIKI):
+                out.append(f"{group}: {row.entity}")
+            if outlet_of and isinstance(group, str) and name and name in fold(group):
+                out.append(f"{group}: its own name {row.entity}")
+            # the same thing twice, e.g. under two types or as singular and plural
+            key = singular_key(name)
+            if key in seen:
+                out.append(f"{group}: {row.entity} ({row.type}) beside {seen[key]}")
+            seen[key] = f"{row.entity} ({row.type})"
+    return out
+
+
+def test_top_50_of_the_demo_database_has_no_junk(demo_db):
+    con = analysis.connect(demo_db, read_only=True)
+    try:
+        overall = top_entities(con, top=50)
+        by_lang = top_entities(con, top=50, by="lang")
+        by_outlet = top_entities(con, top=50, by="outlet")
+        types = con.execute("SELECT count(*) FROM (SELECT entity_id FROM entities GROUP BY 1 HAVING count(*) > 1)").fetchone()[0]
+        learned = con.execute("SELECT count(*) FROM entities WHERE source = 'ner'").fetchone()[0]
+    finally:
+        con.close()
+    assert len(overall) == 50 and set(by_lang["group"]) >= {"ar", "en", "fr"} and learned > 100
+    assert overall["entity_id"].is_unique and types == 0
+    assert _junk(overall) == [] and _junk(by_lang) == []
+    assert _junk(by_outlet, outlet_of=True) == []
