@@ -3,6 +3,7 @@ furniture counted, checked on the demo database enriched with the recognisers.""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -10,11 +11,13 @@ import pytest
 
 import analysis
 from analysis.entities import top_entities
+from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import Document, extract, not_news
 from analysis.entities.registry import load_registry
 from analysis.entities.resolve import Resolver, singular_key
 from analysis.entities.stage import run
 from analysis.entities.text import fold
+from tests.entities_fixtures import CORPUS
 from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 ROAD_CODE = re.compile(r"^[A-Z]\d{1,3}$")
@@ -71,10 +74,8 @@ def test_a_sentence_with_a_parenthesis_or_an_acronym_is_no_dateline(text):
 def test_the_wikinews_interviewer_mark_is_not_an_entity(registry):
     body = "The study was published.\n((WN))  What are your next plans with Elizabeth Warren?"
     docs = [Document(1, "article", (("title", "Interview"), ("body", body)), "en")]
-    resolver = Resolver.from_registry(registry)
-    from analysis.entities.matcher import RegistryMatcher
-
-    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=resolver, french_ner="crf"))
+    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=Resolver.from_registry(registry),
+                            french_ner="crf"))
     assert "WN" not in {m.surface for m in mentions}
 
 
@@ -125,3 +126,43 @@ def test_top_50_of_the_demo_database_has_no_junk(demo_db):
     assert overall["entity_id"].is_unique and types == 0
     assert _junk(overall) == [] and _junk(by_lang) == []
     assert _junk(by_outlet, outlet_of=True) == []
+
+
+
+def test_the_club_not_the_city_in_real_sport_articles(registry):
+    """The longer registry name wins: "FC Barcelone", "Barça" and "فريق برشلونة" are the club."""
+    with (CORPUS / "winer-fr" / "winer_fr_2016_2017.jsonl").open(encoding="utf-8") as fh:
+        neymar = next(r for r in map(json.loads, fh) if r["id"] == "winer-fr-2017_08_05-001")
+    title, body = neymar["raw"].split("\n", 1)  # "... pour le signer au FC Barcelone"
+    ant = (CORPUS / "ant-jawhara" / "sport" / "JA-sport-1225-20160713.txt").read_text(encoding="utf-8")
+    ant_body = re.search(r"<TEXT>(.*?)</TEXT>", ant, re.S).group(1)  # "أعلن فريق برشلونة الإسباني تعاقده"
+    docs = [Document(0, "article", (("title", title), ("body", body)), "fr"),
+            Document(1, "article", (("body", ant_body),), "ar")]
+    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=Resolver.from_registry(registry),
+                            mode="registry"))
+    club = {m.surface for m in mentions if m.entity_id == "fc-barcelona"}
+    city = [m for m in mentions if m.entity_id == "barcelona"]
+    assert {"FC Barcelone", "Barça", "فريق برشلونة"} <= club
+    # the city keeps the bare name alone ("un coup pour Barcelone"), never a piece of the club's
+    club_spans = [(m.doc_id, m.field, m.start, m.end) for m in mentions if m.entity_id == "fc-barcelona"]
+    assert {m.surface for m in city} <= {"Barcelone", "برشلونة"}
+    assert not [m for m in city for d, f, a, b in club_spans if (m.doc_id, m.field) == (d, f) and a <= m.start < b]
+
+
+def test_each_entity_has_the_type_of_its_evidence(demo_db):
+    con = analysis.connect(demo_db, read_only=True)
+    try:
+        # learned entities: the most frequent label of their mentions; registry entities: theirs
+        wrong = con.execute("""
+            WITH votes AS (SELECT entity_id, label, count(*) AS n FROM mentions GROUP BY ALL),
+            majority AS (SELECT entity_id, first(label ORDER BY n DESC, label) AS label FROM votes GROUP BY 1)
+            SELECT e.entity_id, e.type, m.label FROM entities e JOIN majority m USING (entity_id)
+            WHERE e.source = 'ner' AND e.type <> m.label""").fetchall()
+        registry = con.execute("""
+            SELECT count(*) FROM mentions m JOIN entities e USING (entity_id)
+            WHERE e.source = 'registry' AND m.label <> e.type""").fetchone()[0]
+        mixed = con.execute("""SELECT count(*) FROM (SELECT entity_id FROM mentions WHERE starts_with(entity_id, 'ner:')
+                               GROUP BY 1 HAVING count(DISTINCT label) > 1)""").fetchone()[0]
+    finally:
+        con.close()
+    assert wrong == [] and registry == 0 and mixed > 0
