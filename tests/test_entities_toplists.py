@@ -3,6 +3,7 @@ furniture counted, checked on the demo database enriched with the recognisers.""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -27,6 +28,11 @@ WIKI = ("wikipedia", "wikimedia", "wikinews")
 @pytest.fixture(scope="module")
 def registry():
     return load_registry()
+
+
+def _extract(registry, docs, **options) -> list:
+    return list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=Resolver.from_registry(registry),
+                        **options))
 
 
 @pytest.mark.parametrize(("plural", "singular"), [
@@ -66,17 +72,21 @@ def test_datelines_of_agencies_and_broadcasters_are_not_news(text):
 @pytest.mark.parametrize("text", [
     "Le président François Hollande (PS) a dit que la réforme passera.",
     "Au Maroc, l'ONU – dit-on – enquête.",
-    "Le G20 - réunion des ministres."])
+    "Le G20 - réunion des ministres.",
+    'أرسلت وكالة "ناسا" محطة OSIRIS-REx الفضائية'])  # ANT JA-diverse-295-20160911
 def test_a_sentence_with_a_parenthesis_or_an_acronym_is_no_dateline(text):
     assert not_news(text, "body") == []
 
 
 def test_the_wikinews_interviewer_mark_is_not_an_entity(registry):
-    body = "The study was published.\n((WN))  What are your next plans with Elizabeth Warren?"
-    docs = [Document(1, "article", (("title", "Interview"), ("body", body)), "en")]
-    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=Resolver.from_registry(registry),
-                            french_ner="crf"))
-    assert "WN" not in {m.surface for m in mentions}
+    with (CORPUS / "wikinews-en" / "wikinews_2019.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["url"].endswith("US_study_finds_correlation_between_youth_suicide,"
+                                                                      "_household_gun_ownership"))
+    assert row["text"].count("((WN))") >= 3  # an interview: each question starts with the mark
+    mentions = _extract(registry, [Document(1, "article", (("title", row["title"]), ("body", row["text"])), "en")],
+                        french_ner="crf")
+    surfaces = {m.surface for m in mentions}
+    assert "WN" not in surfaces and "Michael Siegel" in surfaces
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +148,7 @@ def test_the_club_not_the_city_in_real_sport_articles(registry):
     ant_body = re.search(r"<TEXT>(.*?)</TEXT>", ant, re.S).group(1)  # "أعلن فريق برشلونة الإسباني تعاقده"
     docs = [Document(0, "article", (("title", title), ("body", body)), "fr"),
             Document(1, "article", (("body", ant_body),), "ar")]
-    mentions = list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=Resolver.from_registry(registry),
-                            mode="registry"))
+    mentions = _extract(registry, docs, mode="registry")
     club = {m.surface for m in mentions if m.entity_id == "fc-barcelona"}
     city = [m for m in mentions if m.entity_id == "barcelona"]
     assert {"FC Barcelone", "Barça", "فريق برشلونة"} <= club

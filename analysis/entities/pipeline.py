@@ -167,9 +167,10 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
 
 # "Dubai, United Arab Emirates (CNN)-- ...", "الرباط (رويترز) - ...", "Rabat, 12.05.2019 (MAP) –",
 # "LONDON - BBC - ...": where and who filed the story, at the start of the body. The outlet
-# counting its own name is not news about it. Dots only inside numbers, so no sentence is crossed.
+# counting its own name is not news about it. Dots only inside numbers, so no sentence is crossed;
+# a bare acronym needs a space by its dash, so a name such as "OSIRIS-REx" is no dateline.
 _DATELINE = re.compile(r"^(?:[^\n().]|(?<=\d)\.(?=\d)){0,80}"
-                       r"(?:\([^()\n]{2,30}\)|(?<=[\s,\-–—])[A-Z]{2,6})\s*[-–—:]+")
+                       r"(?:\([^()\n]{2,30}\)\s*[-–—:]+|(?<=[\s,\-–—])[A-Z]{2,6}(?:\s+[-–—:]+|[-–—:]+\s))")
 # Wikinews page furniture: the Wikimedia notice and the sister-project links.
 _BOILERPLATE = re.compile(r"^(?:Cet article mentionne la Fondation Wikimedia|This article mentions the Wikimedia"
                           r"|Ressources multimédia sur Commons|Article sur Wikipédia|[^\n]*autres projets Wikimedia"
