@@ -165,13 +165,18 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
                       res.method, res.label)
 
 
-# "Dubai, United Arab Emirates (CNN)-- ...", "الرباط (رويترز) - ...": where and who filed the
-# story, at the start of the body. The outlet counting its own name is not news about it.
-_DATELINE = re.compile(r"^[^\n().]{0,80}\([^()\n]{2,30}\)\s*[-–—:]+")
+# "Dubai, United Arab Emirates (CNN)-- ...", "الرباط (رويترز) - ...", "Rabat, 12.05.2019 (MAP) –",
+# "LONDON - BBC - ...": where and who filed the story, at the start of the body. The outlet
+# counting its own name is not news about it. Dots only inside numbers, so no sentence is crossed;
+# a bare acronym needs a space by its dash, so a name such as "OSIRIS-REx" is no dateline.
+_DATELINE = re.compile(r"^(?:[^\n().]|(?<=\d)\.(?=\d)){0,80}"
+                       r"(?:\([^()\n]{2,30}\)\s*[-–—:]+|(?<=[\s,\-–—])[A-Z]{2,6}(?:\s+[-–—:]+|[-–—:]+\s))")
 # Wikinews page furniture: the Wikimedia notice and the sister-project links.
 _BOILERPLATE = re.compile(r"^(?:Cet article mentionne la Fondation Wikimedia|This article mentions the Wikimedia"
                           r"|Ressources multimédia sur Commons|Article sur Wikipédia|[^\n]*autres projets Wikimedia"
                           r"|[^\n]*sister projects)[^\n]*", re.MULTILINE | re.IGNORECASE)
+# Wikinews interviews mark the interviewer's questions "((WN))".
+_INTERVIEWER = re.compile(r"\(\(WN\)\)")
 # Motorway, road and aircraft codes (A7, N1, A320) that NER takes for names.
 _CODE = re.compile(r"^[ADEN]\d{1,3}$")
 
@@ -179,6 +184,7 @@ _CODE = re.compile(r"^[ADEN]\d{1,3}$")
 def not_news(text: str, field: str) -> list[tuple[int, int]]:
     """Ranges of a field whose names are not news: the dateline of a body, page boilerplate."""
     out = [m.span() for m in _BOILERPLATE.finditer(text)] if "iki" in text else []
+    out += [m.span() for m in _INTERVIEWER.finditer(text)] if "((" in text else []
     if field == "body" and (m := _DATELINE.match(text)):
         out.append(m.span())
     return out

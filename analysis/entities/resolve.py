@@ -8,7 +8,9 @@ only when the spelling is long enough for one edit to be safe (see FUZZY_*).
 Across the corpus, a new name joins an existing entity when its key is an alias of it (registry
 or discovered) or, failing that, when it is a near-identical spelling of one of the same type,
 first letter and number of words (Levenshtein similarity >= FUZZY_MIN_SIMILARITY and at least
-FUZZY_MIN_LENGTH characters). ``Hassan``/``Hassad`` (6 letters, one edit) never merge.
+FUZZY_MIN_LENGTH characters). ``Hassan``/``Hassad`` (6 letters, one edit) never merge. Singular
+and plural spellings of a learned name (``Gilets jaunes``/``Gilet jaune``) join one entity
+(``singular_key``); a learned spelling never joins a registry entity that way.
 """
 
 from __future__ import annotations
@@ -24,6 +26,23 @@ from analysis.entities.text import slug
 
 FUZZY_MIN_SIMILARITY = 0.88  # one edit in 9+ characters, two in 17+
 FUZZY_MIN_LENGTH = 8
+
+
+def singular_key(key: str) -> str:
+    """A folded Latin-script name with French/English plural marks removed: when its last word
+    ends in s or x, every word that does loses it (``gilets jaunes`` -> ``gilet jaune``). Single
+    words need 6+ letters and "ss" endings stay, so ``Paris``, ``Lucas`` or ``Congress`` are kept."""
+    words = key.split()
+    if not words or not key.isascii():
+        return key
+    shortest = 4 if len(words) > 1 else 6
+    if not _plural(words[-1], shortest):
+        return key
+    return " ".join(w[:-1] if _plural(w, shortest) else w for w in words)
+
+
+def _plural(word: str, shortest: int) -> bool:
+    return len(word) >= shortest and word[-1] in "sx" and not word.endswith("ss") and word[-2].isalpha()
 
 
 def near_identical(a: str, b: str) -> bool:
@@ -54,6 +73,7 @@ class Resolver:
     registry_types: dict[str, str]
     discovered: dict[str, str] = field(default_factory=dict)          # key -> entity_id
     discovered_types: dict[str, str] = field(default_factory=dict)    # entity_id -> type
+    discovered_singular: dict[str, str] = field(default_factory=dict)  # singular_key -> entity_id
     used_ids: set[str] = field(default_factory=set)
     new_entities: list[tuple[str, str, str]] = field(default_factory=list)   # (entity_id, name, type)
     new_aliases: list[tuple[str, str, str, str]] = field(default_factory=list)  # (entity_id, alias, key, lang)
@@ -69,6 +89,7 @@ class Resolver:
         if key not in self.discovered:
             self.discovered[key] = entity_id
             self._blocks[self._block(key, etype)].append(key)
+        self.discovered_singular.setdefault(singular_key(key), entity_id)
         self.discovered_types.setdefault(entity_id, etype)
         self.used_ids.add(entity_id)
 
@@ -94,6 +115,12 @@ class Resolver:
         eid = self.discovered.get(key)
         if eid:
             return Resolved(eid, method, label)
+        # A plural of a learned name is the same thing whatever label NER gave it in context.
+        eid = self.discovered_singular.get(singular_key(key))
+        if eid:
+            self.add_discovered(eid, key, label)
+            self.new_aliases.append((eid, surface, key, lang))
+            return Resolved(eid, f"{method}:fuzzy", label)
         block = self._blocks.get(self._block(key, label))
         if block and len(key) >= FUZZY_MIN_LENGTH:
             hit = process.extractOne(key, block, scorer=Levenshtein.normalized_similarity,

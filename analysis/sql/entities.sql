@@ -79,7 +79,7 @@ COMMENT ON COLUMN mentions.surface IS 'The text as found (for NER: without title
 COMMENT ON COLUMN mentions."start" IS 'Start offset (Python characters) in the field; quote the name in SQL: "start".';
 COMMENT ON COLUMN mentions."end" IS 'End offset (exclusive); quote the name in SQL: "end".';
 COMMENT ON COLUMN mentions.method IS 'registry (alias matcher); spacy (French NER) or crf (the CRF recogniser, analysis/data/models), alone or with :registry (NER surface that is a registry alias), :surname (surname resolved to a full name in the same document), :fuzzy (near-identical spelling merged).';
-COMMENT ON COLUMN mentions.label IS 'Type of this mention: the registry type, or the NER label in context.';
+COMMENT ON COLUMN mentions.label IS 'Type of this mention: the registry type, or the NER label in context (the evidence for entities.type, which is what reports show).';
 
 COMMENT ON TABLE entity_done IS 'Articles and headlines the entities stage has processed (so `presswatch enrich` only does new ones).';
 COMMENT ON COLUMN entity_done.kind IS 'article or headline.';
