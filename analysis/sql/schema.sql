@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id      BIGINT PRIMARY KEY,
     document_id     BIGINT NOT NULL UNIQUE,
     outlet          VARCHAR,
+    outlet_raw      VARCHAR,
     url             VARCHAR,
     url_key         VARCHAR,
     title           VARCHAR,
@@ -104,6 +105,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 
 ALTER TABLE loads ADD COLUMN IF NOT EXISTS n_superseded BIGINT DEFAULT 0;
 ALTER TABLE files ADD COLUMN IF NOT EXISTS retry BOOLEAN DEFAULT false;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS outlet_raw VARCHAR;
 
 COMMENT ON TABLE loads IS 'One row per `presswatch load` run: when, with which arguments, and how its inputs were accounted for (files found = files read + n_unchanged; n_inputs = n_loaded + n_duplicates + n_rejected). The counts are as the run wrote them: a later run that supersedes a document does not change them.';
 COMMENT ON COLUMN loads.load_id IS 'Sequential id of the run.';
@@ -150,7 +152,8 @@ COMMENT ON COLUMN documents.warnings IS 'What the parser could not read (e.g. no
 COMMENT ON TABLE articles IS 'One row per distinct article: from a page dump (its one article) or an export record. Dated by its own dateline, never by the ticker.';
 COMMENT ON COLUMN articles.article_id IS 'Sequential id.';
 COMMENT ON COLUMN articles.document_id IS 'The document it was read from.';
-COMMENT ON COLUMN articles.outlet IS 'Publishing outlet as written (e.g. L''opinion, Jawhara FM).';
+COMMENT ON COLUMN articles.outlet IS 'Publishing outlet under its canonical name from the outlets table (analysis/data/outlets.yaml: Jawhara FM for جوهرة أف أم, Sky News Arabia for skynews); an outlet the table does not know as written; NULL when unknown.';
+COMMENT ON COLUMN articles.outlet_raw IS 'The outlet as the input wrote it (dateline, TREC <SRC>, export column) or as given by load --outlet; NULL for articles loaded before outlets were normalised.';
 COMMENT ON COLUMN articles.url IS 'Article URL as given by the source.';
 COMMENT ON COLUMN articles.url_key IS 'Normalised URL used to recognise the same article twice (lower-case host, decoded, no tracking parameters or fragment).';
 COMMENT ON COLUMN articles.title IS 'Title; NULL when the source had none (never invented).';
