@@ -62,8 +62,9 @@ def test_codes_and_accents_get_the_display_name():
     assert canonical_outlet("skynews") == "Sky News Arabia"
     assert canonical_outlet("alarabia") == "Al Arabiya"
     assert canonical_outlet("Medias 24") == "Médias 24"
-    assert canonical_outlet("L'opinion") == "L'Opinion"
-    assert canonical_outlet("هسبريس") == "Hespress"
+    assert canonical_outlet("L'Opinion") == "L'opinion"
+    assert canonical_outlet("Hespress") == "هسبريس"
+    assert canonical_outlet("El Khabar") == canonical_outlet("الخبر") == "الخبر"
     assert outlet_key("Médias 24") == outlet_key("medias24")
 
 
@@ -128,3 +129,15 @@ def test_malformed_table_names_the_file_and_entry(tmp_path, text, where):
     with pytest.raises(DataFileError, match=re.escape(where)) as info:
         read_outlets(path)
     assert "my-outlets.yaml" in str(info.value)
+
+
+def test_cli_tables_say_unknown_outlet_not_nan(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["--db", str(db), "load", "--no-progress", "--workers", "1",
+                                 str(SAMPLE / "wikinews-en.csv"), str(ANT_FILES[0])])
+    assert loaded.exit_code == 0, loaded.output
+    run = runner.invoke(cli, ["--db", str(db), "search", "--freq", "month", "--by", "outlet", "the"])
+    assert run.exit_code == 0, run.output
+    assert "unknown outlet" in run.output and "Jawhara FM" in run.output
+    assert not re.search(r"\b(NaN|None|nan)\b", run.output)

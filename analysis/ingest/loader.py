@@ -119,7 +119,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     ``exclude`` holds glob patterns of paths not to read (``["*.bak", "notes/*"]``).
     ``outlet`` is the outlet of records that name none (an export without an outlet column,
     TREC without <SRC>, a page without a dateline outlet). Outlets are stored under the name
-    the outlets table (analysis/data/outlets.yaml) gives them, the raw string in outlet_raw.
+    the outlets table (analysis/data/outlets/outlets.yaml) gives them, the raw string in outlet_raw.
     """
     started = time.monotonic()
     crawl_option = parse_crawled_at(crawled_at)

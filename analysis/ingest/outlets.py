@@ -1,6 +1,6 @@
 """The outlets table: one canonical name per publisher, whatever script or code an input uses.
 
-``analysis/data/outlets.yaml`` lists each outlet with its aliases; the loader stores the
+``analysis/data/outlets/outlets.yaml`` lists each outlet with its aliases; the loader stores the
 canonical name in ``articles.outlet`` and the string as written in ``articles.outlet_raw``.
 An outlet the table does not know is kept as written.
 """
@@ -18,7 +18,7 @@ import yaml
 from analysis.errors import DataFileError
 from analysis.textfold import fold_arabic, strip_latin_accents
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "outlets.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "outlets" / "outlets.yaml"
 _FIELDS = {"id", "name", "country", "lang", "aliases"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_WORD = re.compile(r"[\W_]+")

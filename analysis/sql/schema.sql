@@ -152,7 +152,7 @@ COMMENT ON COLUMN documents.warnings IS 'What the parser could not read (e.g. no
 COMMENT ON TABLE articles IS 'One row per distinct article: from a page dump (its one article) or an export record. Dated by its own dateline, never by the ticker.';
 COMMENT ON COLUMN articles.article_id IS 'Sequential id.';
 COMMENT ON COLUMN articles.document_id IS 'The document it was read from.';
-COMMENT ON COLUMN articles.outlet IS 'Publishing outlet under its canonical name from the outlets table (analysis/data/outlets.yaml: Jawhara FM for جوهرة أف أم, Sky News Arabia for skynews); an outlet the table does not know as written; NULL when unknown.';
+COMMENT ON COLUMN articles.outlet IS 'Publishing outlet under its canonical name from the outlets table (analysis/data/outlets/outlets.yaml: Jawhara FM for جوهرة أف أم, Sky News Arabia for skynews); an outlet the table does not know as written; NULL when unknown.';
 COMMENT ON COLUMN articles.outlet_raw IS 'The outlet as the input wrote it (dateline, TREC <SRC>, export column) or as given by load --outlet; NULL for articles loaded before outlets were normalised.';
 COMMENT ON COLUMN articles.url IS 'Article URL as given by the source.';
 COMMENT ON COLUMN articles.url_key IS 'Normalised URL used to recognise the same article twice (lower-case host, decoded, no tracking parameters or fragment).';
