@@ -50,6 +50,9 @@ def test_trec_src_and_arabic_dateline_are_one_outlet(tmp_path, fresh_db):
     assert result.counts.articles == 3
     assert fresh_db.execute("SELECT DISTINCT outlet FROM articles").fetchall() == [("Jawhara FM",)]
     assert _outlets(fresh_db) == [("Jawhara FM", "Jawhara FM", 2), ("Jawhara FM", "جوهرة أف أم", 1)]
+    # the outlets table, stored by the load, gives the article's outlet a country and language
+    assert fresh_db.execute("SELECT DISTINCT o.outlet_id, o.country, o.lang FROM articles a "
+                            "JOIN outlets o ON a.outlet = o.name").fetchall() == [("jawhara-fm", "TN", "ar")]
 
 
 @pytest.mark.parametrize("written", ["Jawhara FM", "jawharafm", "JAWHARA-FM", "جوهرة أف أم", "جوهرة اف ام",

@@ -36,7 +36,7 @@ from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.known import KnownKeys
-from analysis.ingest.outlets import outlet_names
+from analysis.ingest.outlets import outlet_names, store_outlets
 from analysis.ingest.store import RETRY_REASONS, BatchCounts, Crawl, FileDone, write_batch
 from analysis.ingest.supersede import upgrade
 from analysis.workers import ordered_map, pool
@@ -132,6 +132,8 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     inputs, manifest_files = discover(paths, exclude=exclude)
 
     upgrade(con)
+    with transaction(con):
+        store_outlets(con)
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
     con.execute(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import yaml
 
 from analysis.errors import DataFileError
@@ -34,6 +36,7 @@ class Outlet:
     aliases: tuple[str, ...]
 
 
+@lru_cache(maxsize=65_536)  # a load meets few distinct outlet strings, each on many articles
 def outlet_key(text: str) -> str:
     """What two spellings of one outlet have in common: no case, accents, Arabic letter-form
     differences, spaces or punctuation ("L'Opinion" and "lopinion" share a key)."""
@@ -103,3 +106,20 @@ def canonical_outlet(raw: str | None, *, names: dict[str, str] | None = None) ->
         return None
     names = outlet_names() if names is None else names
     return names.get(outlet_key(raw), raw.strip())
+
+
+def store_outlets(con: duckdb.DuckDBPyConnection, path: str | Path | None = None) -> int:
+    """Replace the ``outlets`` table with the table file, in the caller's transaction, so SQL can
+    join an article's outlet to its country and language. Returns the number of outlets."""
+    outlets = read_outlets(path)
+    rows = pa.table({"outlet_id": [o.outlet_id for o in outlets], "name": [o.name for o in outlets],
+                     "country": pa.array([o.country for o in outlets], pa.string()),
+                     "lang": pa.array([o.lang for o in outlets], pa.string()),
+                     "aliases": pa.array([list(o.aliases) for o in outlets], pa.list_(pa.string()))})
+    con.execute("DELETE FROM outlets")
+    con.register("_outlets", rows)
+    try:
+        con.execute("INSERT INTO outlets BY NAME SELECT * FROM _outlets")
+    finally:
+        con.unregister("_outlets")
+    return len(outlets)

@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS articles (
     CHECK (published_date IS NULL OR date_raw IS NOT NULL)
 );
 
+CREATE TABLE IF NOT EXISTS outlets (
+    outlet_id VARCHAR PRIMARY KEY,
+    name      VARCHAR NOT NULL UNIQUE CHECK (name <> ''),
+    country   VARCHAR,
+    lang      VARCHAR,
+    aliases   VARCHAR[] NOT NULL DEFAULT []
+);
+
 CREATE TABLE IF NOT EXISTS headlines (
     headline_id BIGINT PRIMARY KEY,
     text        VARCHAR NOT NULL CHECK (text <> ''),
@@ -167,6 +175,13 @@ COMMENT ON COLUMN articles.category IS 'The source''s own section or category, w
 COMMENT ON COLUMN articles.related_title IS 'Page dumps: the sidebar link title shown above the article (another article).';
 COMMENT ON COLUMN articles.source_id IS 'The source''s own id for the article when it has one (TREC DOCNO, an export''s id column).';
 COMMENT ON COLUMN articles.content_sha256 IS 'SHA-256 of the normalised outlet, title and body; equal values are the same article (the same text from another outlet is another placement).';
+
+COMMENT ON TABLE outlets IS 'The outlets table (analysis/data/outlets/outlets.yaml) as the last load read it: join articles.outlet to name for an outlet''s country and language.';
+COMMENT ON COLUMN outlets.outlet_id IS 'Stable id of the outlet (e.g. jawhara-fm).';
+COMMENT ON COLUMN outlets.name IS 'Display name, the value articles.outlet holds for this outlet.';
+COMMENT ON COLUMN outlets.country IS 'ISO 3166 country code; NULL when several papers of different countries share the name.';
+COMMENT ON COLUMN outlets.lang IS 'Main language of publication (fr, ar, en, es).';
+COMMENT ON COLUMN outlets.aliases IS 'Other spellings and codes that load as this outlet (matched ignoring case, accents, Arabic letter forms, spaces and punctuation).';
 
 COMMENT ON TABLE headlines IS 'One row per distinct normalised ticker headline, dated by when pages showing it were crawled.';
 COMMENT ON COLUMN headlines.headline_id IS 'Stable id derived from the normalised text (the same headline gets the same id in every database).';
