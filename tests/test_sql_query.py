@@ -33,7 +33,7 @@ def count_where_outlet(db, outlet) -> int:
         con.close()
 
 
-@pytest.mark.parametrize("outlet", ["L'opinion", "Aujourd'hui le Maroc", "المصري اليوم", "جوهرة أف أم"])
+@pytest.mark.parametrize("outlet", ["L'opinion", "Aujourd'hui le Maroc", "المصري اليوم", "Jawhara FM"])
 def test_params_with_quotes_and_arabic_are_bound(sample_db_path, outlet):
     expected = count_where_outlet(sample_db_path, outlet)
     assert expected > 0

@@ -97,3 +97,17 @@ def db_options(fn):
     fn = click.option("--timeout", "wait_timeout", type=click.FloatRange(min=0), default=None,
                       expose_value=False, callback=_into_root("timeout"), help=TIMEOUT_HELP)(fn)
     return db_option(fn)
+
+
+MISSING_GROUP = {"outlet": "unknown outlet", "lang": "unknown language"}
+
+
+def name_missing(frame, by: str | None = None):
+    """A copy for a printed table where a missing outlet (and a missing ``group`` of ``by``)
+    reads as words: pandas would print NaN or None."""
+    shown = frame.copy()
+    columns = [("outlet", "outlet")] + ([("group", by)] if by in MISSING_GROUP else [])
+    for column, kind in columns:
+        if column in shown:
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), MISSING_GROUP[kind])
+    return shown

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from analysis.cli.common import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, name_missing, open_db
 
 UNITS = click.Choice(["stories", "placements"])
 SOURCES = click.Choice(["articles", "headlines"])
@@ -21,8 +21,8 @@ def _window(f):
     return f
 
 
-def _table(df) -> str:
-    return df.to_string(index=False) if len(df) else "(nothing found)"
+def _table(df, by: str | None = None) -> str:
+    return name_missing(df, by).to_string(index=False) if len(df) else "(nothing found)"
 
 
 @click.group(name="entities")
@@ -48,7 +48,7 @@ def top_cmd(ctx, start, end, unit, source, top, types, langs, by):
         df = top_entities(con, start=start, end=end, top=top, unit=unit, source=source, types=list(types) or None,
                           langs=list(langs) or None, by=by)
     df["share"] = df["share"].map("{:.1%}".format)
-    click.echo(_table(df))
+    click.echo(_table(df, by))
 
 
 @entities_group.command("show")
@@ -95,7 +95,7 @@ def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
         df = df.drop(columns=["group"])
     df["share"] = df["share"].map("{:.1%}".format)
     df["incomplete"] = df["incomplete"].map({True: "*", False: ""})
-    click.echo(_table(df.drop(columns=["entity_id", "type", "label", "n_total"])))
+    click.echo(_table(df.drop(columns=["entity_id", "type", "label", "n_total"]), by))
 
 
 @click.command("entities")

@@ -18,6 +18,9 @@ from analysis.workers import default_workers
                                    "or 'mtime' to use file times. Dates ticker headlines.")
 @click.option("--map", "mapping", multiple=True, metavar="COL=FIELD",
               help="Map an export column to an article field (title, body, date, outlet, url, lang, category). Repeatable.")
+@click.option("--outlet", metavar="NAME", default=None,
+              help="Outlet of records that name none (an export without an outlet column, TREC without <SRC>, "
+                   "a page without a dateline outlet).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: number of cores).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Documents per atomic batch.")
@@ -27,7 +30,7 @@ from analysis.workers import default_workers
 @db_options
 @click.pass_context
 @friendly
-def load(ctx, paths, crawled_at, mapping, workers, batch_size, exclude, progress):
+def load(ctx, paths, crawled_at, mapping, outlet, workers, batch_size, exclude, progress):
     """Load page dumps and article exports (files, folders, globs; .gz and .zip too)."""
     from analysis.ingest import load as load_inputs
     from analysis.ingest.summary import render_summary
@@ -37,7 +40,7 @@ def load(ctx, paths, crawled_at, mapping, workers, batch_size, exclude, progress
         return
     with open_db(ctx, read_only=False) as con:
         result = load_inputs(con, list(paths), crawled_at=crawled_at, mapping=list(mapping), exclude=list(exclude),
-                             workers=workers or default_workers(), batch_size=batch_size,
+                             outlet=outlet, workers=workers or default_workers(), batch_size=batch_size,
                              progress=show_progress(con, progress), arguments=json.dumps(sys.argv[1:]))
         from analysis.search import update_index  # a search index beside the database follows it
 

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from analysis.cli.common import db_options, friendly, open_db, show_progress
+from analysis.cli.common import db_options, friendly, name_missing, open_db, show_progress
 
 FORMATS = ("table", "csv", "json")
 
@@ -61,14 +61,14 @@ def _emit_matches(frame, fmt: str) -> None:
             click.echo(f"     {r['snippet']}\n")
 
 
-def _emit_attention(frame, fmt: str) -> None:
+def _emit_attention(frame, fmt: str, by: str | None = None) -> None:
     frame = frame.drop(columns="label")  # the query again
     if _emit_data(frame, fmt):
         return
     if frame.empty:
         click.echo("(no rows)")
     else:
-        shown = frame.copy()
+        shown = name_missing(frame, by)
         shown["period"] = shown["period"].dt.strftime("%Y-%m-%d")
         shown["share"] = shown["share"].map(lambda v: f"{v:.1%}")
         if shown["group"].isna().all():
@@ -120,7 +120,7 @@ def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebu
         window = {"start": start.date() if start else None, "end": end.date() if end else None}
         if freq:
             _emit_attention(attention(con, list(queries), freq=freq, by=by, unit=unit, headlines=headlines,
-                                      **window), fmt)
+                                      **window), fmt, by)
             return
         frames = [run_search(con, q, limit=limit, headlines=headlines, **window) for q in queries]
         if len(queries) > 1:

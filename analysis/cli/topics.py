@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from analysis.cli.common import db_options, friendly, open_db
+from analysis.cli.common import db_options, friendly, name_missing, open_db
 
 FORMATS = ("table", "json", "csv")
 
@@ -51,7 +51,7 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _emit(frame, fmt: str) -> None:
+def _emit(frame, fmt: str, by: str | None = None) -> None:
     """Print a frame as JSON lines, CSV or an aligned table."""
     import pandas as pd  # here, not at module level: `presswatch --help` should not pay for pandas
 
@@ -63,7 +63,7 @@ def _emit(frame, fmt: str) -> None:
     elif frame.empty:
         click.echo("(no rows)")
     else:
-        shown = frame.copy()
+        shown = name_missing(frame, by)
         for column in ("period", "start", "end", "peak_period"):
             if column in shown:
                 shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d")
@@ -91,7 +91,7 @@ def top(ctx, source, documents, unit, by, start, end, fmt, limit):
     with open_db(ctx, read_only=True) as con:
         frame = topic_top(con, source=source, documents=documents, unit=unit, by=by, start=_day(start),
                           end=_day(end), limit=limit)
-    _emit(frame, fmt)
+    _emit(frame, fmt, by)
 
 
 @topics_group.command("timeline")
@@ -111,7 +111,7 @@ def timeline(ctx, topics, source, documents, unit, by, start, end, fmt, freq, an
         frame = topic_frequencies(con, freq=freq, topics=list(topics) or None, by=by, start=_day(start),
                                   end=_day(end), source=source, unit=unit, documents=documents,
                                   primary_only=not any_score)
-    _emit(frame, fmt)
+    _emit(frame, fmt, by)
 
 
 @topics_group.command("bursts")
@@ -145,7 +145,7 @@ def bursts_cmd(ctx, topics, source, documents, unit, by, start, end, fmt, freq, 
                        min_documents=min_documents, con=con, by=by, documents=documents)
         found = found.groupby("method", sort=False).head(limit)
     if fmt != "table":
-        _emit(found, fmt)
+        _emit(found, fmt, by)
         return
     if found.empty:
         click.echo("no bursts found")

@@ -19,7 +19,7 @@ from analysis.ingest.records import Parsed
 TS = pa.timestamp("us", tz="UTC")
 UTC = dt.timezone.utc
 HEAVY_SCHEMA = pa.schema([
-    ("outlet", pa.string()), ("url", pa.string()), ("url_key", pa.string()), ("title", pa.string()),
+    ("outlet", pa.string()), ("outlet_raw", pa.string()), ("url", pa.string()), ("url_key", pa.string()), ("title", pa.string()),
     ("body", pa.string()), ("lang", pa.string()), ("published_date", pa.date32()), ("published_at", TS),
     ("published_local", pa.timestamp("us")), ("date_raw", pa.string()), ("category", pa.string()),
     ("related_title", pa.string()), ("source_id", pa.string()), ("content_sha256", pa.string()),
@@ -96,12 +96,12 @@ def to_batch(docs: list[Parsed]) -> DocBatch:
         a = doc.article
         if a is not None:
             date = a.date
-            row = (a.outlet, a.url, a.url_key, a.title, a.body, a.lang,
+            row = (a.outlet, a.outlet_raw, a.url, a.url_key, a.title, a.body, a.lang,
                    date.date if date else None, date.at.astimezone(UTC) if date and date.at else None,
                    date.local if date else None, a.date_raw, a.category, a.related_title, a.source_id,
                    a.content_sha256)
         else:
-            row = (None,) * 14
+            row = (None,) * 15
         for column, value in zip(columns, (*row, doc.ticker_ids, doc.ticker_texts, doc.ticker_langs)):
             column.append(value)
         keys.append(Key(doc.path, doc.record, doc.sha256, doc.bytes, doc.format, doc.parser_version, doc.reject,

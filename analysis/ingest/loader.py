@@ -36,6 +36,7 @@ from analysis.ingest.records import Parsed
 from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
 from analysis.ingest.known import KnownKeys
+from analysis.ingest.outlets import outlet_names, store_outlets
 from analysis.ingest.store import RETRY_REASONS, BatchCounts, Crawl, FileDone, write_batch
 from analysis.ingest.supersede import upgrade
 from analysis.workers import ordered_map, pool
@@ -108,22 +109,31 @@ def parse_crawled_at(value: str | None) -> dt.datetime | str | None:
 
 def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | None = None,
          mapping: Iterable[str] = (), workers: int = 1, batch_size: int = 2000,
-         progress: bool = False, arguments: str | None = None, exclude: Iterable[str] = ()) -> LoadResult:
+         progress: bool = False, arguments: str | None = None, exclude: Iterable[str] = (),
+         outlet: str | None = None) -> LoadResult:
     """Load page dumps and article exports into the database; see the module docstring.
 
     ``workers > 1`` parses in that many processes (the CLI uses every core). They are
     started with "spawn", which re-imports the calling script: a script that asks for
     workers needs the usual ``if __name__ == "__main__":`` guard (notebooks need nothing).
     ``exclude`` holds glob patterns of paths not to read (``["*.bak", "notes/*"]``).
+    ``outlet`` is the outlet of records that name none (an export without an outlet column,
+    TREC without <SRC>, a page without a dateline outlet). Outlets are stored under the name
+    the outlets table (analysis/data/outlets/outlets.yaml) gives them, the raw string in outlet_raw.
     """
     started = time.monotonic()
     crawl_option = parse_crawled_at(crawled_at)
     column_map = exports.parse_mapping(mapping)
     if batch_size < 1:
         raise InvalidArgument("batch_size must be at least 1")
+    if outlet is not None and not outlet.strip():
+        raise InvalidArgument("outlet must be a name, not an empty string")
+    outlet_names()  # a malformed outlets table stops the load before anything is written
     inputs, manifest_files = discover(paths, exclude=exclude)
 
     upgrade(con)
+    with transaction(con):
+        store_outlets(con)
     con.execute("UPDATE loads SET status = 'interrupted' WHERE status = 'running'")  # we hold the lock: they died
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
     con.execute(
@@ -141,7 +151,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     n_todo = len(todo)
     chunks = _chunked(todo)
     del todo  # _parse_all empties `chunks` as it goes: parsed inputs are released
-    pending = _Pending(con, load_id, result, batch_size)
+    pending = _Pending(con, load_id, result, batch_size, outlet=outlet)
     # Loading touches every block once: DuckDB's cache would keep them all (see memory_cap);
     # and many small checkpoints each rewrite the growing key indexes (see checkpoint_every).
     with (memory_cap(con, LOAD_MEMORY_LIMIT), checkpoint_every(con, LOAD_CHECKPOINT),
@@ -180,8 +190,9 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
 class _Pending:
     """Parsed documents and finished files waiting for the next transaction."""
 
-    def __init__(self, con, load_id: int, result: LoadResult, batch_size: int):
+    def __init__(self, con, load_id: int, result: LoadResult, batch_size: int, *, outlet: str | None = None):
         self.con, self.load_id, self.result, self.batch_size = con, load_id, result, batch_size
+        self.outlet = outlet
         self.known: KnownKeys | None = None
         self.n_commits = 0
         self.batches: list[DocBatch] = []
@@ -215,7 +226,7 @@ class _Pending:
             self.known = KnownKeys(self.con)
         with transaction(self.con):  # a crash or Ctrl-C inside rolls the whole batch back
             counts = write_batch(self.con, batch, self.crawls, self.done, load_id=self.load_id, known=self.known,
-                                 reread=self.reread)
+                                 reread=self.reread, outlet=self.outlet)
         self.n_commits += 1
         if self.known is not None:
             live = [k for k in batch.keys if k.reject is None]  # a superset of what was stored: fine for a filter

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from analysis.ingest.dates import ParsedDate
 from analysis.ingest.langs import detect
+from analysis.ingest.outlets import canonical_outlet
 
 # The most one record (a line, a CSV row, an array element, a .json document) may hold; a
 # larger one is rejected as too_large without ever being held whole. A long article is
@@ -34,10 +35,15 @@ class Article:
     category: str | None = None
     related_title: str | None = None
     source_id: str | None = None
+    outlet_raw: str | None = None  # the outlet as the input wrote it; ``outlet`` is canonical once sealed
 
     def seal(self) -> "Article":
-        """Detect the language (unless the source gave it) and compute the dedup keys, once,
-        in the worker process; the cached values travel with the pickled article."""
+        """Detect the language (unless the source gave it), name the outlet as the outlets table
+        does and compute the dedup keys, once, in the worker process; the cached values travel
+        with the pickled article."""
+        if self.outlet_raw is None and self.outlet is not None:
+            self.outlet_raw = self.outlet if self.outlet.strip() else None
+            self.outlet = canonical_outlet(self.outlet)
         if self.lang is None:
             self.lang = detect(((self.title or "") + "\n" + self.body).strip())
         _ = self.url_key, self.content_sha256
@@ -49,8 +55,9 @@ class Article:
 
     @cached_property
     def content_sha256(self) -> str:
-        # The outlet is part of the key: the same dispatch run by two outlets is two
-        # placements (grouped later into one story), the same outlet filing it twice is one.
+        # The outlet (canonical, whatever script the input wrote it in) is part of the key: the
+        # same dispatch run by two outlets is two placements (grouped later into one story),
+        # the same outlet filing it twice is one.
         parts = (clean_text(self.outlet or ""), clean_text(self.title or ""), clean_text(self.body))
         return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 

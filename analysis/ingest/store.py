@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from analysis.db import scalar
 from analysis.ingest.batch import TS, DocBatch, Key
 from analysis.ingest.known import KnownKeys
+from analysis.ingest.outlets import canonical_outlet
 from analysis.ingest.supersede import recount_headlines, supersede
 
 UTC = dt.timezone.utc
@@ -98,7 +99,7 @@ DOC_SCHEMA = pa.schema([
     ("crawl_source", pa.string()),
 ])
 # The article columns of a DocBatch's heavy table (the rest of `articles` is added here).
-ARTICLE_COLUMNS = ("outlet", "url", "url_key", "title", "body", "lang", "published_date", "published_at",
+ARTICLE_COLUMNS = ("outlet", "outlet_raw", "url", "url_key", "title", "body", "lang", "published_date", "published_at",
                    "published_local", "date_raw", "category", "related_title", "source_id", "content_sha256")
 REJECT_SCHEMA = pa.schema([
     ("path", pa.string()), ("record", pa.int64()), ("reason", pa.string()), ("detail", pa.string()),
@@ -129,11 +130,13 @@ class _Columns:
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Crawl], files: list[FileDone],
-                *, load_id: int, known: KnownKeys | None = None, reread: list[int] = ()) -> BatchCounts:
+                *, load_id: int, known: KnownKeys | None = None, reread: list[int] = (),
+                outlet: str | None = None) -> BatchCounts:
     """Deduplicate and insert one batch inside the caller's transaction. With ``known``,
     only keys it may hold are looked up in the database (the caller adds the batch's keys
     to it once the transaction committed). ``reread``: positions of the keys whose file an
-    earlier load read; what that load stored for them is superseded first."""
+    earlier load read; what that load stored for them is superseded first. ``outlet``: the
+    outlet of articles whose record names none."""
     keys = batch.keys
     counts = BatchCounts(inputs=len(keys))
     old = _earlier_versions(con, [keys[i] for i in reread], load_id)
@@ -215,6 +218,7 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
     if article_rows:
         # select, then take: taking every column would copy the ticker lists too
         chosen = heavy.select(list(ARTICLE_COLUMNS)).take(pa.array(article_rows, pa.int64()))
+        chosen = _with_outlets(chosen, outlet)
         chosen = chosen.append_column("article_id", pa.array(article_ids, pa.int64()))
         _insert(con, "articles", chosen.append_column("document_id", pa.array(article_docs, pa.int64())))
     if ticker_rows:
@@ -234,6 +238,19 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: DocBatch, crawls: list[Cr
          "s": counts.superseded, "id": load_id},
     )
     return counts
+
+
+def _with_outlets(articles: pa.Table, default: str | None) -> pa.Table:
+    """Articles whose record names no outlet get ``default`` (as written in ``outlet_raw``, under
+    its canonical name in ``outlet``)."""
+    if default is None:
+        return articles
+    missing = pc.is_null(articles["outlet_raw"])
+    canonical = canonical_outlet(default)
+    return (articles.set_column(articles.schema.get_field_index("outlet"), "outlet",
+                                pc.if_else(missing, pa.scalar(canonical, pa.string()), articles["outlet"]))
+            .set_column(articles.schema.get_field_index("outlet_raw"), "outlet_raw",
+                        pc.if_else(missing, pa.scalar(default, pa.string()), articles["outlet_raw"])))
 
 
 def _earlier_versions(con, keys: list[Key], load_id: int) -> list[int]:

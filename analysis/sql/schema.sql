@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id      BIGINT PRIMARY KEY,
     document_id     BIGINT NOT NULL UNIQUE,
     outlet          VARCHAR,
+    outlet_raw      VARCHAR,
     url             VARCHAR,
     url_key         VARCHAR,
     title           VARCHAR,
@@ -72,6 +73,14 @@ CREATE TABLE IF NOT EXISTS articles (
     content_sha256  VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
     CHECK (title IS NOT NULL OR body <> ''),
     CHECK (published_date IS NULL OR date_raw IS NOT NULL)
+);
+
+CREATE TABLE IF NOT EXISTS outlets (
+    outlet_id VARCHAR PRIMARY KEY,
+    name      VARCHAR NOT NULL UNIQUE CHECK (name <> ''),
+    country   VARCHAR,
+    lang      VARCHAR,
+    aliases   VARCHAR[] NOT NULL DEFAULT []
 );
 
 CREATE TABLE IF NOT EXISTS headlines (
@@ -104,6 +113,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 
 ALTER TABLE loads ADD COLUMN IF NOT EXISTS n_superseded BIGINT DEFAULT 0;
 ALTER TABLE files ADD COLUMN IF NOT EXISTS retry BOOLEAN DEFAULT false;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS outlet_raw VARCHAR;
 
 COMMENT ON TABLE loads IS 'One row per `presswatch load` run: when, with which arguments, and how its inputs were accounted for (files found = files read + n_unchanged; n_inputs = n_loaded + n_duplicates + n_rejected). The counts are as the run wrote them: a later run that supersedes a document does not change them.';
 COMMENT ON COLUMN loads.load_id IS 'Sequential id of the run.';
@@ -150,7 +160,8 @@ COMMENT ON COLUMN documents.warnings IS 'What the parser could not read (e.g. no
 COMMENT ON TABLE articles IS 'One row per distinct article: from a page dump (its one article) or an export record. Dated by its own dateline, never by the ticker.';
 COMMENT ON COLUMN articles.article_id IS 'Sequential id.';
 COMMENT ON COLUMN articles.document_id IS 'The document it was read from.';
-COMMENT ON COLUMN articles.outlet IS 'Publishing outlet as written (e.g. L''opinion, Jawhara FM).';
+COMMENT ON COLUMN articles.outlet IS 'Publishing outlet under its canonical name from the outlets table (analysis/data/outlets/outlets.yaml: Jawhara FM for جوهرة أف أم, Sky News Arabia for skynews); an outlet the table does not know as written; NULL when unknown.';
+COMMENT ON COLUMN articles.outlet_raw IS 'The outlet as the input wrote it (dateline, TREC <SRC>, export column) or as given by load --outlet; NULL for articles loaded before outlets were normalised.';
 COMMENT ON COLUMN articles.url IS 'Article URL as given by the source.';
 COMMENT ON COLUMN articles.url_key IS 'Normalised URL used to recognise the same article twice (lower-case host, decoded, no tracking parameters or fragment).';
 COMMENT ON COLUMN articles.title IS 'Title; NULL when the source had none (never invented).';
@@ -164,6 +175,13 @@ COMMENT ON COLUMN articles.category IS 'The source''s own section or category, w
 COMMENT ON COLUMN articles.related_title IS 'Page dumps: the sidebar link title shown above the article (another article).';
 COMMENT ON COLUMN articles.source_id IS 'The source''s own id for the article when it has one (TREC DOCNO, an export''s id column).';
 COMMENT ON COLUMN articles.content_sha256 IS 'SHA-256 of the normalised outlet, title and body; equal values are the same article (the same text from another outlet is another placement).';
+
+COMMENT ON TABLE outlets IS 'The outlets table (analysis/data/outlets/outlets.yaml) as the last load read it: join articles.outlet to name for an outlet''s country and language.';
+COMMENT ON COLUMN outlets.outlet_id IS 'Stable id of the outlet (e.g. jawhara-fm).';
+COMMENT ON COLUMN outlets.name IS 'Display name, the value articles.outlet holds for this outlet.';
+COMMENT ON COLUMN outlets.country IS 'ISO 3166 country code; NULL when several papers of different countries share the name.';
+COMMENT ON COLUMN outlets.lang IS 'Main language of publication (fr, ar, en, es).';
+COMMENT ON COLUMN outlets.aliases IS 'Other spellings and codes that load as this outlet (matched ignoring case, accents, Arabic letter forms, spaces and punctuation).';
 
 COMMENT ON TABLE headlines IS 'One row per distinct normalised ticker headline, dated by when pages showing it were crawled.';
 COMMENT ON COLUMN headlines.headline_id IS 'Stable id derived from the normalised text (the same headline gets the same id in every database).';
