@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import CORPUS, ROOT, emit, run_measured
+
 LANGS = {"ar": 0.55, "fr": 0.40, "en": 0.05}
 OUTLETS = ["Hespress", "Le360", "Le Matin", "Assabah", "El Watan", "Liberté", "Kapitalis", "La Presse",
            "Mosaique FM", "Echorouk", "TSA", "Al Massae", "MAP", "TAP", "APS"]

@@ -103,7 +103,9 @@ def _differences(a: Path, b: Path) -> dict[str, int]:
                "headline_topics": "headline_id, topic_id, score, is_primary"}
     out = {}
     for table, cols in columns.items():  # fixed names of this module
-        out[table] = con.execute(f"""SELECT (SELECT count(*) FROM (SELECT {cols} FROM a.{table} EXCEPT ALL SELECT {cols} FROM b.{table}))
-                                          + (SELECT count(*) FROM (SELECT {cols} FROM b.{table} EXCEPT ALL SELECT {cols} FROM a.{table}))""").fetchall()[0][0]
+        out[table] = con.execute(f"""
+            SELECT (SELECT count(*) FROM (SELECT {cols} FROM a.{table} EXCEPT ALL SELECT {cols} FROM b.{table}))
+                 + (SELECT count(*) FROM (SELECT {cols} FROM b.{table} EXCEPT ALL SELECT {cols} FROM a.{table}))
+            """).fetchall()[0][0]
     con.close()
     return out

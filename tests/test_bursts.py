@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 import topics_fixtures as fx
+
 from analysis.bursts import binomial_nll, detect_bursts, kleinberg_states
 from analysis.topics.frequencies import topic_frequencies
 

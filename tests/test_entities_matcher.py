@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.entities import text as text_module
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.registry import load_registry
-from analysis.entities import text as text_module
 from analysis.entities.text import clean_surface, fold, fold_with_map, normalize_surface
 
 

@@ -20,8 +20,8 @@ import analysis
 from analysis.db import scalar
 from analysis.errors import InvalidArgument
 from analysis.ingest import load, loader
-from analysis.ingest.sources import read_manifests
 from analysis.ingest.records import clean_text
+from analysis.ingest.sources import read_manifests
 from bench.pagegen import generate, read_corpus, write_pages
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
@@ -71,7 +71,8 @@ def test_messy_real_records(corpus_con):
             SELECT x.status, y.status, y.duplicate_of = x.document_id FROM documents x, documents y
             WHERE x.path LIKE '%' || ? AND y.path LIKE '%' || ?""", [a, b])
         assert (status_a, status_b, points) == ("loaded", "duplicate", True)
-    assert rows(corpus_con, "SELECT count(*) FROM (SELECT url_key FROM articles WHERE url_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1)") == [(0,)]
+    assert rows(corpus_con, "SELECT count(*) FROM (SELECT url_key FROM articles WHERE url_key IS NOT NULL "
+                            "GROUP BY 1 HAVING count(*) > 1)") == [(0,)]
     # ISO times with offset keep the instant; DD/MM/YYYY keeps only the day.
     [(at, local)] = rows(corpus_con, "SELECT published_at, published_local FROM articles WHERE source_id = 'JA-culture-21-20161116'")
     assert at == dt.datetime(2016, 11, 16, 12, 38, tzinfo=at.tzinfo) and local == dt.datetime(2016, 11, 16, 13, 38)
@@ -166,7 +167,8 @@ def test_nothing_lost_on_bad_inputs(tmp_path, seed_text):
         "huge.jsonl": "too_large", "short.csv": "missing_column", "broken.zip": "bad_archive",
         "pages.zip!a/readme.md": "unknown_format",
     }
-    loaded = dict(rows(con, "SELECT replace(path, ?, '') || '#' || record, status FROM documents WHERE status <> 'rejected'", [str(src) + "/"]))
+    loaded = dict(rows(con, "SELECT replace(path, ?, '') || '#' || record, status FROM documents "
+                            "WHERE status <> 'rejected'", [str(src) + "/"]))
     assert loaded == {"cp1252.txt#0": "loaded", "truncated.jsonl#0": "loaded", "huge.jsonl#1": "loaded",
                       "short.csv#0": "loaded", "page.txt.gz#0": "loaded", "pages.zip!a/page1.txt#0": "loaded",
                       "pages.zip!a/page2.txt.gz#0": "loaded"}
@@ -253,8 +255,10 @@ def _table_fingerprint(db):
     con = analysis.connect(db, read_only=True)
     out = {
         "documents": rows(con, "SELECT path, record, sha256, status FROM documents ORDER BY path, record"),
-        "articles": rows(con, "SELECT d.path, a.title, a.published_date, a.content_sha256 FROM articles a JOIN documents d USING (document_id) ORDER BY 1"),
-        "sightings": rows(con, "SELECT d.path, s.position, s.headline_id, s.seen_at FROM sightings s JOIN documents d USING (document_id) ORDER BY 1, 2"),
+        "articles": rows(con, "SELECT d.path, a.title, a.published_date, a.content_sha256 "
+                              "FROM articles a JOIN documents d USING (document_id) ORDER BY 1"),
+        "sightings": rows(con, "SELECT d.path, s.position, s.headline_id, s.seen_at "
+                               "FROM sightings s JOIN documents d USING (document_id) ORDER BY 1, 2"),
         "headlines": rows(con, "SELECT headline_id, text, lang, first_seen, last_seen, n_sightings FROM headlines ORDER BY 1"),
     }
     con.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import filecmp
 
-from bench.pagegen import build_sample, generate, read_corpus
 from conftest import SAMPLE
+
+from bench.pagegen import build_sample, generate, read_corpus
 
 
 def test_generation_is_deterministic(corpus):

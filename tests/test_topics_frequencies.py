@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-
 import topics_fixtures as fx
-from analysis.errors import NotFound
+
 from analysis import trends
+from analysis.errors import NotFound
 from analysis.topics.frequencies import COLUMNS, topic_frequencies, topic_top
 
 

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import topics_fixtures as fx
 import yaml
 from click.testing import CliRunner
 
 import analysis
-import topics_fixtures as fx
 from analysis.cli import cli
 from analysis.topics import modelstore, stage, taxonomy
 

@@ -20,7 +20,8 @@ from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
 from analysis.entities.resolve import Resolver
 from analysis.progress import progress_bar
-from analysis.workers import ordered_map, pool as worker_pool
+from analysis.workers import ordered_map
+from analysis.workers import pool as worker_pool
 
 log = logging.getLogger(__name__)
 

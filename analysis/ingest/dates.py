@@ -47,7 +47,8 @@ _ISO = re.compile(
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
 _WORDS = re.compile(
-    r"(?:^|(?<=\s)|(?<=,))(?P<d>\d{1,2})(?:er|e|º|st|nd|rd|th)?\s+(?:de\s+)?(?P<mon>" + _MONTH_RE + r")\.?,?\s+(?:de\s+|del\s+)?(?P<y>\d{4})",
+    r"(?:^|(?<=\s)|(?<=,))(?P<d>\d{1,2})(?:er|e|º|st|nd|rd|th)?\s+(?:de\s+)?(?P<mon>" + _MONTH_RE
+    + r")\.?,?\s+(?:de\s+|del\s+)?(?P<y>\d{4})",
     re.IGNORECASE,
 )
 _WORDS_EN = re.compile(r"(?P<mon>" + _MONTH_RE + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", re.IGNORECASE)

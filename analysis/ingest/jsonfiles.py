@@ -53,7 +53,8 @@ def _read_json_lines(lines: Iterable[tuple[bytes, int | None]]) -> Iterator[Reco
             continue
         if too_long is not None or len(stripped) > records.MAX_RECORD_BYTES:
             size = too_long or len(stripped)
-            yield Record(index, stripped[:1024], problem=("too_large", f"line {number} is {size:,} bytes (limit {records.MAX_RECORD_BYTES:,})"))
+            yield Record(index, stripped[:1024], problem=(
+                "too_large", f"line {number} is {size:,} bytes (limit {records.MAX_RECORD_BYTES:,})"))
         else:
             yield _json_record(index, stripped, decoder, f"line {number}")
         index += 1

@@ -29,16 +29,16 @@ import pyarrow as pa
 
 from analysis.db import checkpoint_every, memory_cap, scalar, transaction
 from analysis.errors import InvalidArgument
-from analysis.progress import progress_bar
 from analysis.ingest import exports, worker
-from analysis.ingest.dates import parse_date
-from analysis.ingest.records import Parsed
-from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.batch import DocBatch, Key, empty_heavy, to_batch
+from analysis.ingest.dates import parse_date
 from analysis.ingest.known import KnownKeys
 from analysis.ingest.outlets import outlet_names, store_outlets
+from analysis.ingest.records import Parsed
+from analysis.ingest.sources import Input, ManifestEntry, discover, read_manifests
 from analysis.ingest.store import RETRY_REASONS, BatchCounts, Crawl, FileDone, write_batch
 from analysis.ingest.supersede import upgrade
+from analysis.progress import progress_bar
 from analysis.workers import ordered_map, pool
 
 log = logging.getLogger(__name__)

@@ -113,7 +113,8 @@ def parse_member(unit: Member, *, mapping: dict[str, str]) -> Iterator[Parsed]:
         yield _reject(unit.path, 0, data, "unknown", reason, f"not a page dump, TREC file or article export: {unit.name}", digest)
         return
     if len(data) > MAX_PAGE_BYTES:
-        yield _reject(unit.path, 0, data, fmt, "too_large", f"{len(data):,} bytes is too large for a {fmt} file (limit {MAX_PAGE_BYTES:,})", digest)
+        yield _reject(unit.path, 0, data, fmt, "too_large",
+                      f"{len(data):,} bytes is too large for a {fmt} file (limit {MAX_PAGE_BYTES:,})", digest)
         return
     text, legacy = decode(data)
     if text is None:

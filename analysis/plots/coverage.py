@@ -10,9 +10,27 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from analysis.plots.style import (LANG_COLOURS, OTHER, bar_width, date_axis, empty_figure, gap_spans, group_colours,
-                                  group_label, label, lang_name, new_figure, period_grid, period_tick, runs, shade_gaps,
-                                  span_text, stack_wide, styled, top_groups)
+from analysis.plots.style import (
+    LANG_COLOURS,
+    OTHER,
+    bar_width,
+    date_axis,
+    empty_figure,
+    gap_spans,
+    group_colours,
+    group_label,
+    label,
+    lang_name,
+    new_figure,
+    period_grid,
+    period_tick,
+    runs,
+    shade_gaps,
+    span_text,
+    stack_wide,
+    styled,
+    top_groups,
+)
 
 
 @styled

@@ -9,8 +9,19 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.plots.style import (OKABE_ITO, OTHER, date_axis, empty_figure, gap_spans, label, new_figure, period_grid,
-                                  shade_gaps, span_text, styled)
+from analysis.plots.style import (
+    OKABE_ITO,
+    OTHER,
+    date_axis,
+    empty_figure,
+    gap_spans,
+    label,
+    new_figure,
+    period_grid,
+    shade_gaps,
+    span_text,
+    styled,
+)
 
 
 def on_grid(part: pd.DataFrame, grid: pd.DatetimeIndex, columns: list[str]) -> pd.DataFrame:

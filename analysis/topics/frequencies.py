@@ -12,8 +12,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis.errors import InvalidArgument, NotFound
 from analysis import trends
+from analysis.errors import InvalidArgument, NotFound
 
 SOURCES = ("taxonomy", "model")
 DOCUMENTS = {"articles": ("article_topics", "article_id"), "headlines": ("headline_topics", "headline_id")}

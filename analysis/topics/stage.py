@@ -24,10 +24,10 @@ import pyarrow as pa
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, transaction
 from analysis.progress import progress_bar
 from analysis.topics import discovery as disc
-from analysis.topics import modelstore
+from analysis.topics import modelstore, wordids
 from analysis.topics import taxonomy as taxmod
-from analysis.topics import wordids
-from analysis.workers import ordered_map, pool as worker_pool
+from analysis.workers import ordered_map
+from analysis.workers import pool as worker_pool
 
 log = logging.getLogger(__name__)
 

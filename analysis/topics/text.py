@@ -26,8 +26,8 @@ from pathlib import Path
 
 import simplemma
 
-from analysis.errors import InvalidArgument
 from analysis import textfold
+from analysis.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 
