@@ -32,6 +32,7 @@ def eval_group():
 
 
 cli.add_command(load.load)
+cli.add_command(load.unload)
 cli.add_command(enrich.enrich)
 cli.add_command(info.info)
 cli.add_command(stories.stories)

@@ -46,3 +46,21 @@ def load(ctx, paths, crawled_at, mapping, outlet, workers, batch_size, exclude, 
 
         update_index(con, progress=show_progress(con, progress))
     click.echo(render_summary(result))
+
+
+@click.command()
+@click.argument("load_id", type=int)
+@db_options
+@click.pass_context
+@friendly
+def unload(ctx, load_id):
+    """Take back exactly what one load added (its documents, articles, sightings, enrichment rows), in one transaction."""
+    from analysis.ingest.unload import unload as unload_load
+    from analysis.search import update_index
+
+    with open_db(ctx, read_only=False) as con:
+        gone = unload_load(con, load_id)
+        update_index(con, progress=False)
+    click.echo(f"unloaded load {gone.load_id}: {gone.documents:,} documents, {gone.articles:,} articles, "
+               f"{gone.sightings:,} ticker sightings, {gone.rejects:,} rejects, {gone.files:,} files "
+               "(loading them again reads them)")

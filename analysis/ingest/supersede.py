@@ -71,6 +71,17 @@ def supersede(con: duckdb.DuckDBPyConnection, document_ids: list[int], *, load_i
     """Mark documents superseded by load ``load_id`` and remove what they brought. Returns
     the headlines whose sightings changed: the caller recounts them (``recount_headlines``)
     once the new version's sightings are in."""
+    headlines = withdraw(con, document_ids)
+    if document_ids:
+        con.execute("UPDATE documents SET status = 'superseded', superseded_by = ? "
+                    "WHERE list_contains(?, document_id)", [load_id, sorted(set(document_ids))])
+    return headlines
+
+
+def withdraw(con: duckdb.DuckDBPyConnection, document_ids: list[int]) -> list[int]:
+    """Remove what these documents brought (sightings, articles and their enrichment), after
+    handing their content to the documents that repeat them. Returns the headlines whose
+    sightings changed, for ``recount_headlines``."""
     if not document_ids:
         return []
     con.register("_old", pa.table({"document_id": pa.array(sorted(set(document_ids)), pa.int64())}))
@@ -79,8 +90,6 @@ def supersede(con: duckdb.DuckDBPyConnection, document_ids: list[int], *, load_i
         headlines = _ids(con, "SELECT DISTINCT headline_id FROM sightings WHERE document_id IN (SELECT document_id FROM _old)")
         con.execute("DELETE FROM sightings WHERE document_id IN (SELECT document_id FROM _old)")
         forget_articles(con, _ids(con, "SELECT article_id FROM articles WHERE document_id IN (SELECT document_id FROM _old)"))
-        con.execute("UPDATE documents SET status = 'superseded', superseded_by = ? "
-                    "WHERE document_id IN (SELECT document_id FROM _old)", [load_id])
     finally:
         con.unregister("_old")
     return headlines
