@@ -287,3 +287,11 @@ def test_pages_without_a_known_crawl_time_are_counted_and_said(tmp_path):
     html = (tmp_path / "r" / "2015-W08" / "index.html").read_text(encoding="utf-8")
     assert "(0 pages) and 1 more without a known crawl time" in md
     assert "1 more without a known crawl time" in html
+
+
+def test_provenance_in_words_with_the_raw_parameters_folded_away(weekly):
+    html = (weekly / "2016-W51" / "index.html").read_text(encoding="utf-8")
+    prov = html.split('id="provenance"', 1)[1]
+    words, technical = prov.split("<details", 1)
+    assert "How things are counted" in words and "story" in words and "Parsers" not in words
+    assert "Technical details" in technical and "Parsers" in technical and "Software" in technical
