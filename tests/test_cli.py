@@ -207,3 +207,18 @@ def test_busy_notice_comes_at_the_first_wait_and_then_every_two_seconds(capsys):
         notice(elapsed)
     said = capsys.readouterr().err.splitlines()
     assert [line.rsplit(" ", 1)[-1] for line in said] == ["0s", "2s", "4s"]
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"),
+                                   duckdb.IOException('Could not write file "x.wal": No space left on device')],
+                         ids=["oserror", "duckdb"])
+def test_a_full_disk_is_one_sentence(monkeypatch, tmp_path, sample_copy, error):
+    import analysis.ingest
+
+    def full(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(analysis.ingest, "load", full)
+    page = next(sample_copy.rglob("*.txt"))
+    result = CliRunner().invoke(cli, ["load", "--db", str(tmp_path / "x.duckdb"), "--no-progress", str(page)])
+    assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output

@@ -3,6 +3,7 @@ and the ``--db``/``--timeout`` options accepted after a command's name."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 
@@ -31,11 +32,23 @@ def friendly(fn=None, *, also: tuple[type[BaseException], ...] = ()):
             return fn(*args, **kwargs)
         except expected as exc:
             raise UserError(str(exc).strip()) from None
+        except Exception as exc:  # a full disk is the machine's state, not a bug of ours
+            if not disk_full(exc):
+                raise
+            raise UserError("the disk is full (no space left on device): the current batch was rolled back; "
+                            "free some space and run the same command again") from None
         except KeyboardInterrupt:
             click.echo("interrupted: the current batch was rolled back; re-run the same command to finish", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def disk_full(exc: BaseException) -> bool:
+    """An OSError ENOSPC, or DuckDB's report of one (its IOException carries only the text)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(exc)
 
 
 def busy_notices(every: float = 2.0):
