@@ -19,18 +19,15 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
-def friendly(fn=None, *, also: tuple[type[BaseException], ...] = ()):
-    """Turn the library's expected exceptions (``PresswatchError``, plus ``also``) into a
-    one-line error with exit status 2; Ctrl-C says what happened and exits 130."""
-    if fn is None:
-        return functools.partial(friendly, also=also)
-    expected = (PresswatchError, *also)
+def friendly(fn):
+    """Turn the library's expected exceptions (``PresswatchError``) into a one-line error with
+    exit status 2; Ctrl-C says what happened and exits 130."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except expected as exc:
+        except PresswatchError as exc:
             raise UserError(str(exc).strip()) from None
         except Exception as exc:  # a full disk is the machine's state, not a bug of ours
             if not disk_full(exc):

@@ -6,8 +6,6 @@ import click
 
 from analysis.cli.common import db_options, friendly, open_db, show_progress
 from analysis.cli.spark import enrich_on_spark_cli
-from analysis.entities.ner import ModelMissing
-from analysis.entities.registry import RegistryError
 from analysis.workers import default_workers
 
 
@@ -32,7 +30,7 @@ from analysis.workers import default_workers
               help="Local engine: processes for the per-document work (default: number of cores).")
 @db_options
 @click.pass_context
-@friendly(also=(ModelMissing, RegistryError))
+@friendly
 def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, ner, french_ner, workers):
     """Enrich loaded articles and headlines (entities, topics, stories): only what is new, or all with --rebuild."""
     if engine == "spark":

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from analysis.entities.text import clean_surface, fold
+from analysis.errors import MissingDependency
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ BATCH_SIZE = 32
 MAX_CHARS = 20_000
 
 
-class ModelMissing(FileNotFoundError):
+class ModelMissing(MissingDependency, FileNotFoundError):
     """The spaCy French model is not installed."""
 
 

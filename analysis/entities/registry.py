@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from analysis.entities.text import fold
+from analysis.errors import DataFileError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ _QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 _KEYS = {"id", "type", "qid", "aliases", "strict", "note", *LANGS}
 
 
-class RegistryError(ValueError):
+class RegistryError(DataFileError):
     """The registry files are inconsistent (the message says where)."""
 
 
