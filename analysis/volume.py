@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis import trends
 from analysis.db import scalar
+from analysis.errors import InvalidArgument
 
 FREQS = trends.FREQS
 ORDERS = ("newest", "longest")
@@ -42,7 +43,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFra
 
 def _check_freq(freq: str) -> None:
     if freq not in FREQS:
-        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        raise InvalidArgument(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
 
 
 ARTICLE_FILTER = """($outlets::VARCHAR[] IS NULL OR list_contains($outlets::VARCHAR[], a.outlet))
@@ -82,7 +83,7 @@ def coverage(con: duckdb.DuckDBPyConnection, *, freq: str = "week", start=None, 
     """
     _check_freq(freq)
     if basis not in BASES:
-        raise ValueError(f"basis must be 'published' or 'crawled', not {basis!r}")
+        raise InvalidArgument(f"basis must be 'published' or 'crawled', not {basis!r}")
     if basis == "published":
         rows = f"""
             SELECT CAST(date_trunc('{freq}', a.published_date) AS DATE) AS period,
@@ -127,7 +128,7 @@ def ticker_headlines(con: duckdb.DuckDBPyConnection, *, start=None, end=None, or
     headline may have been on the ticker longer than we saw).
     """
     if order not in ORDERS:
-        raise ValueError(f"order must be 'newest' or 'longest', not {order!r}")
+        raise InvalidArgument(f"order must be 'newest' or 'longest', not {order!r}")
     order_sql = {"newest": "h.first_seen DESC, h.headline_id",
                  "longest": "hours DESC, h.n_sightings DESC, h.headline_id"}[order]
     window = "($start IS NULL OR CAST(g.seen_at AS DATE) >= $start) AND ($end IS NULL OR CAST(g.seen_at AS DATE) <= $end)"

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, python_rows, rows_by_id, transaction
+from analysis.errors import NotFound
 from analysis.topics import discovery as disc
 from analysis.workers import ordered_map
 
@@ -91,7 +92,7 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
 def load_model(con, lang: str) -> disc.Model:
     row = con.execute("SELECT method, params, state FROM topic_models WHERE lang = $lang", {"lang": lang}).fetchone()
     if row is None:
-        raise ValueError(f"no discovery model for language {lang!r}; run `presswatch enrich` first")
+        raise NotFound(f"no discovery model for language {lang!r}; run `presswatch enrich` first")
     return disc.Model.from_state(row[2], lang=lang, method=row[0], params=json.loads(row[1]))
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from analysis.errors import DataFileError, InvalidArgument
 from analysis.topics import text as textmod
 from analysis.topics import wordids
 
@@ -196,12 +197,12 @@ def _load(folder: Path) -> Taxonomy:
     topics = meta.get("topics") or []
     ids = tuple(t["id"] for t in topics)
     if len(set(ids)) != len(ids):
-        raise ValueError(f"{folder / 'topics.yaml'} lists a topic id twice")
+        raise DataFileError(f"{folder / 'topics.yaml'} lists a topic id twice")
     labels = {t["id"]: dict(t["labels"]) for t in topics}
     for tid, lab in labels.items():
         missing = [lang for lang in textmod.LANGS if not lab.get(lang)]
         if missing:
-            raise ValueError(f"topic {tid!r} has no label in {', '.join(missing)}; add it to topics.yaml")
+            raise DataFileError(f"topic {tid!r} has no label in {', '.join(missing)}; add it to topics.yaml")
     th = meta["thresholds"]
     thresholds = {kind: Thresholds(float(th[kind]["min_score"]), float(th[kind]["min_share"]),
                                    float(th[kind].get("min_lead", 1.0))) for kind in KINDS}
@@ -212,7 +213,7 @@ def _load(folder: Path) -> Taxonomy:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         unknown = sorted(set(raw) - set(index))
         if unknown:
-            raise ValueError(f"{path} has keywords for unknown topic(s) {', '.join(unknown)}; add them to topics.yaml")
+            raise DataFileError(f"{path} has keywords for unknown topic(s) {', '.join(unknown)}; add them to topics.yaml")
         sources[lang] = (raw, path)
     families = tuple(str(t.get("family") or t["id"]) for t in topics)
     return Taxonomy(version=_files_digest(folder), topic_ids=ids, labels=labels, thresholds=thresholds,
@@ -252,7 +253,7 @@ def _compile(raw: dict, lang: str, index: dict[str, int], path: Path) -> Lexicon
         for weight, words in (groups or {}).items():
             weight = float(weight)
             if not -5 <= weight <= 5:
-                raise ValueError(f"{path}: weight {weight} for {topic!r} is outside -5..5")
+                raise DataFileError(f"{path}: weight {weight} for {topic!r} is outside -5..5")
             for word in words or []:
                 word = str(word)
                 if word.startswith("="):
@@ -260,7 +261,7 @@ def _compile(raw: dict, lang: str, index: dict[str, int], path: Path) -> Lexicon
                     # lemma, for names the lemmatiser turns into common words (Irán -> ir "to go")
                     written = textmod.words(word[1:], lang)
                     if len(written) != 1:
-                        raise ValueError(f"{path}: exact keyword {word!r} of {topic!r} must be one word")
+                        raise DataFileError(f"{path}: exact keyword {word!r} of {topic!r} must be one word")
                     keys = ("=" + written[0],)
                 else:
                     keys = textmod.phrase_keys(word, lang)
@@ -352,7 +353,7 @@ def score_texts(tax: Taxonomy, docs: list[tuple[str | None, str | None, str | No
     ids together and scored a language at a time (``score_ids``), because NumPy's cost per
     call would be most of the work one document at a time."""
     if kind not in KINDS:
-        raise ValueError(f"kind must be 'article' or 'headline', not {kind!r}")
+        raise InvalidArgument(f"kind must be 'article' or 'headline', not {kind!r}")
     langs = [scoring_lang(tax, title=title, body=body, lang=lang) for title, body, lang in docs]
     return score_split(tax, wordids.document_ids([(title, body) for title, body, _ in docs], langs), langs,
                        kind=kind)
