@@ -246,6 +246,19 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     return rows[0][0] if rows else None
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the main schema has a table ``name`` (an enrichment stage may not have run)."""
+    return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]))
+
+
+def has_columns(con: duckdb.DuckDBPyConnection, table: str, columns: set[str]) -> bool:
+    """True when table ``table`` of the main schema exists with every one of ``columns`` (a
+    database made by an older release may lack some)."""
+    found = {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                           "AND schema_name = 'main'", [table]).fetchall()}
+    return bool(found) and set(columns) <= found
+
+
 # (article_id, title, body, lang) of the articles whose ids are bound as $ids, in id order:
 # what the topics and entities stages read, through rows_by_id.
 ARTICLES_BY_ID = """SELECT a.article_id, a.title, a.body, a.lang FROM articles a

@@ -12,17 +12,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis.trends import has_table
+from analysis.db import has_columns, has_table
 
 LANGS = {"fr", "ar", "en", "es"}
-
-
-def _has_columns(con, table: str, columns: set[str]) -> bool:
-    if not has_table(con, table):
-        return False
-    found = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-                                       "AND schema_name = 'main'", [table]).fetchall()}
-    return columns <= found
 
 
 def _step(periods: pd.Series) -> str:
@@ -57,8 +49,8 @@ def _group_filter(group, by: str | None) -> str:
 def attach_evidence(con: duckdb.DuckDBPyConnection, out: pd.DataFrame, *, key: str, periods: pd.Series,
                     by: str | None, documents: str, n_articles: int, n_entities: int) -> pd.DataFrame:
     step = _step(periods)
-    has_mentions = _has_columns(con, "mentions", {"article_id", "entity_id"})
-    has_entities = has_mentions and _has_columns(con, "entities", {"entity_id", "name"})
+    has_mentions = has_columns(con, "mentions", {"article_id", "entity_id"})
+    has_entities = has_mentions and has_columns(con, "entities", {"entity_id", "name"})
     articles_col, entities_col = [], []
     for row in out.itertuples(index=False):
         group = None if pd.isna(row.group) else row.group
@@ -112,7 +104,7 @@ def _driving(con, key: str, value, group, by, start, end, n: int, has_mentions: 
 
 def _entity_match(con, key: str) -> str:
     """Condition on mentions m matching the burst's entity, given by id or by name."""
-    if key == "entity_id" or not _has_columns(con, "entities", {"entity_id", "name"}):
+    if key == "entity_id" or not has_columns(con, "entities", {"entity_id", "name"}):
         return "CAST(m.entity_id AS VARCHAR) = $value"
     return ("(CAST(m.entity_id AS VARCHAR) = $value OR m.entity_id IN "
             "(SELECT entity_id FROM entities WHERE name = $value))")

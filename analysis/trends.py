@@ -28,7 +28,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis.db import scalar
+from analysis.db import has_table, scalar
 from analysis.errors import InvalidArgument
 
 FREQS = ("day", "week", "month")
@@ -51,11 +51,6 @@ def check_options(*, freq: str, by: str | None, unit: str, source: str = "articl
         raise InvalidArgument(f"unit must be 'stories' or 'placements', not {unit!r}")
     if source not in SOURCES:
         raise InvalidArgument(f"source must be 'articles' or 'headlines', not {source!r}")
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when the main schema has a table ``name`` (an enrichment stage may not have run)."""
-    return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]))
 
 
 def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from analysis.db import sql_text
+from analysis.db import has_columns, has_table, sql_text
 
 # Enrichment rows keyed by an article or a headline id: (table, id column, extra condition).
 # Fixed identifiers of the stages' schema files, never input.
@@ -33,7 +33,7 @@ STORY_TABLES = (("article_stories", "stories", "article_story_index", "article_s
 def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Give a database made before documents could be superseded the current `documents`
     table (its CHECKs cannot be altered in place): copied once, in one transaction."""
-    if _has_column(con, "documents", "superseded_by"):
+    if has_columns(con, "documents", {"superseded_by"}):
         return
     schema = sql_text("schema.sql")
     start = schema.index("CREATE TABLE IF NOT EXISTS documents (")
@@ -52,15 +52,6 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def _has_column(con, table: str, column: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-                            [table, column]).fetchall()[0][0])
-
-
-def _tables(con) -> set[str]:
-    return {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 
 
 def _ids(con, sql: str, params=None) -> list[int]:
@@ -157,11 +148,10 @@ def recount_headlines(con: duckdb.DuckDBPyConnection, headline_ids: list[int]) -
 
 def _forget(con, table: str, id_column: str, ids: list[int], derived, stories) -> None:
     _requeue_stories(con, stories, ids)
-    present = _tables(con)
     con.register("_forget", pa.table({"id": pa.array(sorted(set(ids)), pa.int64())}))
     try:
         for name, column, condition in derived:
-            if name in present:
+            if has_table(con, name):
                 con.execute(f"DELETE FROM {name} WHERE {condition}{column} IN (SELECT id FROM _forget)")
         con.execute(f"DELETE FROM {table} WHERE {id_column} IN (SELECT id FROM _forget)")
     finally:
@@ -172,7 +162,7 @@ def _requeue_stories(con, tables, ids: list[int]) -> None:
     """Remove the stories these documents belong to, with all their members' story rows: the
     stories stage treats the members as new and links them again."""
     members, summary, index, bands, id_column = tables
-    if not ids or members not in _tables(con):
+    if not ids or not has_table(con, members):
         return
     con.register("_touched", pa.table({"id": pa.array(sorted(set(ids)), pa.int64())}))
     try:
