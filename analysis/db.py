@@ -173,11 +173,12 @@ def sql_text(name: str) -> str:
 
 
 def schema_files() -> list[str]:
-    """Schema files in the order they are applied: schema.sql first, then the stages' files."""
+    """Schema files in the order they are applied: schema.sql first, then the stages' files, then rollups.sql."""
     folder = resources.files("analysis").joinpath("sql")
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
     names.remove("schema.sql")
-    return ["schema.sql", *names]
+    names.remove("rollups.sql")  # last: its freshness macro reads the other stages' tables
+    return ["schema.sql", *names, "rollups.sql"]
 
 
 def view_files() -> list[str]:

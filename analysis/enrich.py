@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from importlib import import_module
 
+from analysis import rollups
 from analysis.errors import InvalidArgument
 
 # name -> "module:function"; imported lazily so `presswatch load` never pays for spaCy.
@@ -20,6 +21,7 @@ STAGES: dict[str, str] = {
     "stories": "analysis.stories.stage:run",
     "topics": "analysis.topics.stage:run",
     "entities": "analysis.entities.stage:run",
+    "rollups": "analysis.rollups:run",  # counts what the stages above wrote
 }
 
 
@@ -37,6 +39,8 @@ def run(con, *, stages: list[str] | None = None, rebuild: bool = False, progress
     unknown = [s for s in [*chosen, *options] if s not in STAGES]
     if unknown:
         raise InvalidArgument(f"unknown enrichment stage(s): {', '.join(unknown)}; known: {', '.join(STAGES)}")
+    if any(name != "rollups" for name in chosen):
+        rollups.invalidate(con)  # a stage may relink or re-score without changing a table's size
     results = {}
     for name in chosen:
         module, func = STAGES[name].split(":")

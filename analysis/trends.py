@@ -118,6 +118,8 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     data starts or stops inside the period, or it holds fewer than THIN_PERIOD_SHARE × the
     group's median). Starts and stops are those of the group in the whole database, not of
     the ``start``/``end`` window: a window ending on a complete week does not make it incomplete.
+    Computed from the raw tables; ``analysis.rollups.period_totals`` answers from the rollups
+    when they are fresh.
     """
     sql = f"""
         WITH units AS ({units_sql(con, freq=freq, by=by, unit=unit, source=source)}),
@@ -137,12 +139,21 @@ def totals_sql(*, freq: str, source: str = "articles") -> str:
     For callers that need the totals and their own counts from one scan of ``units`` (e.g.
     topic frequencies); ``period_totals`` is this plus the query around it."""
     check_options(freq=freq, by=None, unit="stories", source=source)
+    return f"""
+        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n, min(grp_first) AS first_day,
+                          max(grp_last) AS last_day FROM units GROUP BY ALL),
+        {flags_sql(freq=freq)}"""
+
+
+def flags_sql(*, freq: str) -> str:
+    """CTEs ending in ``period_totals`` (see ``totals_sql``) from a preceding CTE ``totals(period,
+    grp, n, first_day, last_day)``: the incomplete flag, whether the counts come from the raw
+    tables or from the rollups (analysis.rollups)."""
+    check_options(freq=freq, by=None, unit="stories")
     period_end = f"CAST(t.period + INTERVAL 1 {freq} - INTERVAL 1 day AS DATE)"
     edge = "t.first_day = t.period OR t.last_day = t.period" if freq == "day" else \
         f"t.first_day > t.period OR t.last_day < {period_end}"
     return f"""
-        totals AS (SELECT period, grp, count(DISTINCT unit_id) AS n, min(grp_first) AS first_day,
-                          max(grp_last) AS last_day FROM units GROUP BY ALL),
         medians AS (SELECT grp, median(n) AS med FROM totals GROUP BY grp),
         period_totals AS (
             SELECT t.period, t.grp, t.n AS n_documents, ({edge} OR t.n < $thin * m.med) AS incomplete

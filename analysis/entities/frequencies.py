@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis import trends
+from analysis import rollups, trends
 from analysis.entities.registry import TYPES
 from analysis.entities.text import fold
 from analysis.errors import InvalidArgument, NotFound
@@ -68,22 +68,30 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     _check(source, types)
     params = {"start": trends.as_date(start), "end": trends.as_date(end)}
     chosen = resolve_entities(con, entities) if entities else None
-    units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
-    doc_col = _DOC_COLUMN[source]
     filters = []
     if chosen is not None:
-        filters.append("m.entity_id IN (SELECT unnest($ids))")
+        filters.append("e.entity_id IN (SELECT unnest($ids))")
         params["ids"] = chosen
     if types:
         filters.append("e.type IN (SELECT unnest($types))")
         params["types"] = list(types)
-    where = " AND ".join(["m." + doc_col + " IS NOT NULL", *filters])
-    sql = f"""
-        WITH units AS ({units}),
+    # mentions of an entity the entities table lacks are not counted, whichever way
+    known = " AND ".join(["TRUE", *filters])
+    if rollups.answer(con, source=source):
+        params["grouped_by"] = rollups.grouped_by(by)
+        counted = rollups.counts_sql(kind="entity", freq=freq, unit=unit,
+                                     items=f"item IN (SELECT e.entity_id FROM entities e WHERE {known})")
+        em = f"em AS (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
+    else:
+        units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
+        doc_col = _DOC_COLUMN[source]
+        em = f"""units AS ({units}),
         m AS (SELECT m.{doc_col} AS doc_id, m.entity_id, count(*) AS n
-              FROM mentions m JOIN entities e USING (entity_id) WHERE {where} GROUP BY ALL),
+              FROM mentions m JOIN entities e USING (entity_id) WHERE m.{doc_col} IS NOT NULL AND {known} GROUP BY ALL),
         em AS (SELECT u.period, u.grp, m.entity_id, count(DISTINCT u.unit_id) AS n_documents, sum(m.n) AS n_mentions
-               FROM units u JOIN m USING (doc_id) GROUP BY ALL),
+               FROM units u JOIN m USING (doc_id) GROUP BY ALL)"""
+    sql = f"""
+        WITH {em},
         ranked AS (SELECT entity_id, sum(n_documents) AS total FROM em GROUP BY entity_id
                    ORDER BY total DESC, entity_id LIMIT $top)
         SELECT em.period, em.grp AS "group", em.entity_id, e.name AS entity, e.type,
@@ -91,7 +99,7 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
         FROM em JOIN ranked USING (entity_id) JOIN entities e USING (entity_id)"""
     params["top"] = len(chosen) if chosen is not None else int(top)
     counts = con.execute(sql, params).df()
-    totals = trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
+    totals = rollups.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
     if counts.empty or totals.empty:
         return trends.empty_frequencies(COLUMNS, ITEM_DTYPES)
     items = counts[["entity_id", "entity", "type"]].drop_duplicates().assign(label=lambda f: f["entity"])

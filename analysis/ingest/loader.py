@@ -27,6 +27,7 @@ from functools import partial
 import duckdb
 import pyarrow as pa
 
+from analysis import rollups
 from analysis.db import checkpoint_every, memory_cap, scalar, transaction
 from analysis.errors import InvalidArgument
 from analysis.ingest import exports, worker
@@ -149,6 +150,8 @@ def load(con: duckdb.DuckDBPyConnection, paths: list[str], *, crawled_at: str | 
     resume = _committed_records(con, todo)
 
     n_todo = len(todo)
+    if n_todo:
+        rollups.invalidate(con)  # a file read again replaces its articles and sightings
     chunks = _chunked(todo)
     del todo  # _parse_all empties `chunks` as it goes: parsed inputs are released
     pending = _Pending(con, load_id, result, batch_size, outlet=outlet)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analysis import rollups
 from analysis.db import scalar, transaction
 from analysis.errors import InvalidArgument, NotFound
 from analysis.ingest.supersede import recount_headlines, upgrade, withdraw
@@ -40,6 +41,7 @@ def unload(con: duckdb.DuckDBPyConnection, load_id: int) -> Unloaded:
         raise InvalidArgument(f"load {load_id} replaced {replaced:,} document(s) of earlier loads; unloading it "
                               "cannot bring them back: load those files again instead")
     with transaction(con):
+        rollups.invalidate(con)
         ids = [row[0] for row in con.execute("SELECT document_id FROM documents WHERE load_id = ?", [load_id]).fetchall()]
         before = con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sightings)").fetchall()[0]
         recount_headlines(con, withdraw(con, ids))

@@ -11,6 +11,7 @@ neither. See docs/scale.md.
 
 from collections.abc import Sequence
 
+from analysis import rollups
 from analysis.errors import MissingDependency
 from analysis.spark.output import import_enrichment, is_enrichment_output
 
@@ -54,6 +55,7 @@ def enrich_locally(con, *, rebuild: bool = False, workers: int = 1) -> dict:
     from analysis.topics.taxonomy import load_taxonomy
     from analysis.workers import pool
 
+    rollups.invalidate(con)
     counts = entities(con, rebuild=rebuild, mode="registry", workers=workers)
     tax = load_taxonomy()
     topics.sync_taxonomy(con, tax)

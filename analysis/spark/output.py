@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analysis import rollups
 from analysis.db import scalar, transaction
 from analysis.errors import DataFileError
 
@@ -80,6 +81,7 @@ def import_enrichment(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
                 raise DataFileError(f"{missing:,} documents of {path} are not in this database: load the inputs that "
                                     "were exported before importing their enrichment")
             sync_registry(con, registry)
+            rollups.invalidate(con)
             con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
             counts = _replace(con, tax.version)
     finally:

@@ -12,7 +12,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis import trends
+from analysis import rollups, trends
 from analysis.errors import InvalidArgument, NotFound
 
 SOURCES = ("taxonomy", "model")
@@ -65,20 +65,29 @@ def topic_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", top
     all_ids = [r[0] for r in con.execute(
         "SELECT topic_id FROM topics WHERE source = $source ORDER BY lang NULLS FIRST, position",
         {"source": source}).fetchall()]
-    table, key = DOCUMENTS[documents]
-    units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=documents)
     params = {"start": trends.as_date(start), "end": trends.as_date(end), "thin": trends.THIN_PERIOD_SHARE,
-              "ids": chosen if chosen is not None else all_ids, "primary_only": primary_only}
-    # One materialised scan of the units serves both the period totals and the topic counts.
-    rows = con.execute(f"""
-        WITH units AS MATERIALIZED ({units}),
+              "ids": chosen if chosen is not None else all_ids}
+    if rollups.answer(con, source=documents):
+        params["grouped_by"] = rollups.grouped_by(by)
+        kind = "primary_topic" if primary_only else "topic"
+        counted = f"""{rollups.totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)},
+        counts AS (SELECT period, grp, item AS topic_id, n_documents AS n
+                   FROM ({rollups.counts_sql(kind=kind, freq=freq, unit=unit, items="list_contains($ids, item)")}))"""
+    else:
+        table, key = DOCUMENTS[documents]
+        units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=documents)
+        params["primary_only"] = primary_only
+        # One materialised scan of the units serves both the period totals and the topic counts.
+        counted = f"""units AS MATERIALIZED ({units}),
         {trends.totals_sql(freq=freq, source=documents)},
         counts AS (
             SELECT u.period, u.grp, t.topic_id, count(DISTINCT u.unit_id) AS n
             FROM units u JOIN {table} t ON t.{key} = u.doc_id
             WHERE (t.is_primary OR NOT $primary_only) AND list_contains($ids, t.topic_id)
             GROUP BY ALL
-        )
+        )"""
+    rows = con.execute(f"""
+        WITH {counted}
         SELECT true AS is_total, period, grp AS "group", NULL::VARCHAR AS topic, n_documents AS n, incomplete
         FROM period_totals
         UNION ALL

@@ -1,0 +1,186 @@
+"""The `rollups` enrichment stage: daily counts that frequencies answer from at archive scale.
+
+``entity_frequencies``, ``topic_frequencies``, ``trends.period_totals`` and the SQL views
+count distinct stories over millions of mentions and sightings; the same numbers come from
+a table of counts per day, group and item (analysis/sql/rollups.sql). Three things make
+that exact rather than approximate:
+
+- each grouping (none, language, outlet) is counted apart: one story runs in several outlets;
+- an article has one date, so placements and mentions add up over the days of a period;
+  a story whose articles (of one item and group) all fall on one day adds up too
+  (``n_day_stories``); the other stories keep their days in ``rollup_story_days`` and are
+  counted distinctly over the period and window asked for;
+- the readers use the rollups only while ``rollups_fresh()`` says their inputs have not
+  changed since they were built (``answer``); otherwise they compute from the raw tables.
+
+Headlines are counted per sighting day, so their frequencies are computed from the raw
+tables; their lifespans (the ``headline_lifespans`` view) come from ``headline_spans``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from analysis import trends
+from analysis.db import has_table, scalar, transaction
+from analysis.errors import InvalidArgument
+
+GROUPED_BY = {None: "none", "lang": "lang", "outlet": "outlet"}
+KINDS = ("total", "entity", "topic", "primary_topic")
+
+# (kind, SQL of (doc_id, item, n) for the dated articles in the `units` temp table).
+ITEMS = {
+    "total": "SELECT doc_id, '' AS item, 0 AS n FROM _rollup_units",
+    "entity": """SELECT article_id AS doc_id, entity_id AS item, count(*) AS n FROM mentions
+                 WHERE article_id IS NOT NULL GROUP BY ALL""",
+    "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics",
+    "primary_topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE is_primary",
+}
+
+STATE = """INSERT INTO rollup_state SELECT 1, now(), true, (SELECT count(*) FROM articles),
+               (SELECT max(article_id) FROM articles), (SELECT count(*) FROM article_stories),
+               (SELECT count(*) FROM mentions), (SELECT count(*) FROM article_topics),
+               (SELECT count(*) FROM headlines), (SELECT count(*) FROM sightings)"""
+
+HEADLINE_SPANS = """
+    INSERT INTO headline_spans
+    SELECT s.headline_id, min(s.seen_at), max(s.seen_at), count(DISTINCT CAST(s.seen_at AS DATE)),
+           count(DISTINCT s.document_id), count(*), min(s.position),
+           list(DISTINCT d.site ORDER BY d.site) FILTER (WHERE d.site IS NOT NULL)
+    FROM sightings s JOIN documents d ON d.document_id = s.document_id
+    GROUP BY s.headline_id"""
+
+
+def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = True, workers: int = 1,
+        **_options) -> dict:
+    """Build the rollups from the articles, stories, mentions, topics and sightings stored now.
+
+    Nothing to do while they are fresh (unless ``rebuild``); otherwise they are rebuilt whole,
+    in one transaction: a story linked anew or a topic re-scored changes counts on any day,
+    which a per-day update could miss. Returns counts for the enrich summary."""
+    if not rebuild and fresh(con):
+        return {"rebuilt": 0, "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
+    with transaction(con):
+        for table in ("rollup_days", "rollup_story_days", "headline_spans", "rollup_state"):  # fixed names
+            con.execute(f"DELETE FROM {table}")
+        for by in GROUPED_BY:
+            _build_grouping(con, by)
+        con.execute(HEADLINE_SPANS)
+        con.execute(STATE)
+    counts = con.execute("""SELECT (SELECT count(*) FROM rollup_days), (SELECT count(*) FROM rollup_story_days),
+                                   (SELECT count(*) FROM headline_spans)""").fetchall()[0]
+    return {"rebuilt": 1, "day_rows": counts[0], "story_day_rows": counts[1], "headlines": counts[2]}
+
+
+def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
+    """rollup_days and rollup_story_days rows of one grouping, every kind.
+
+    The units are those of ``trends.units_sql`` (same dating, same story of an unlinked
+    article) over the whole database, by day."""
+    units = trends.units_sql(con, freq="day", by=by, unit="stories")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_units AS SELECT doc_id, unit_id, period AS day, grp FROM ({units})",
+                {"start": None, "end": None})
+    try:
+        for kind, items in ITEMS.items():
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _rollup_cells AS
+                WITH per_story_day AS (
+                    SELECT i.item, u.grp, u.unit_id, u.day, count(*) AS n_docs, sum(i.n) AS n_mentions
+                    FROM _rollup_units u JOIN ({items}) i ON i.doc_id = u.doc_id
+                    GROUP BY ALL)
+                SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days FROM per_story_day""")
+            params = {"kind": kind, "grouped_by": GROUPED_BY[by]}
+            con.execute("""
+                INSERT INTO rollup_days
+                SELECT $kind, item, $grouped_by, grp, day, sum(n_docs), sum(n_mentions), count(*) FILTER (WHERE n_days = 1)
+                FROM _rollup_cells GROUP BY item, grp, day ORDER BY item, grp, day""", params)
+            con.execute("""
+                INSERT INTO rollup_story_days
+                SELECT $kind, item, $grouped_by, grp, day, unit_id FROM _rollup_cells WHERE n_days > 1
+                ORDER BY item, grp, day""", params)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _rollup_cells")
+        con.execute("DROP TABLE IF EXISTS _rollup_units")
+
+
+def fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the rollups exist and nothing they count has changed since they were built."""
+    return has_table(con, "rollup_state") and bool(scalar(con, "SELECT rollups_fresh()"))
+
+
+def answer(con: duckdb.DuckDBPyConnection, *, source: str = "articles") -> bool:
+    """True when frequencies of ``source`` can be answered from the rollups (articles only:
+    headlines are dated by each sighting)."""
+    return source == "articles" and fresh(con)
+
+
+def invalidate(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the rollups stale: the next `presswatch enrich` rebuilds them, readers use raw tables till then.
+    For writers whose changes could keep every table's size (a story relinked, a topic re-scored)."""
+    if has_table(con, "rollup_state"):
+        con.execute("UPDATE rollup_state SET valid = false WHERE valid")
+
+
+def grouped_by(by: str | None) -> str:
+    if by not in GROUPED_BY:
+        raise InvalidArgument(f"by must be None, 'outlet' or 'lang', not {by!r}")
+    return GROUPED_BY[by]
+
+
+def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE") -> str:
+    """SQL of (period, grp, item, n_documents, n_mentions) per period of ``freq`` from the
+    rollups of ``kind``, with the parameters ``$grouped_by``, ``$start``, ``$end``.
+
+    ``items`` is a condition on the column ``item`` (bound values only). ``n_documents``
+    counts ``unit`` as ``trends.units_sql`` does: placements add up over days; stories are
+    the one-day stories of each day plus the distinct stories spread over several days."""
+    if kind not in KINDS:
+        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    trends.check_options(freq=freq, by=None, unit=unit)
+    where = f"""kind = '{kind}' AND grouped_by = $grouped_by AND ({items})
+                AND ($start IS NULL OR day >= $start) AND ($end IS NULL OR day <= $end)"""
+    period = f"CAST(date_trunc('{freq}', day) AS DATE)"
+    cells = f"""SELECT {period} AS period, grp, item, sum(n_placements) AS n_placements,
+                       sum(n_mentions) AS n_mentions, sum(n_day_stories) AS n_day_stories
+                FROM rollup_days WHERE {where} GROUP BY ALL"""
+    if unit == "placements":
+        return f"""SELECT period, grp, item, CAST(n_placements AS BIGINT) AS n_documents,
+                          CAST(n_mentions AS BIGINT) AS n_mentions FROM ({cells})"""
+    return f"""
+        SELECT c.period, c.grp, c.item, CAST(c.n_day_stories + coalesce(s.n_spread, 0) AS BIGINT) AS n_documents,
+               CAST(c.n_mentions AS BIGINT) AS n_mentions
+        FROM ({cells}) c
+        LEFT JOIN (SELECT {period} AS period, grp, item, count(DISTINCT story_id) AS n_spread
+                   FROM rollup_story_days WHERE {where} GROUP BY ALL) s
+          ON s.period = c.period AND s.grp IS NOT DISTINCT FROM c.grp AND s.item = c.item"""
+
+
+def totals_sql(*, freq: str, unit: str) -> str:
+    """A CTE ``totals(period, grp, n, first_day, last_day)`` from the rollups, as
+    ``trends.totals_sql`` computes it from the units: follow it with ``trends.flags_sql``.
+    ``first_day``/``last_day`` are the group's first and last day in the whole database."""
+    return f"""
+        totals AS (
+            SELECT c.period, c.grp, c.n_documents AS n, b.first_day, b.last_day
+            FROM ({counts_sql(kind='total', freq=freq, unit=unit)}) c
+            JOIN (SELECT grp, min(day) AS first_day, max(day) AS last_day FROM rollup_days
+                  WHERE kind = 'total' AND grouped_by = $grouped_by GROUP BY grp) b
+              ON b.grp IS NOT DISTINCT FROM c.grp)"""
+
+
+def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str | None = None,
+                  unit: str = "stories", source: str = "articles",
+                  start: dt.date | str | None = None, end: dt.date | str | None = None) -> pd.DataFrame:
+    """``trends.period_totals`` (same arguments, same frame), from the rollups while they are fresh."""
+    if not answer(con, source=source):
+        return trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
+    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    sql = f"""
+        WITH {totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)}
+        SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
+    params = {"start": trends.as_date(start), "end": trends.as_date(end), "thin": trends.THIN_PERIOD_SHARE,
+              "grouped_by": grouped_by(by)}
+    return con.execute(sql, params).df()

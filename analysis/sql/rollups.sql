@@ -1,0 +1,109 @@
+-- presswatch rollups: daily counts that frequencies and views read instead of every mention
+-- and sighting. Written by the `rollups` enrichment stage (analysis/rollups.py), which runs
+-- after stories, topics and entities. Applied after the stages' own files: rollups_fresh()
+-- reads their tables. A count is only used while rollups_fresh() is true; otherwise the
+-- readers compute from the raw tables, so a stale rollup is slow, never wrong.
+
+CREATE TABLE IF NOT EXISTS rollup_days (
+    kind          VARCHAR NOT NULL CHECK (kind IN ('total', 'entity', 'topic', 'primary_topic')),
+    item          VARCHAR NOT NULL,
+    grouped_by    VARCHAR NOT NULL CHECK (grouped_by IN ('none', 'lang', 'outlet')),
+    grp           VARCHAR,
+    day           DATE NOT NULL,
+    n_placements  BIGINT NOT NULL CHECK (n_placements > 0),
+    n_mentions    BIGINT NOT NULL CHECK (n_mentions >= 0),
+    n_day_stories BIGINT NOT NULL CHECK (n_day_stories >= 0 AND n_day_stories <= n_placements),
+    CHECK (grouped_by <> 'none' OR grp IS NULL),
+    CHECK ((kind = 'total') = (item = ''))
+);
+
+-- Stories whose placements (of one item and group) fall on several days: a distinct count
+-- over a week or a month cannot add daily counts for them, so their days are kept.
+CREATE TABLE IF NOT EXISTS rollup_story_days (
+    kind       VARCHAR NOT NULL CHECK (kind IN ('total', 'entity', 'topic', 'primary_topic')),
+    item       VARCHAR NOT NULL,
+    grouped_by VARCHAR NOT NULL CHECK (grouped_by IN ('none', 'lang', 'outlet')),
+    grp        VARCHAR,
+    day        DATE NOT NULL,
+    story_id   BIGINT NOT NULL
+);
+
+-- No primary key: DuckDB keeps a key's index in memory, and this table has a row per headline.
+CREATE TABLE IF NOT EXISTS headline_spans (
+    headline_id    BIGINT NOT NULL,
+    first_seen     TIMESTAMPTZ,
+    last_seen      TIMESTAMPTZ,
+    days_on_ticker BIGINT NOT NULL CHECK (days_on_ticker >= 0),
+    n_pages        BIGINT NOT NULL CHECK (n_pages >= 1),
+    n_sightings    BIGINT NOT NULL CHECK (n_sightings >= 1),
+    best_position  INTEGER NOT NULL CHECK (best_position >= 1),
+    sites          VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS rollup_state (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    built_at          TIMESTAMPTZ NOT NULL,
+    valid             BOOLEAN NOT NULL,
+    n_articles        BIGINT NOT NULL,
+    max_article_id    BIGINT,
+    n_article_stories BIGINT NOT NULL,
+    n_mentions        BIGINT NOT NULL,
+    n_article_topics  BIGINT NOT NULL,
+    n_headlines       BIGINT NOT NULL,
+    n_sightings       BIGINT NOT NULL
+);
+
+-- Writers mark the rollups invalid (analysis.rollups.invalidate); the counts catch a writer that
+-- did not. count(*) and max() of a column are answered from DuckDB's table statistics.
+CREATE OR REPLACE MACRO rollups_fresh() AS (
+    SELECT coalesce(any_value(
+        s.valid
+        AND s.n_articles = (SELECT count(*) FROM articles)
+        AND s.max_article_id IS NOT DISTINCT FROM (SELECT max(article_id) FROM articles)
+        AND s.n_article_stories = (SELECT count(*) FROM article_stories)
+        AND s.n_mentions = (SELECT count(*) FROM mentions)
+        AND s.n_article_topics = (SELECT count(*) FROM article_topics)
+        AND s.n_headlines = (SELECT count(*) FROM headlines)
+        AND s.n_sightings = (SELECT count(*) FROM sightings)), false)
+    FROM rollup_state s
+);
+
+COMMENT ON TABLE rollup_days IS 'Dated articles counted per day, group and item (all articles, an entity, a topic), for frequencies over any period without reading every mention. Used only while rollups_fresh() is true.';
+COMMENT ON COLUMN rollup_days.kind IS 'total (all dated articles; item is empty), entity (articles mentioning item), topic (articles with topic item, primary or not) or primary_topic (articles whose primary topic is item).';
+COMMENT ON COLUMN rollup_days.item IS 'entities.entity_id or topics.topic_id; empty for totals.';
+COMMENT ON COLUMN rollup_days.grouped_by IS 'none, lang or outlet: which article column grp holds. Each grouping is counted apart, since a story can run in several outlets.';
+COMMENT ON COLUMN rollup_days.grp IS 'The article language or outlet (NULL when unknown, and always NULL for grouped_by = none).';
+COMMENT ON COLUMN rollup_days.day IS 'Publication date.';
+COMMENT ON COLUMN rollup_days.n_placements IS 'Articles of the day (every stored copy counts).';
+COMMENT ON COLUMN rollup_days.n_mentions IS 'Mentions of the entity in those articles (0 for other kinds).';
+COMMENT ON COLUMN rollup_days.n_day_stories IS 'Stories whose articles of this item and group all fall on this day; stories spread over several days are in rollup_story_days.';
+
+COMMENT ON TABLE rollup_story_days IS 'Stories whose articles of one item and group fall on several days, one row per day: counted distinctly over a period, beside rollup_days.n_day_stories.';
+COMMENT ON COLUMN rollup_story_days.kind IS 'As rollup_days.kind.';
+COMMENT ON COLUMN rollup_story_days.item IS 'As rollup_days.item.';
+COMMENT ON COLUMN rollup_story_days.grouped_by IS 'As rollup_days.grouped_by.';
+COMMENT ON COLUMN rollup_story_days.grp IS 'As rollup_days.grp.';
+COMMENT ON COLUMN rollup_story_days.day IS 'A publication date of one of the story''s articles.';
+COMMENT ON COLUMN rollup_story_days.story_id IS 'The story (article_stories.story_id; minus the article_id for an article not linked yet).';
+
+COMMENT ON TABLE headline_spans IS 'Per ticker headline, what the headline_lifespans view computes from every sighting. Used only while rollups_fresh() is true.';
+COMMENT ON COLUMN headline_spans.headline_id IS 'The headline.';
+COMMENT ON COLUMN headline_spans.first_seen IS 'Earliest sighting time (NULL when no sighting has a known time).';
+COMMENT ON COLUMN headline_spans.last_seen IS 'Latest sighting time.';
+COMMENT ON COLUMN headline_spans.days_on_ticker IS 'Distinct UTC days with a dated sighting.';
+COMMENT ON COLUMN headline_spans.n_pages IS 'Distinct pages whose ticker showed it.';
+COMMENT ON COLUMN headline_spans.n_sightings IS 'Ticker slots that showed it.';
+COMMENT ON COLUMN headline_spans.best_position IS 'Highest ticker place (1 = first item).';
+COMMENT ON COLUMN headline_spans.sites IS 'Aggregator sites that showed it, sorted; NULL when none is known.';
+
+COMMENT ON TABLE rollup_state IS 'When the rollups were built and the size of their input tables then: rollups_fresh() compares these with the tables now.';
+COMMENT ON COLUMN rollup_state.id IS 'Always 1 (one row).';
+COMMENT ON COLUMN rollup_state.built_at IS 'When the rollups stage built them.';
+COMMENT ON COLUMN rollup_state.valid IS 'False once a load, unload or another enrichment stage changed their inputs (until the rollups stage runs again).';
+COMMENT ON COLUMN rollup_state.n_articles IS 'count(*) of articles when built.';
+COMMENT ON COLUMN rollup_state.max_article_id IS 'max(article_id) when built (a file read again replaces an article by a newer id).';
+COMMENT ON COLUMN rollup_state.n_article_stories IS 'count(*) of article_stories when built.';
+COMMENT ON COLUMN rollup_state.n_mentions IS 'count(*) of mentions when built.';
+COMMENT ON COLUMN rollup_state.n_article_topics IS 'count(*) of article_topics when built.';
+COMMENT ON COLUMN rollup_state.n_headlines IS 'count(*) of headlines when built.';
+COMMENT ON COLUMN rollup_state.n_sightings IS 'count(*) of sightings when built.';
