@@ -1,19 +1,33 @@
 -- Monthly entity frequencies over articles, counted in placements (every stored article) so the
 -- view needs no other stage; the Python function entity_frequencies() adds stories, weeks/days,
 -- groups and headlines. The incomplete flag follows analysis/trends.py (first or last month of
--- the data, or fewer than 0.25 x the median month).
+-- the data, or fewer than 0.25 x the median month). Counts come from rollup_days
+-- (analysis/rollups.py) while rollups_fresh(), else from every mention.
 CREATE OR REPLACE VIEW entity_frequencies AS
 WITH docs AS (
     SELECT article_id, CAST(date_trunc('month', published_date) AS DATE) AS period
-    FROM articles WHERE published_date IS NOT NULL
+    FROM articles WHERE published_date IS NOT NULL AND NOT rollups_fresh()
 ),
-totals AS (SELECT period, count(*) AS n_period_documents FROM docs GROUP BY period),
+rolled AS (
+    SELECT CAST(date_trunc('month', day) AS DATE) AS period, kind, item,
+           CAST(sum(n_placements) AS BIGINT) AS n_documents, CAST(sum(n_mentions) AS BIGINT) AS n_mentions
+    FROM rollup_days
+    WHERE kind IN ('total', 'entity') AND grouped_by = 'none' AND rollups_fresh()
+    GROUP BY ALL
+),
+totals AS (
+    SELECT period, count(*) AS n_period_documents FROM docs GROUP BY period
+    UNION ALL
+    SELECT period, n_documents FROM rolled WHERE kind = 'total'
+),
 bounds AS (SELECT min(period) AS lo, max(period) AS hi FROM totals),
 med AS (SELECT median(n_period_documents) AS m FROM totals),
 counts AS (
     SELECT d.period, m.entity_id, count(DISTINCT m.article_id) AS n_documents, count(*) AS n_mentions
     FROM mentions m JOIN docs d USING (article_id)
     GROUP BY ALL
+    UNION ALL
+    SELECT period, item, n_documents, n_mentions FROM rolled WHERE kind = 'entity'
 ),
 final AS (
     SELECT c.period, c.entity_id, e.name AS entity, e.type, c.n_documents, c.n_mentions,

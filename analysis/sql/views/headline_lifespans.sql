@@ -1,11 +1,13 @@
 -- How long each ticker headline stayed on the aggregators' tickers, as observed by the crawls.
 -- A crawl sees a snapshot: the true time on the ticker is longer by up to one crawl interval at
 -- each end, and a headline seen on the first or last crawl day may have lived outside the
--- collection window (censored).
+-- collection window (censored). Per-headline figures come from headline_spans (analysis/rollups.py)
+-- while rollups_fresh(), else from every sighting.
 CREATE OR REPLACE VIEW headline_lifespans AS
 WITH seen AS (
     SELECT s.headline_id, s.document_id, s.position, s.seen_at, d.site
     FROM sightings s JOIN documents d ON d.document_id = s.document_id
+    WHERE NOT rollups_fresh()
 ),
 window_days AS (
     SELECT CAST(min(seen_at) AS DATE) AS first_day, CAST(max(seen_at) AS DATE) AS last_day FROM sightings
@@ -21,6 +23,10 @@ per_headline AS (
            list(DISTINCT site ORDER BY site) FILTER (WHERE site IS NOT NULL) AS sites
     FROM seen
     GROUP BY headline_id
+    UNION ALL
+    SELECT headline_id, first_seen, last_seen, days_on_ticker, n_pages, n_sightings, best_position, sites
+    FROM headline_spans
+    WHERE rollups_fresh()
 ),
 final AS (
     SELECT h.headline_id, h.text, h.lang, p.first_seen, p.last_seen,

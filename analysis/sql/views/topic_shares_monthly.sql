@@ -1,14 +1,23 @@
 -- Primary-topic shares of articles per month, for both taxonomy and model topics.
 -- Counts placements (every stored article); topic_frequencies() in Python also counts stories
--- and fills zero periods. Periods with no article of a topic have no row here.
+-- and fills zero periods. Periods with no article of a topic have no row here. Counts come from
+-- rollup_days (analysis/rollups.py) while rollups_fresh(), else from every topic score.
 CREATE OR REPLACE VIEW topic_shares_monthly AS
 WITH dated AS (
     SELECT article_id, CAST(date_trunc('month', published_date) AS DATE) AS period
     FROM articles
-    WHERE published_date IS NOT NULL
+    WHERE published_date IS NOT NULL AND NOT rollups_fresh()
+),
+rolled AS (
+    SELECT CAST(date_trunc('month', day) AS DATE) AS period, kind, item, CAST(sum(n_placements) AS BIGINT) AS n
+    FROM rollup_days
+    WHERE kind IN ('total', 'primary_topic') AND grouped_by = 'none' AND rollups_fresh()
+    GROUP BY ALL
 ),
 totals AS (
     SELECT period, count(*) AS n_total FROM dated GROUP BY period
+    UNION ALL
+    SELECT period, n FROM rolled WHERE kind = 'total'
 ),
 counts AS (
     SELECT d.period, t.source, ta.topic_id, t.label, count(*) AS n_articles
@@ -16,6 +25,10 @@ counts AS (
     JOIN article_topics ta ON ta.article_id = d.article_id AND ta.is_primary
     JOIN topics t ON t.topic_id = ta.topic_id
     GROUP BY ALL
+    UNION ALL
+    SELECT r.period, t.source, r.item, t.label, r.n
+    FROM rolled r JOIN topics t ON t.topic_id = r.item
+    WHERE r.kind = 'primary_topic'
 ),
 final AS (
     SELECT c.period, c.source, c.topic_id, c.label, c.n_articles, tt.n_total,

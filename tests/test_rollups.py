@@ -1,0 +1,167 @@
+"""The rollups stage: frequencies, totals and views answered from the daily counts equal the
+same answers computed from the raw tables, on the enriched sample (real corpus articles), after
+another load and enrich, and never come from rollups that went stale."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import enrich, rollups
+from analysis.entities import entity_frequencies
+from analysis.ingest import load
+from analysis.ingest.unload import unload
+from analysis.topics import topic_frequencies
+from tests.trends_fixtures import english_texts
+
+# Windows that start and end inside weeks and months, so a story spread over days is cut.
+WINDOWS = [{}, {"start": "2016-10-05", "end": "2016-11-17"}, {"start": "2016-10-12"}, {"end": "2016-12-01"}]
+VIEWS = {"headline_lifespans": "SELECT * FROM headline_lifespans ORDER BY headline_id",
+         "entity_frequencies": "SELECT * FROM entity_frequencies ORDER BY period, entity_id",
+         "topic_shares_weekly": "SELECT * FROM topic_shares_weekly ORDER BY period, source, topic_id",
+         "topic_shares_monthly": "SELECT * FROM topic_shares_monthly ORDER BY period, source, topic_id"}
+
+
+def answers(con) -> dict[str, pd.DataFrame]:
+    """Every frequency the rollups serve: each period, grouping and unit, with filters and windows."""
+    out = {}
+    grid = itertools.product(("day", "week", "month"), (None, "lang", "outlet"), ("stories", "placements"))
+    for (freq, by, unit), window in itertools.product(grid, WINDOWS[:2]):
+        options = {"freq": freq, "by": by, "unit": unit, **window}
+        out[f"entities {options}"] = entity_frequencies(con, **options)
+        out[f"topics {options}"] = topic_frequencies(con, **options)
+        out[f"totals {options}"] = rollups.period_totals(con, **options)
+    for window in WINDOWS[2:]:
+        out[f"entities PER {window}"] = entity_frequencies(con, freq="week", types=["PER"], top=5, **window)
+        out[f"entities named {window}"] = entity_frequencies(con, freq="month", entities=["Maroc", "France"],
+                                                             by="lang", **window)
+        out[f"topics any {window}"] = topic_frequencies(con, freq="week", primary_only=False, by="outlet", **window)
+        out[f"topics model {window}"] = topic_frequencies(con, freq="month", source="model", by="lang",
+                                                          unit="placements", **window)
+    for name, sql in VIEWS.items():
+        out[name] = con.execute(sql).df()
+    return out
+
+
+def assert_same_as_raw(con) -> None:
+    """The answers with fresh rollups, then with the rollups marked stale (the raw computation)."""
+    assert rollups.fresh(con)
+    fast = answers(con)
+    rollups.invalidate(con)
+    assert not rollups.fresh(con)
+    raw = answers(con)
+    for name, frame in fast.items():
+        pd.testing.assert_frame_equal(frame, raw[name], obj=name)
+
+
+@pytest.fixture
+def enriched_copy(enriched_sample_db, tmp_path) -> Path:
+    target = tmp_path / "enriched.duckdb"
+    shutil.copyfile(enriched_sample_db, target)
+    return target
+
+
+def test_rollups_run_after_the_stages_they_count():
+    assert list(enrich.STAGES)[-1] == "rollups"
+
+
+def test_rollups_answer_as_the_raw_tables_do(enriched_copy):
+    con = analysis.connect(enriched_copy)
+    try:
+        # the sample has stories spread over several days, the case daily counts cannot add up
+        assert rollups.fresh(con)
+        assert analysis.db.scalar(con, "SELECT count(DISTINCT story_id) FROM rollup_story_days WHERE kind = 'total'") > 0
+        assert_same_as_raw(con)
+    finally:
+        con.close()
+
+
+def syndicated_export(folder: Path) -> Path:
+    """Six Wikinews 2019 articles (CC BY 2.5) run by two wires two days apart: one story each,
+    on two days of a week or of two weeks. Dated inside the sample's weeks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "wires.jsonl"
+    days = [("2016-12-05", "2016-12-07"), ("2016-12-10", "2016-12-12"), ("2016-11-29", "2016-12-01")]
+    rows = []
+    for i, (title, text) in enumerate(english_texts(6)):
+        first, second = days[i % len(days)]
+        for wire, day in (("Wire A", first), ("Wire B", second)):
+            rows.append({"id": f"{wire}-{i}", "title": title, "text": text, "date": day, "source": wire,
+                         "lang": "en", "url": f"https://example.org/{wire[-1]}/{i}"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_load_then_enrich_keeps_them_identical(enriched_copy, tmp_path):
+    con = analysis.connect(enriched_copy)
+    try:
+        load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
+        assert not rollups.fresh(con)
+        counts = enrich.run(con, progress=False, options={"entities": {"mode": "registry"}})
+        assert counts["rollups"]["rebuilt"] == 1
+        spread = analysis.db.scalar(con, """SELECT count(*) FROM rollup_story_days r JOIN article_stories s
+            ON s.story_id = r.story_id JOIN articles a USING (article_id) WHERE a.outlet = 'Wire B'
+            AND r.kind = 'total' AND r.grouped_by = 'none'""")
+        assert spread > 0  # the wires' stories are counted as stories over two days
+        assert_same_as_raw(con)
+    finally:
+        con.close()
+
+
+def test_stale_rollups_are_not_used(enriched_copy, tmp_path):
+    con = analysis.connect(enriched_copy)
+    try:
+        # Rollups that lie: fresh, they are what the frequencies say ...
+        con.execute("UPDATE rollup_days SET n_placements = n_placements + 1000 WHERE kind = 'total'")
+        inflated = rollups.period_totals(con, freq="month", unit="placements")
+        raw_total = analysis.db.scalar(con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
+        assert inflated["n_documents"].sum() > raw_total
+        # ... and once a load changed the articles, nothing reads them
+        load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
+        assert not rollups.fresh(con)
+        totals = rollups.period_totals(con, freq="month", unit="placements")
+        new_total = analysis.db.scalar(con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
+        assert totals["n_documents"].sum() == new_total == raw_total + 12
+        assert con.execute("SELECT count(*) FROM headline_lifespans").fetchall() == \
+            con.execute("SELECT count(DISTINCT headline_id) FROM sightings").fetchall()
+    finally:
+        con.close()
+
+
+def test_writers_mark_them_stale(enriched_copy, tmp_path):
+    con = analysis.connect(enriched_copy)
+    try:
+        # a stage run alone may relink stories without changing a table's size
+        enrich.run(con, stages=["stories"], progress=False)
+        assert not rollups.fresh(con)
+        enrich.run(con, stages=["rollups"], progress=False)
+        assert rollups.fresh(con)
+        assert rollups.run(con, progress=False)["rebuilt"] == 0  # fresh: nothing to do
+        loaded = load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
+        enrich.run(con, stages=["rollups"], progress=False)
+        assert rollups.fresh(con)
+        unload(con, loaded.load_id)
+        assert not rollups.fresh(con)
+        # counts catch a writer that did not say: a deleted article
+        enrich.run(con, stages=["rollups"], progress=False)
+        con.execute("DELETE FROM articles WHERE article_id = (SELECT max(article_id) FROM articles)")
+        assert not rollups.fresh(con)
+    finally:
+        con.close()
+
+
+def test_a_database_without_rollups_answers_from_the_raw_tables(sample_db_path):
+    con = analysis.connect(sample_db_path, read_only=True)
+    try:
+        assert not rollups.fresh(con)
+        totals = rollups.period_totals(con, freq="month", unit="placements")
+        assert totals["n_documents"].sum() == analysis.db.scalar(
+            con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
+    finally:
+        con.close()
