@@ -20,6 +20,7 @@ tables; their lifespans (the ``headline_lifespans`` view) come from ``headline_s
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
@@ -122,6 +123,17 @@ def invalidate(con: duckdb.DuckDBPyConnection) -> None:
     For writers whose changes could keep every table's size (a story relinked, a topic re-scored)."""
     if has_table(con, "rollup_state"):
         con.execute("UPDATE rollup_state SET valid = false WHERE valid")
+
+
+@contextmanager
+def bypassed(con: duckdb.DuckDBPyConnection):
+    """Inside the block, this connection computes everything from the raw tables, as if the
+    rollups were stale (to compare both, or to time the raw computation); nothing is written."""
+    con.execute("SET VARIABLE rollups_off = true")
+    try:
+        yield
+    finally:
+        con.execute("RESET VARIABLE rollups_off")
 
 
 def grouped_by(by: str | None) -> str:

@@ -25,6 +25,7 @@ stage-specific counts. Quick stages (frequencies, report, queries) report the me
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -65,6 +66,8 @@ QUERIES = {
         WHERE a.entity_id = $entity GROUP BY ALL ORDER BY n_articles DESC LIMIT 20""",
 }
 QUERY_PARAMS = {"title_search_by_month": {"pattern": "%Maroc%"}, "named_with_entity": {"entity": "morocco"}}
+# Queries whose view reads the rollups: also measured computing from the raw tables (`..._raw`).
+RAW_QUERIES = ("longest_on_ticker",)
 
 
 def measure(args: list[str]) -> tuple[dict, dict]:
@@ -184,19 +187,23 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
 
 
 def bench_frequencies(run: Run, counts: dict, **_) -> None:
-    for name in ("entities_week", "topics_week"):
-        timing, result = measure(child("frequencies", str(run.db), "--name", name, "--repeat", str(run.repeat)))
-        run.emit(f"frequencies.{name}", {**timing, "seconds": result["median_s"]}, items=counts["articles"],
-                 unit="articles in the database", rows=result["rows"], first_run_s=result["first_s"],
-                 process_s=timing["seconds"])
+    """Each frequency as analysts get it (from the rollups the enrich stage built) and, as
+    ``<name>_raw``, computed from the raw tables (analysis.rollups.bypassed)."""
+    for name, raw in itertools.product(("entities_week", "topics_week", "headline_lifespans"), (False, True)):
+        timing, result = measure(child("frequencies", str(run.db), "--name", name, "--repeat", str(run.repeat),
+                                       *(["--raw"] if raw else [])))
+        run.emit(f"frequencies.{name}{'_raw' if raw else ''}", {**timing, "seconds": result["median_s"]},
+                 items=counts["articles"], unit="articles in the database", rows=result["rows"],
+                 first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"])
 
 
 def bench_queries(run: Run, counts: dict, **_) -> None:
-    for name in QUERIES:
-        timing, result = measure(child("query", str(run.db), "--name", name, "--repeat", str(run.repeat)))
-        run.emit(f"query.{name}", {**timing, "seconds": result["median_s"]}, items=counts["articles"],
-                 unit="articles in the database", rows=result["rows"], first_run_s=result["first_s"],
-                 process_s=timing["seconds"])
+    for name, raw in [(name, False) for name in QUERIES] + [(name, True) for name in RAW_QUERIES]:
+        timing, result = measure(child("query", str(run.db), "--name", name, "--repeat", str(run.repeat),
+                                       *(["--raw"] if raw else [])))
+        run.emit(f"query.{name}{'_raw' if raw else ''}", {**timing, "seconds": result["median_s"]},
+                 items=counts["articles"], unit="articles in the database", rows=result["rows"],
+                 first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"])
 
 
 def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> None:
@@ -326,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         from bench.suite_children import run_child

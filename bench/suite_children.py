@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import AbstractContextManager, nullcontext
 
 
 def run_child(name: str, args) -> dict:
@@ -76,6 +77,19 @@ def _timed(call, repeat: int) -> dict:
     return {"first_s": first, "median_s": statistics.median(times), "rows": rows}
 
 
+def _answering(con, raw: bool) -> AbstractContextManager:
+    """From the rollups when they are fresh, or (``raw``) from the raw tables."""
+    from analysis import rollups
+
+    return rollups.bypassed(con) if raw else nullcontext()
+
+
+def _rollups_used(con) -> bool:
+    from analysis import rollups
+
+    return rollups.fresh(con)
+
+
 def frequencies(args) -> dict:
     import analysis
 
@@ -84,11 +98,16 @@ def frequencies(args) -> dict:
         from analysis.entities import entity_frequencies
 
         call = lambda: entity_frequencies(con, freq="week")  # noqa: E731
-    else:
+    elif args.name == "topics_week":
         from analysis.topics import topic_frequencies
 
         call = lambda: topic_frequencies(con, freq="week")  # noqa: E731
-    return _timed(call, args.repeat)
+    else:
+        from analysis.volume import headline_lifespans
+
+        call = lambda: headline_lifespans(con)  # noqa: E731
+    with _answering(con, args.raw):
+        return {**_timed(call, args.repeat), "rollups": _rollups_used(con)}
 
 
 def query(args) -> dict:
@@ -97,7 +116,8 @@ def query(args) -> dict:
 
     con = analysis.connect(args.db, read_only=True)
     sql, params = QUERIES[args.name], QUERY_PARAMS.get(args.name, {})
-    return _timed(lambda: con.execute(sql, params).fetchall(), args.repeat)
+    with _answering(con, args.raw):
+        return {**_timed(lambda: con.execute(sql, params).fetchall(), args.repeat), "rollups": _rollups_used(con)}
 
 
 def local_engine(args) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.suite import QUERIES, growth
+from bench.suite import QUERIES, RAW_QUERIES, growth
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 200
@@ -31,9 +31,11 @@ def test_every_stage_prints_one_measurement(lines):
     by_stage = {line["stage"]: line for line in lines}
     failed = [line for line in lines if line["stage"].endswith(".failed")]
     assert not failed, failed
-    expected = ["load", "load_export", "enrich.stories", "enrich.topics", "enrich.entities", "enrich.registry_path",
-                "enrich.full_path_extrapolated", "frequencies.entities_week", "frequencies.topics_week",
-                "report.week_latest", *(f"query.{name}" for name in QUERIES)]
+    expected = ["load", "load_export", "enrich.stories", "enrich.topics", "enrich.entities", "enrich.rollups",
+                "enrich.registry_path", "enrich.full_path_extrapolated",
+                *(f"frequencies.{name}{raw}" for name in ("entities_week", "topics_week", "headline_lifespans")
+                  for raw in ("", "_raw")),
+                "report.week_latest", *(f"query.{name}" for name in QUERIES), *(f"query.{name}_raw" for name in RAW_QUERIES)]
     assert [s for s in expected if s not in by_stage] == []
     for stage in expected:
         line = by_stage[stage]
@@ -71,6 +73,10 @@ def test_the_measurements_describe_the_work_done(lines):
     assert full["seconds"] > by_stage["enrich.registry_path"]["seconds"]
     assert by_stage["report.week_latest"]["wrote_html"] is True
     assert by_stage["query.top_entities_last_30_days"]["rows"] > 0
+    # the frequencies and the ticker view answer from the rollups the enrich stage built, with the same rows
+    for name in ("frequencies.entities_week", "frequencies.topics_week", "query.longest_on_ticker"):
+        assert by_stage[name]["rollups"] is True and by_stage[f"{name}_raw"]["rollups"] is False
+        assert by_stage[name]["rows"] == by_stage[f"{name}_raw"]["rows"] > 0
 
 
 def test_growth_compares_the_sizes(capsys):

@@ -55,9 +55,10 @@ CREATE TABLE IF NOT EXISTS rollup_state (
 
 -- Writers mark the rollups invalid (analysis.rollups.invalidate); the counts catch a writer that
 -- did not. count(*) and max() of a column are answered from DuckDB's table statistics.
+-- SET VARIABLE rollups_off = true makes one connection compute from the raw tables (to compare).
 CREATE OR REPLACE MACRO rollups_fresh() AS (
     SELECT coalesce(any_value(
-        s.valid
+        s.valid AND NOT coalesce(getvariable('rollups_off'), false)
         AND s.n_articles = (SELECT count(*) FROM articles)
         AND s.max_article_id IS NOT DISTINCT FROM (SELECT max(article_id) FROM articles)
         AND s.n_article_stories = (SELECT count(*) FROM article_stories)
