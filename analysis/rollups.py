@@ -28,13 +28,13 @@ import pandas as pd
 from analysis import trends
 from analysis.db import has_table, scalar, transaction
 from analysis.errors import InvalidArgument
+from analysis.progress import progress_bar
 
 GROUPED_BY = {None: "none", "lang": "lang", "outlet": "outlet"}
 KINDS = ("total", "entity", "topic", "primary_topic")
 
-# (kind, SQL of (doc_id, item, n) for the dated articles in the `units` temp table).
+# What each kind counts: (doc_id, item, n mentions), one row per article and item.
 ITEMS = {
-    "total": "SELECT doc_id, '' AS item, 0 AS n FROM _rollup_units",
     "entity": """SELECT article_id AS doc_id, entity_id AS item, count(*) AS n FROM mentions
                  WHERE article_id IS NOT NULL GROUP BY ALL""",
     "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics",
@@ -64,13 +64,24 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
     which a per-day update could miss. Returns counts for the enrich summary."""
     if not rebuild and fresh(con):
         return {"rebuilt": 0, "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
-    with transaction(con):
+    steps = len(ITEMS) + len(GROUPED_BY) + 1
+    with transaction(con), progress_bar("rollups", steps, enabled=progress, unit="steps") as bar:
         for table in ("rollup_days", "rollup_story_days", "headline_spans", "rollup_state"):  # fixed names
             con.execute(f"DELETE FROM {table}")
-        for by in GROUPED_BY:
-            _build_grouping(con, by)
+        try:
+            # each article's items once, for the three groupings
+            con.execute("CREATE OR REPLACE TEMP TABLE _rollup_items (kind VARCHAR, doc_id BIGINT, item VARCHAR, n BIGINT)")
+            for kind, items in ITEMS.items():
+                con.execute(f"INSERT INTO _rollup_items SELECT $kind, doc_id, item, n FROM ({items})", {"kind": kind})
+                bar.advance()
+            for by in GROUPED_BY:
+                _build_grouping(con, by)
+                bar.advance()
+        finally:
+            con.execute("DROP TABLE IF EXISTS _rollup_items")
         con.execute(HEADLINE_SPANS)
         con.execute(STATE)
+        bar.advance()
     counts = con.execute("""SELECT (SELECT count(*) FROM rollup_days), (SELECT count(*) FROM rollup_story_days),
                                    (SELECT count(*) FROM headline_spans)""").fetchall()[0]
     return {"rebuilt": 1, "day_rows": counts[0], "story_day_rows": counts[1], "headlines": counts[2]}
@@ -85,14 +96,17 @@ def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_units AS SELECT doc_id, unit_id, period AS day, grp FROM ({units})",
                 {"start": None, "end": None})
     try:
-        for kind, items in ITEMS.items():
+        for kind in ("total", *ITEMS):
+            items = ("SELECT doc_id, '' AS item, 0 AS n FROM _rollup_units" if kind == "total"
+                     else "SELECT doc_id, item, n FROM _rollup_items WHERE kind = $kind")
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _rollup_cells AS
                 WITH per_story_day AS (
                     SELECT i.item, u.grp, u.unit_id, u.day, count(*) AS n_docs, sum(i.n) AS n_mentions
                     FROM _rollup_units u JOIN ({items}) i ON i.doc_id = u.doc_id
                     GROUP BY ALL)
-                SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days FROM per_story_day""")
+                SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days FROM per_story_day""",
+                        {"kind": kind} if kind != "total" else None)
             params = {"kind": kind, "grouped_by": GROUPED_BY[by]}
             con.execute("""
                 INSERT INTO rollup_days
