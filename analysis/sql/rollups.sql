@@ -56,17 +56,20 @@ CREATE TABLE IF NOT EXISTS rollup_state (
 -- Writers mark the rollups invalid (analysis.rollups.invalidate); the counts catch a writer that
 -- did not. count(*) and max() of a column are answered from DuckDB's table statistics.
 -- SET VARIABLE rollups_off = true makes one connection compute from the raw tables (to compare).
+-- (Joined rather than compared to scalar subqueries: DuckDB plans those far slower.)
 CREATE OR REPLACE MACRO rollups_fresh() AS (
     SELECT coalesce(any_value(
         s.valid AND NOT coalesce(getvariable('rollups_off'), false)
-        AND s.n_articles = (SELECT count(*) FROM articles)
-        AND s.max_article_id IS NOT DISTINCT FROM (SELECT max(article_id) FROM articles)
-        AND s.n_article_stories = (SELECT count(*) FROM article_stories)
-        AND s.n_mentions = (SELECT count(*) FROM mentions)
-        AND s.n_article_topics = (SELECT count(*) FROM article_topics)
-        AND s.n_headlines = (SELECT count(*) FROM headlines)
-        AND s.n_sightings = (SELECT count(*) FROM sightings)), false)
-    FROM rollup_state s
+        AND s.n_articles = a.n AND s.max_article_id IS NOT DISTINCT FROM a.max_id
+        AND s.n_article_stories = st.n AND s.n_mentions = m.n AND s.n_article_topics = t.n
+        AND s.n_headlines = h.n AND s.n_sightings = g.n), false)
+    FROM rollup_state s,
+         (SELECT count(*) AS n, max(article_id) AS max_id FROM articles) a,
+         (SELECT count(*) AS n FROM article_stories) st,
+         (SELECT count(*) AS n FROM mentions) m,
+         (SELECT count(*) AS n FROM article_topics) t,
+         (SELECT count(*) AS n FROM headlines) h,
+         (SELECT count(*) AS n FROM sightings) g
 );
 
 COMMENT ON TABLE rollup_days IS 'Dated articles counted per day, group and item (all articles, an entity, a topic), for frequencies over any period without reading every mention. Used only while rollups_fresh() is true.';
