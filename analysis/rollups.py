@@ -123,7 +123,12 @@ def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
 
 def fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the rollups exist and nothing they count has changed since they were built."""
-    return has_table(con, "rollup_state") and bool(scalar(con, "SELECT rollups_fresh()"))
+    if not has_table(con, "rollup_state"):
+        return False
+    try:
+        return bool(scalar(con, "SELECT rollups_fresh()"))
+    except duckdb.CatalogException:  # a table they count was dropped: they cannot be fresh
+        return False
 
 
 def answer(con: duckdb.DuckDBPyConnection, *, source: str = "articles") -> bool:
