@@ -105,16 +105,12 @@ def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
                     SELECT i.item, u.grp, u.unit_id, u.day, count(*) AS n_docs, sum(i.n) AS n_mentions
                     FROM _rollup_units u JOIN ({items}) i ON i.doc_id = u.doc_id
                     GROUP BY ALL)
-                SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days,
-                       day = min(day) OVER (PARTITION BY item, grp, unit_id, date_trunc('week', day)) AS week_first,
-                       day = min(day) OVER (PARTITION BY item, grp, unit_id, date_trunc('month', day)) AS month_first
-                FROM per_story_day""",
+                SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days FROM per_story_day""",
                         {"kind": kind} if kind != "total" else None)
             params = {"kind": kind, "grouped_by": GROUPED_BY[by]}
             con.execute("""
                 INSERT INTO rollup_days
-                SELECT $kind, item, $grouped_by, grp, day, sum(n_docs), sum(n_mentions), count(*) FILTER (WHERE n_days = 1),
-                       count(*), count(*) FILTER (WHERE week_first), count(*) FILTER (WHERE month_first)
+                SELECT $kind, item, $grouped_by, grp, day, sum(n_docs), sum(n_mentions), count(*) FILTER (WHERE n_days = 1)
                 FROM _rollup_cells GROUP BY item, grp, day ORDER BY item, grp, day""", params)
             con.execute("""
                 INSERT INTO rollup_story_days
@@ -165,15 +161,13 @@ def grouped_by(by: str | None) -> str:
     return GROUPED_BY[by]
 
 
-def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE", whole: bool = False) -> str:
+def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE") -> str:
     """SQL of (period, grp, item, n_documents, n_mentions) per period of ``freq`` from the
     rollups of ``kind``, with the parameters ``$grouped_by``, ``$start``, ``$end``.
 
     ``items`` is a condition on the column ``item`` (bound values only). ``n_documents``
     counts ``unit`` as ``trends.units_sql`` does: placements add up over days; stories are
-    the one-day stories of each day plus the distinct stories spread over several days, or,
-    when the window cuts no period (``whole``, see ``whole_periods``), the stories counted on
-    their first day in each period."""
+    the one-day stories of each day plus the distinct stories spread over several days."""
     if kind not in KINDS:
         raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     trends.check_options(freq=freq, by=None, unit=unit)
@@ -183,11 +177,9 @@ def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE", whole: b
     cells = f"""SELECT {period} AS period, grp, item, sum(n_placements) AS n_placements,
                        sum(n_mentions) AS n_mentions, sum(n_day_stories) AS n_day_stories
                 FROM rollup_days WHERE {where} GROUP BY ALL"""
-    if unit == "placements" or whole:
-        column = "n_placements" if unit == "placements" else WHOLE_PERIOD_STORIES[freq]
-        return f"""SELECT {period} AS period, grp, item, CAST(sum({column}) AS BIGINT) AS n_documents,
-                          CAST(sum(n_mentions) AS BIGINT) AS n_mentions
-                   FROM rollup_days WHERE {where} GROUP BY ALL"""
+    if unit == "placements":
+        return f"""SELECT period, grp, item, CAST(n_placements AS BIGINT) AS n_documents,
+                          CAST(n_mentions AS BIGINT) AS n_mentions FROM ({cells})"""
     return f"""
         SELECT c.period, c.grp, c.item, CAST(c.n_day_stories + coalesce(s.n_spread, 0) AS BIGINT) AS n_documents,
                CAST(c.n_mentions AS BIGINT) AS n_mentions
@@ -197,27 +189,14 @@ def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE", whole: b
           ON s.period = c.period AND s.grp IS NOT DISTINCT FROM c.grp AND s.item = c.item"""
 
 
-WHOLE_PERIOD_STORIES = {"day": "n_stories", "week": "n_week_firsts", "month": "n_month_firsts"}
-
-
-def whole_periods(freq: str, start: dt.date | None, end: dt.date | None) -> bool:
-    """True when the window ``start``..``end`` (dates or None) begins and ends on period boundaries."""
-    def bucket(day: dt.date) -> dt.date:
-        if freq == "week":
-            return day - dt.timedelta(days=day.weekday())
-        return day.replace(day=1) if freq == "month" else day
-    return ((start is None or bucket(start) == start)
-            and (end is None or bucket(end + dt.timedelta(days=1)) == end + dt.timedelta(days=1)))
-
-
-def totals_sql(*, freq: str, unit: str, whole: bool = False) -> str:
+def totals_sql(*, freq: str, unit: str) -> str:
     """A CTE ``totals(period, grp, n, first_day, last_day)`` from the rollups, as
     ``trends.totals_sql`` computes it from the units: follow it with ``trends.flags_sql``.
     ``first_day``/``last_day`` are the group's first and last day in the whole database."""
     return f"""
         totals AS (
             SELECT c.period, c.grp, c.n_documents AS n, b.first_day, b.last_day
-            FROM ({counts_sql(kind='total', freq=freq, unit=unit, whole=whole)}) c
+            FROM ({counts_sql(kind='total', freq=freq, unit=unit)}) c
             JOIN (SELECT grp, min(day) AS first_day, max(day) AS last_day FROM rollup_days
                   WHERE kind = 'total' AND grouped_by = $grouped_by GROUP BY grp) b
               ON b.grp IS NOT DISTINCT FROM c.grp)"""
@@ -230,9 +209,8 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     if not answer(con, source=source):
         return trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
     trends.check_options(freq=freq, by=by, unit=unit, source=source)
-    whole = whole_periods(freq, trends.as_date(start), trends.as_date(end))
     sql = f"""
-        WITH {totals_sql(freq=freq, unit=unit, whole=whole)}, {trends.flags_sql(freq=freq)}
+        WITH {totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)}
         SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
     params = {"start": trends.as_date(start), "end": trends.as_date(end), "thin": trends.THIN_PERIOD_SHARE,
               "grouped_by": grouped_by(by)}

@@ -80,8 +80,7 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     if rollups.answer(con, source=source):
         params["grouped_by"] = rollups.grouped_by(by)
         counted = rollups.counts_sql(kind="entity", freq=freq, unit=unit,
-                                     items=f"item IN (SELECT e.entity_id FROM entities e WHERE {known})",
-                                     whole=rollups.whole_periods(freq, params["start"], params["end"]))
+                                     items=f"item IN (SELECT e.entity_id FROM entities e WHERE {known})")
         em = f"em AS (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
     else:
         units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)

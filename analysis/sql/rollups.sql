@@ -13,9 +13,6 @@ CREATE TABLE IF NOT EXISTS rollup_days (
     n_placements  BIGINT NOT NULL CHECK (n_placements > 0),
     n_mentions    BIGINT NOT NULL CHECK (n_mentions >= 0),
     n_day_stories BIGINT NOT NULL CHECK (n_day_stories >= 0 AND n_day_stories <= n_placements),
-    n_stories     BIGINT NOT NULL CHECK (n_stories >= n_day_stories),
-    n_week_firsts BIGINT NOT NULL CHECK (n_week_firsts <= n_stories),
-    n_month_firsts BIGINT NOT NULL CHECK (n_month_firsts <= n_stories),
     CHECK (grouped_by <> 'none' OR grp IS NULL),
     CHECK ((kind = 'total') = (item = ''))
 );
@@ -84,9 +81,6 @@ COMMENT ON COLUMN rollup_days.day IS 'Publication date.';
 COMMENT ON COLUMN rollup_days.n_placements IS 'Articles of the day (every stored copy counts).';
 COMMENT ON COLUMN rollup_days.n_mentions IS 'Mentions of the entity in those articles (0 for other kinds).';
 COMMENT ON COLUMN rollup_days.n_day_stories IS 'Stories whose articles of this item and group all fall on this day; stories spread over several days are in rollup_story_days.';
-COMMENT ON COLUMN rollup_days.n_stories IS 'Stories with an article of this item and group on this day.';
-COMMENT ON COLUMN rollup_days.n_week_firsts IS 'Stories whose first article of this item and group in the week falls on this day: summed over a whole week, the week''s distinct stories.';
-COMMENT ON COLUMN rollup_days.n_month_firsts IS 'As n_week_firsts, for the month.';
 
 COMMENT ON TABLE rollup_story_days IS 'Stories whose articles of one item and group fall on several days, one row per day: counted distinctly over a period, beside rollup_days.n_day_stories.';
 COMMENT ON COLUMN rollup_story_days.kind IS 'As rollup_days.kind.';

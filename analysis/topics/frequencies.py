@@ -70,10 +70,9 @@ def topic_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", top
     if rollups.answer(con, source=documents):
         params["grouped_by"] = rollups.grouped_by(by)
         kind = "primary_topic" if primary_only else "topic"
-        whole = rollups.whole_periods(freq, params["start"], params["end"])
-        counts = rollups.counts_sql(kind=kind, freq=freq, unit=unit, items="list_contains($ids, item)", whole=whole)
-        counted = f"""{rollups.totals_sql(freq=freq, unit=unit, whole=whole)}, {trends.flags_sql(freq=freq)},
-        counts AS (SELECT period, grp, item AS topic_id, n_documents AS n FROM ({counts}))"""
+        counted = f"""{rollups.totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)},
+        counts AS (SELECT period, grp, item AS topic_id, n_documents AS n
+                   FROM ({rollups.counts_sql(kind=kind, freq=freq, unit=unit, items="list_contains($ids, item)")}))"""
     else:
         table, key = DOCUMENTS[documents]
         units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=documents)
