@@ -67,6 +67,8 @@ def show_cmd(ctx, name):
                + (f", {info['wikidata_id']}" if info["wikidata_id"] else "") + "]")
     for lang, names in info["aliases"].items():
         click.echo(f"  {lang}: " + " | ".join(names))
+    if info["merged"]:
+        click.echo("  merged across scripts: " + ", ".join(info["merged"]))
     click.echo(f"  {info['n_articles']} articles, {info['n_headlines']} headlines, {info['n_mentions']} mentions"
                + (f", {info['first']} .. {info['last']}" if info["first"] else ""))
     if len(pairs):
