@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.db import has_table, transaction
 from analysis.entities.text import has_arabic
-from analysis.entities.translit import long_exact_match, names_match, skeleton
+from analysis.entities.translit import MIN_EXACT, long_exact_match, names_match, skeleton
 from analysis.errors import NotFound
 
 MIN_SHARED = 2          # registry entities named alongside both names
@@ -101,7 +101,7 @@ _BLOCK = str.maketrans("gjzctd", "kkssss")
 
 def _block_keys(name: str) -> set[str]:
     joined = "".join(skeleton(name)).translate(_BLOCK)
-    if len(joined) < 4:
+    if len(joined) < MIN_EXACT:
         return set()
     return {joined, *(joined[:i] + joined[i + 1:] for i in range(len(joined)))}
 
