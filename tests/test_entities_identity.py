@@ -203,12 +203,34 @@ def test_merges_are_idempotent_and_reversible(merged_db):
     before = con.execute("SELECT entity_id, count(*) FROM mentions GROUP BY 1 ORDER BY 1").fetchall()
     assert merge_identities(con) == 0
     assert con.execute("SELECT entity_id, count(*) FROM mentions GROUP BY 1 ORDER BY 1").fetchall() == before
+    # a mention found by a later run under the merged spelling joins too, and is logged
+    con.execute("""INSERT INTO mentions SELECT article_id, headline_id, field, 'ner:فيرونيكا-سكفورتسوفا', surface,
+                   "start" + 1, "end" + 1, method, label FROM mentions
+                   WHERE entity_id = 'ner:veronika-skvortsova' AND article_id IN (SELECT article_id FROM articles
+                   WHERE lang = 'ar') LIMIT 1""")
+    assert merge_identities(con) == 0
+    assert not con.execute("SELECT count(*) FROM mentions WHERE entity_id = 'ner:فيرونيكا-سكفورتسوفا'").fetchone()[0]
+    assert identity_merges(con).set_index("from_id").loc["ner:فيرونيكا-سكفورتسوفا", "n_mentions"] == 2
     unmerge(con, "ner:فيرونيكا-سكفورتسوفا")
-    assert describe_entity(con, "فيرونيكا سكفورتسوفا")["n_articles"] == 1
+    info = describe_entity(con, "فيرونيكا سكفورتسوفا")
+    assert info["entity_id"] == "ner:فيرونيكا-سكفورتسوفا" and info["n_mentions"] == 2 and info["n_articles"] == 1
     assert merge_identities(con) == 0  # a refused merge is never made again
     assert identity_merges(con).set_index("from_id").loc["ner:فيرونيكا-سكفورتسوفا", "status"] == "refused"
     with pytest.raises(NotFound):
         unmerge(con, "ner:فيرونيكا-سكفورتسوفا")
+
+
+def test_a_learned_spelling_with_a_proclitic_joins_the_registry_entity(merged_db):
+    """The Arabic recogniser's span can keep the conjunction (وبوريطة): the registry knows بوريطة."""
+    con, _ = merged_db
+    article = con.execute("SELECT min(article_id) FROM articles WHERE lang = 'ar'").fetchone()[0]
+    con.execute("INSERT INTO entities VALUES ('ner:وبوريطه', 'وبوريطة', 'PER', NULL, 'ner', NULL, NULL, NULL, NULL)")
+    con.execute("INSERT INTO aliases VALUES ('ner:وبوريطه', 'وبوريطة', 'ar', ?, 'ner')", [fold("وبوريطة")])
+    con.execute("INSERT INTO mentions VALUES (?, NULL, 'body', 'ner:وبوريطه', 'وبوريطة', 0, 7, 'crf', 'PER')", [article])
+    assert merge_identities(con) == 1
+    row = identity_merges(con).set_index("from_id").loc["ner:وبوريطه"]
+    assert (row.into_id, row.evidence) == ("nasser-bourita", "registry")
+    assert describe_entity(con, "وبوريطة")["entity_id"] == "nasser-bourita"
 
 
 def test_itn_merge_precision():

@@ -16,7 +16,7 @@ the entities stage and merges a learned entity only on strong evidence:
 
 A merged entity keeps its row and aliases; its mentions move to the entity it joined, and the
 move is logged (``entity_merge_mentions``) so ``unmerge`` gives them back and records the
-refusal, which later runs respect. Merges are derived data: a rebuild of the stage recomputes
+refusal: that entity is never merged again. Merges are derived data: a rebuild of the stage recomputes
 them, refusals stay. See docs/entities.md.
 """
 
@@ -131,11 +131,9 @@ def merge_identities(con: duckdb.DuckDBPyConnection, *, rebuilt: bool = False) -
         con.execute("""DELETE FROM entity_merges g WHERE status = 'merged' AND (
                            NOT EXISTS (SELECT 1 FROM entities e WHERE e.entity_id = g.from_id)
                            OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.entity_id = g.into_id))""")
-        for from_id, into_id in con.execute("SELECT from_id, into_id FROM entity_merges WHERE status = 'merged'").fetchall():
-            _move_mentions(con, from_id, into_id)
         merges = find_merges(con)
-        for m in merges:
-            _apply(con, m)
+        _record(con, merges)
+        _move_mentions(con)
     return len(merges)
 
 
@@ -149,8 +147,8 @@ def find_merges(con: duckdb.DuckDBPyConnection) -> list[Merge]:
     merges = _registry_merges(names)
     taken = {m.from_id for m in merges}
     merges += [m for m in _transliteration_merges(con, names, source) if m.from_id not in taken]
-    refused = {(f, i) for f, i in con.execute("SELECT from_id, into_id FROM entity_merges WHERE status = 'refused'").fetchall()}
-    return [m for m in merges if (m.from_id, m.into_id) not in refused]
+    refused = {f for (f,) in con.execute("SELECT from_id FROM entity_merges WHERE status = 'refused'").fetchall()}
+    return [m for m in merges if m.from_id not in refused]
 
 
 def _registry_merges(names: list[tuple]) -> list[Merge]:
@@ -223,29 +221,32 @@ def entity_profiles(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[dic
     return profiles, doc_freq, max(1, n_docs)
 
 
-def _apply(con, merge: Merge) -> None:
-    into_id = canonical_id(con, merge.into_id)
-    if into_id == merge.from_id:
-        return
-    con.execute("INSERT OR REPLACE INTO entity_merges VALUES (?, ?, ?, ?, 'merged', now())",
-                [merge.from_id, into_id, merge.evidence, merge.detail])
-    # Entities merged into this one follow it, so every merge points at an entity still counted.
-    con.execute("UPDATE entity_merges SET into_id = ? WHERE into_id = ? AND status = 'merged'",
-                [into_id, merge.from_id])
-    _move_mentions(con, merge.from_id, into_id)
+def _record(con, merges: list[Merge]) -> None:
+    """Store new merges, each pointing at an entity that is not merged itself (entities merged
+    into one that is now merged follow it)."""
+    for m in merges:
+        con.execute("INSERT INTO entity_merges VALUES (?, ?, ?, ?, 'merged', now())",
+                    [m.from_id, m.into_id, m.evidence, m.detail])
+    while con.execute("""
+            UPDATE entity_merges g SET into_id = h.into_id FROM entity_merges h
+            WHERE g.into_id = h.from_id AND g.status = 'merged' AND h.status = 'merged' AND h.into_id <> g.from_id
+            """).fetchone()[0]:
+        pass
 
 
-def _move_mentions(con, from_id: str, into_id: str) -> None:
-    """Move the mentions still attributed to ``from_id``, logging the ones that were its own
-    (not those of entities merged into it earlier, which have their own log rows)."""
+def _move_mentions(con) -> None:
+    """Move every mention still attributed to a merged entity, logging it under that entity
+    unless it is logged already (an entity merged into one that merged later)."""
     con.execute("""
         INSERT INTO entity_merge_mentions
-        SELECT $from, m.article_id, m.headline_id, m.field, m."start" FROM mentions m
-        WHERE m.entity_id = $from AND NOT EXISTS (
-            SELECT 1 FROM entity_merge_mentions l JOIN entity_merges g ON g.from_id = l.from_id AND g.status = 'merged'
-            WHERE l.article_id IS NOT DISTINCT FROM m.article_id AND l.headline_id IS NOT DISTINCT FROM m.headline_id
-              AND l.field = m.field AND l."start" = m."start")""", {"from": from_id})
-    con.execute("UPDATE mentions SET entity_id = $into WHERE entity_id = $from", {"from": from_id, "into": into_id})
+        SELECT g.from_id, m.article_id, m.headline_id, m.field, m."start"
+        FROM mentions m JOIN entity_merges g ON g.from_id = m.entity_id AND g.status = 'merged'
+        ANTI JOIN entity_merge_mentions l
+          ON coalesce(l.article_id, -1) = coalesce(m.article_id, -1)
+         AND coalesce(l.headline_id, -1) = coalesce(m.headline_id, -1) AND l.field = m.field AND l."start" = m."start"
+        """)
+    con.execute("""UPDATE mentions SET entity_id = g.into_id FROM entity_merges g
+                   WHERE mentions.entity_id = g.from_id AND g.status = 'merged'""")
 
 
 def unmerge(con: duckdb.DuckDBPyConnection, from_id: str) -> None:
