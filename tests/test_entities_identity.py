@@ -243,3 +243,21 @@ def test_itn_merge_precision():
     assert merged["precision"] == 1.0 and merged["recall"] >= 0.18
     assert result["registry"]["precision"] >= 0.95
     assert registry_skeleton()["precision"] >= 0.99
+
+
+def test_cli_lists_and_undoes_merges(merged_db, tmp_path):
+    from click.testing import CliRunner
+
+    from analysis.cli import cli
+
+    con, _ = merged_db
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    con.execute("CHECKPOINT")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    listed = CliRunner().invoke(cli, ["--db", str(copy), "entities", "merges"])
+    assert listed.exit_code == 0 and "ner:وبوريطه" in listed.output and "registry" in listed.output
+    undone = CliRunner().invoke(cli, ["--db", str(copy), "entities", "unmerge", "ner:وبوريطه"])
+    assert undone.exit_code == 0, undone.output
+    again = CliRunner().invoke(cli, ["--db", str(copy), "entities", "unmerge", "ner:وبوريطه"])
+    assert again.exit_code != 0 and "not a merged entity" in again.output
