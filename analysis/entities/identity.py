@@ -31,8 +31,7 @@ import duckdb
 import pandas as pd
 
 from analysis.db import has_table, transaction
-from analysis.entities.text import has_arabic
-from analysis.entities.translit import MIN_EXACT, long_exact_match, names_match, skeleton
+from analysis.entities.translit import MIN_EXACT, NEAR_MERGED, is_arabic_name, long_exact_match, skeleton, skeletons_match
 from analysis.errors import NotFound
 
 MIN_SHARED = 2          # registry entities named alongside both names
@@ -80,37 +79,42 @@ def context_agreement(a: Profile, b: Profile, doc_freq: Mapping[str, int], n_doc
 
 
 def candidate_pairs(arabic: Iterable[str], latin: Iterable[str]) -> list[tuple[str, str]]:
-    """The (Arabic, Latin) name pairs whose skeletons match (``translit.names_match``). Names
-    are blocked on their skeleton with the near classes merged and one letter deleted, so a
-    pair within one edit meets in a block without comparing every pair."""
-    index: dict[str, set[str]] = defaultdict(set)
-    for name in set(latin):
-        for key in _block_keys(name):
-            index[key].add(name)
-    pairs = set()
+    """The (Arabic, Latin) name pairs whose skeletons match (``translit.names_match``). Matching
+    names have as many words and each word within its allowance, so Latin names are indexed by
+    (number of words, position, ``_word_keys``); an Arabic name looks up its longest word there
+    and only those names are compared."""
+    latin_skeletons = {name: skeleton(name) for name in set(latin)}
+    index: dict[tuple[int, int, str], set[str]] = defaultdict(set)
+    for name, sk in latin_skeletons.items():
+        if sum(map(len, sk)) >= MIN_EXACT:
+            for i, word in enumerate(sk):
+                for key in _word_keys(word):
+                    index[len(sk), i, key].add(name)
+    pairs = []
     for name in set(arabic):
-        seen: set[str] = set()
-        for key in _block_keys(name):
-            seen |= index.get(key, set())
-        pairs.update((name, other) for other in seen if names_match(name, other))
+        sk = skeleton(name)
+        if sum(map(len, sk)) < MIN_EXACT:
+            continue
+        i = max(range(len(sk)), key=lambda j: len(sk[j]))
+        seen = set().union(*(index.get((len(sk), i, key), ()) for key in _word_keys(sk[i])))
+        pairs.extend((name, other) for other in seen if skeletons_match(sk, latin_skeletons[other]))
     return sorted(pairs)
 
 
-_BLOCK = str.maketrans("gjzctd", "kkssss")
-
-
-def _block_keys(name: str) -> set[str]:
-    joined = "".join(skeleton(name)).translate(_BLOCK)
-    if len(joined) < MIN_EXACT:
-        return set()
-    return {joined, *(joined[:i] + joined[i + 1:] for i in range(len(joined)))}
+def _word_keys(word: str) -> set[str]:
+    """Index keys of a skeleton word: up to four consonants only a near class may differ, so the
+    merged word; from five, one edit, so each one-letter deletion too."""
+    merged = word.translate(NEAR_MERGED)
+    if len(merged) < 5:
+        return {merged}
+    return {merged, *(merged[:i] + merged[i + 1:] for i in range(len(merged)))}
 
 
 def registry_forms(key: str) -> list[str]:
     """A folded spelling and, for Arabic, the same without one proclitic (``وبوريطة``,
     ``للمغرب`` -> ``المغرب``), as long as four letters remain."""
     forms = [key]
-    if has_arabic(key):
+    if is_arabic_name(key):
         if key.startswith("لل") and len(key) >= 6:
             forms.append("ا" + key[1:])
         elif key[:1] in _PROCLITICS and len(key) >= 5:
@@ -174,8 +178,8 @@ def _transliteration_merges(con, names: list[tuple], source: dict[str, str]) -> 
     by_name: dict[str, set[str]] = defaultdict(set)
     for eid, alias, _, _, _ in names:
         by_name[alias].add(eid)
-    arabic = [n for n in by_name if has_arabic(n) and any(source[e] == "ner" for e in by_name[n])]
-    latin = [n for n in by_name if not has_arabic(n)]
+    arabic = [n for n in by_name if is_arabic_name(n) and any(source[e] == "ner" for e in by_name[n])]
+    latin = [n for n in by_name if not is_arabic_name(n)]
     pairs = [(a, b, ea, eb) for a, b in candidate_pairs(arabic, latin)
              for ea in by_name[a] for eb in by_name[b] if ea != eb and "ner" in (source[ea], source[eb])]
     if not pairs:

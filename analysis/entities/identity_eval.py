@@ -31,8 +31,8 @@ from pathlib import Path
 from analysis.entities.identity import Profile, candidate_pairs, context_agreement, registry_forms
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.registry import Registry, load_registry
-from analysis.entities.text import fold, has_arabic
-from analysis.entities.translit import long_exact_match
+from analysis.entities.text import fold
+from analysis.entities.translit import is_arabic_name, long_exact_match
 from analysis.errors import DataFileError
 
 DEFAULT_ITN = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "itn" / "itn_blurbs_dev.jsonl"
@@ -86,8 +86,8 @@ def evaluate(rows: list[dict], registry: Registry | None = None) -> dict:
     """Precision, recall and counts of each rule (module docstring), and the false merges."""
     registry = registry or load_registry()
     gold = gold_names(rows, registry)
-    arabic = sorted({s for (lang, s) in gold if lang == "ar" and has_arabic(s)})
-    latin = sorted({s for (lang, s) in gold if lang != "ar" and not has_arabic(s)})
+    arabic = sorted({s for (lang, s) in gold if lang == "ar" and is_arabic_name(s)})
+    latin = sorted({s for (lang, s) in gold if lang != "ar" and not is_arabic_name(s)})
     identity = {s: i for (_, s), i in gold.items()}
     positives = {(a, b) for a in arabic for b in latin if identity[a] == identity[b]}
     by_key = registry.by_key()
@@ -122,7 +122,7 @@ def registry_skeleton(registry: Registry | None = None) -> dict:
     ids: dict[str, set[str]] = defaultdict(set)
     for a in registry.aliases:
         ids[a.alias].add(a.entity_id)
-    pairs = candidate_pairs([n for n in ids if has_arabic(n)], [n for n in ids if not has_arabic(n)])
+    pairs = candidate_pairs([n for n in ids if is_arabic_name(n)], [n for n in ids if not is_arabic_name(n)])
     wrong = sorted((a, b) for a, b in pairs if not ids[a] & ids[b])
     return {"matched": len(pairs), "same_entity": len(pairs) - len(wrong),
             "precision": round(1 - len(wrong) / len(pairs), 3) if pairs else None, "near_misses": wrong}

@@ -27,7 +27,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analysis.entities.text import fold, has_arabic
+from rapidfuzz.distance import Levenshtein
+
+from analysis.entities.text import fold
 
 ARABIC_CLASSES = {
     "ب": "b", "پ": "b", "ت": "t", "ط": "t", "ث": "t", "ج": "j", "چ": "c", "ح": "h", "ه": "h", "خ": "k",
@@ -50,6 +52,7 @@ _LATIN_DIN = re.compile(r"(?<=[a-z])-?[eua]d-?dine?\b")  # Saadeddine, Nasreddin
 _ARABIC_ARTICLE = re.compile(r"^(?:[وبفك]?ال|لل)(?=[^\s]{2})")
 _ARABIC_ABD = re.compile(r"^عبد(?:ال)(?=..)")
 NEAR = {frozenset(p) for p in ("gj", "gk", "sz", "sc", "td")}
+NEAR_MERGED = str.maketrans("gjzcd", "kksst")  # each near pair in one letter
 MIN_EXACT = 5          # consonants of a name of two words or more matched exactly
 MIN_ONE_WORD = 6       # consonants of a one-word name, which must match exactly
 MIN_FUZZY = 6          # consonants of a name matched with an edit
@@ -59,7 +62,7 @@ MIN_LONG = 7           # consonants of a long name (see long_exact_match)
 @lru_cache(maxsize=65536)
 def skeleton(name: str) -> tuple[str, ...]:
     """The consonant skeleton of a name, one string per word (words that are all vowels drop)."""
-    if has_arabic(name):
+    if is_arabic_name(name):
         # Prefixes are told apart before folding, which turns آلان (Alain) into الان.
         words = _arabic_words(" ".join(_strip_prefix(w) for w in name.split()))
     else:
@@ -135,19 +138,37 @@ def _word_allowance(n: int) -> float:
 def names_match(a: str, b: str) -> bool:
     """Whether two names, one in Arabic and one in Latin script, have the same skeleton (see the
     module docstring). Names of one script, or too short to tell apart, never match."""
-    if has_arabic(a) == has_arabic(b):
-        return False
-    sa, sb = skeleton(a), skeleton(b)
+    return is_arabic_name(a) != is_arabic_name(b) and skeletons_match(skeleton(a), skeleton(b))
+
+
+def skeletons_match(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
+    """``names_match`` on two skeletons already computed."""
     total = min(sum(map(len, sa)), sum(map(len, sb)))
     if sa == sb:
         return total >= (MIN_EXACT if len(sa) > 1 else MIN_ONE_WORD)
     if total < MIN_FUZZY or len(sa) != len(sb) or len(sa) < 2:
         return False
-    return all(edit_cost(x, y) <= _word_allowance(min(len(x), len(y))) for x, y in zip(sa, sb))
+    return all(x == y or _word_close(x, y) for x, y in zip(sa, sb))
+
+
+def _word_close(x: str, y: str) -> bool:
+    allowed = _word_allowance(min(len(x), len(y)))
+    # Merging the near classes only lowers the cost: a cheap bound (in C) before the exact one.
+    return (allowed > 0 and Levenshtein.distance(x.translate(NEAR_MERGED), y.translate(NEAR_MERGED)) <= allowed
+            and edit_cost(x, y) <= allowed)
 
 
 def long_exact_match(a: str, b: str) -> bool:
     """Skeletons equal word for word, over two words or more and at least ``MIN_LONG`` consonants:
     a shape rare enough that little context is needed to accept it (Benyamin Netanyahou)."""
     sa = skeleton(a)
-    return has_arabic(a) != has_arabic(b) and len(sa) >= 2 and sum(map(len, sa)) >= MIN_LONG and sa == skeleton(b)
+    return (is_arabic_name(a) != is_arabic_name(b) and len(sa) >= 2 and sum(map(len, sa)) >= MIN_LONG
+            and sa == skeleton(b))
+
+
+_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufefc]")
+
+
+def is_arabic_name(name: str) -> bool:
+    """A name with an Arabic letter (``text.has_arabic``, as one regex search)."""
+    return _ARABIC_RE.search(name) is not None
