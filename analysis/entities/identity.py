@@ -179,9 +179,13 @@ def _transliteration_merges(con, names: list[tuple], source: dict[str, str]) -> 
     for eid, alias, _, _, _ in names:
         by_name[alias].add(eid)
     arabic = [n for n in by_name if is_arabic_name(n) and any(source[e] == "ner" for e in by_name[n])]
+    if not arabic:
+        return []
     latin = [n for n in by_name if not is_arabic_name(n)]
+    # A learned Arabic name joins a Latin-script one; a learned Latin name never joins a registry
+    # entity through its Arabic name, as it never does through a near spelling (resolve.py).
     pairs = [(a, b, ea, eb) for a, b in candidate_pairs(arabic, latin)
-             for ea in by_name[a] for eb in by_name[b] if ea != eb and "ner" in (source[ea], source[eb])]
+             for ea in by_name[a] if source[ea] == "ner" for eb in by_name[b] if ea != eb]
     if not pairs:
         return []
     ids = sorted({e for *_, ea, eb in pairs for e in (ea, eb)})
@@ -192,8 +196,7 @@ def _transliteration_merges(con, names: list[tuple], source: dict[str, str]) -> 
                                    long_name=long_exact_match(a, b))
         if agreed is None:
             continue
-        from_id, into_id = (ea, eb) if source[ea] == "ner" else (eb, ea)
-        options[from_id].setdefault(into_id, f"{a} ~ {b}: {agreed}")
+        options[ea].setdefault(eb, f"{a} ~ {b}: {agreed}")
     return [Merge(f, into, "transliteration", detail)
             for f, t in sorted(options.items()) if len(t) == 1 for into, detail in t.items()]
 
