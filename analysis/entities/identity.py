@@ -138,6 +138,7 @@ def merge_identities(con: duckdb.DuckDBPyConnection, *, rebuilt: bool = False) -
         merges = find_merges(con)
         _record(con, merges)
         _move_mentions(con)
+        _latin_display_names(con)
     return len(merges)
 
 
@@ -254,6 +255,20 @@ def _move_mentions(con) -> None:
         """)
     con.execute("""UPDATE mentions SET entity_id = g.into_id FROM entity_merges g
                    WHERE mentions.entity_id = g.from_id AND g.status = 'merged'""")
+
+
+def _latin_display_names(con) -> None:
+    """A learned entity that Arabic spellings joined keeps its most frequent Latin-script
+    spelling as its name (the stage names learned entities by their most frequent one)."""
+    con.execute("""
+        UPDATE entities SET name = t.surface
+        FROM (SELECT entity_id, first(surface ORDER BY n DESC, surface) AS surface
+              FROM (SELECT entity_id, surface, count(*) AS n FROM mentions
+                    WHERE entity_id IN (SELECT into_id FROM entity_merges WHERE status = 'merged')
+                      AND method IN ('spacy', 'crf') AND NOT regexp_matches(surface, '[\u0600-\u06ff]')
+                    GROUP BY ALL)
+              GROUP BY entity_id) t
+        WHERE entities.entity_id = t.entity_id AND entities.source = 'ner'""")
 
 
 def unmerge(con: duckdb.DuckDBPyConnection, from_id: str) -> None:
