@@ -16,8 +16,8 @@ the entities stage and merges a learned entity only on strong evidence:
 
 A merged entity keeps its row and aliases; its mentions move to the entity it joined, and the
 move is logged (``entity_merge_mentions``) so ``unmerge`` gives them back and records the
-refusal: that entity is never merged again. Merges are derived data: a rebuild of the stage recomputes
-them, refusals stay. See docs/entities.md.
+refusal: that entity is never merged again. Merges are derived data: a rebuild of the stage
+recomputes them, refusals stay. See docs/entities.md.
 """
 
 from __future__ import annotations
