@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, sql_text, transaction
+from analysis.entities.identity import merge_identities
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -58,6 +59,7 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
         _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts, french_ner)
     with transaction(con):
         _refresh_ner_entities(con)
+    counts["merged_across_scripts"] = merge_identities(con, rebuilt=rebuild)
     return counts
 
 
