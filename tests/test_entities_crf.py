@@ -142,3 +142,20 @@ def test_page_boilerplate_datelines_and_road_codes_are_not_mentions(registry):
     assert not [m for m in mentions if m.doc_id == 1 and m.surface in ("A8", "l'A8")]
     body = [m.surface for m in mentions if m.doc_id == 2 and m.field == "body"]
     assert "CNN" not in body and "Dubaï" not in body and "Riyad" in body
+
+
+def test_french_institutions_written_in_lower_case_are_kept():
+    """French writes ministries and armies in lower case; the CRF tags them ORG and decoding keeps
+    them (sentences of WiNER-fr), but not a run-on span that only starts with such a head, nor a
+    lower-case span of another type."""
+    rec = crf.recogniser("fr")
+    army = "Le 24 août, l'armée turque intervient dans le nord de la Syrie avec le soutien des États-Unis."
+    ministry = ("Le navire a été arraisonné au large de la ville de Tobrouk (est de la Libye), a précisé le "
+                "ministère de l'Intérieur turc aujourd'hui.")
+    assert ("armée turque", "ORG") in {(s.surface, s.label) for s in rec.spans(army)}
+    assert ("ministère de l'Intérieur", "ORG") in {(s.surface, s.label) for s in rec.spans(ministry)}
+    run_on = "l'armée syrienne a repris Alep avec l'armée de l'air russe"
+    assert rec.clean(run_on, 2, len(run_on), "ORG") is None
+    start = army.index("armée")
+    assert rec.clean(army, start, start + len("armée turque"), "LOC") is None
+    assert rec.clean(army, start, start + len("armée turque"), "ORG") is not None
