@@ -196,6 +196,41 @@ def test_keyness_counts_documents_and_ranks_by_g2(con, docs):
     assert not {"les", "de", "le", "novembre", "a"} & set(frame["term"])
 
 
+def test_keyness_of_two_word_phrases(con, docs):
+    """Phrases of neighbouring words, no stop word, never across punctuation; counts are the
+    documents a quoted search finds (checked by a scan of the word lists) and G² as for words."""
+    from scipy.stats import chi2_contingency
+
+    from analysis.search import keyness
+    from analysis.search.terms import _is_stop
+
+    frame = keyness(con, start="2016-11-01", end="2016-11-30", lang="fr", top=10, ngram=2)
+    assert list(frame["rank"]) == list(range(1, 11)) and frame["g2"].is_monotonic_decreasing
+    in_month = [d for d in docs if d["lang"] == "fr" and d["date"] and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30)]
+    rest = [d for d in docs if d["lang"] == "fr" and d not in in_month]
+    bodies = {r[0]: fold(r[1]) for r in con.execute("SELECT article_id, body FROM articles").fetchall()}
+    for row in frame.itertuples():
+        first, second = row.term.split(" ")
+        assert not _is_stop(first, "fr") and not _is_stop(second, "fr")
+        a = sum(has(d["body"], row.term) for d in in_month)
+        b = sum(has(d["body"], row.term) for d in rest)
+        assert (row.n_target, row.n_baseline) == (a, b)
+        expected = chi2_contingency([[a, len(in_month) - a], [b, len(rest) - b]], correction=False,
+                                    lambda_="log-likelihood")[0]
+        assert row.g2 == pytest.approx(expected, rel=1e-9)
+        # written as a pair somewhere in the month: one space between, no punctuation
+        assert any(re.search(rf"(?<!\w){first} {second}(?!\w)", bodies[d["id"]]) for d in in_month)
+    assert frame.iloc[0]["term"] == "pierre nkurunziza"  # the month's story: Burundi's crisis
+    assert "etats unis" in set(frame["term"]) or "new york" in set(frame["term"])
+
+
+def test_phrases_stop_at_punctuation_and_stop_words():
+    from analysis.search.terms import phrases
+
+    text = "Le Premier ministre, Manuel Valls.\nLa guerre civile au Burundi"
+    assert phrases(text, "fr") == {"manuel valls", "guerre civile"}  # not "ministre manuel", "valls la"
+
+
 def test_keyness_of_a_query_per_language(con):
     from analysis.search import keyness
 
