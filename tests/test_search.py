@@ -14,6 +14,7 @@ from analysis.entities.text import fold
 from analysis.ingest import load
 from analysis.search import attention, matching_ids, search
 from analysis.trends import period_totals
+from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -270,3 +271,25 @@ def test_headline_attention_counts_each_day_seen(con):
     expected = pd.Series([day for _, text, day in rows if "maroc" in WORD.findall(fold(text))]).value_counts()
     got = frame[frame["n_documents"] > 0]
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
+
+
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db):  # noqa: F811
+    """Over all outlets the index counts matches per day and only story-linked matches come back
+    as ids: the result must be the distinct stories the counting units give for every match."""
+    from analysis import trends
+
+    con = analysis.connect(enriched_sample_db, read_only=True)
+    try:
+        for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
+            ids = matching_ids(con, query).tolist()
+            linked = con.execute("SELECT count(*) FROM article_stories WHERE list_contains($ids, article_id)",
+                                 {"ids": ids}).fetchall()[0][0]
+            expected = dict(con.execute(f"""
+                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq="week", by=None, unit="stories")})
+                WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
+            frame = attention(con, query, freq="week")
+            got = frame[frame["n_documents"] > 0]
+            assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
+            assert sum(expected.values()) < len(ids)  # linked articles share stories: fewer stories than matches
+    finally:
+        con.close()
