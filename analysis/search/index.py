@@ -18,6 +18,7 @@ import logging
 import shutil
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +65,20 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
+# connection -> its index path: a connection's database file does not change, and asking
+# DuckDB costs a catalog query on every search call
+_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def index_path(con: duckdb.DuckDBPyConnection) -> Path:
     """``<database file>.search``: the index lives beside the database it mirrors."""
+    if con in _PATHS:
+        return _PATHS[con]
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
     if not row or not row[0]:
         raise InvalidArgument("search needs a database file: an in-memory database has no place for its index")
-    return Path(row[0] + ".search")
+    _PATHS[con] = Path(row[0] + ".search")
+    return _PATHS[con]
 
 
 @dataclass
@@ -319,6 +328,13 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     if update:
         _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx
+
+
+def checked_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The database state ``open_index`` last found the index in step with (read afresh when
+    it has not checked this database yet): what caches derived from both are keyed on."""
+    entry = _CHECKED.get(index_path(con))
+    return entry[0][0] if entry else database_state(con)
 
 
 def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:

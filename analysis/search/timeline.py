@@ -25,7 +25,7 @@ import tantivy
 
 from analysis import trends
 from analysis.errors import InvalidArgument
-from analysis.search.index import SearchIndex, database_state, index_path, open_index
+from analysis.search.index import SearchIndex, checked_state, index_path, open_index
 from analysis.search.matches import compiled, matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
@@ -64,9 +64,12 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     idx = open_index(con)
     options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
                "end": trends.as_date(end)}
-    units, totals = _tables(con, options)
     if source == "articles" and by is None:
+        units, totals = _table_names(con, options)
+        if units not in _CACHE:
+            _tables(con, options)
         return _typed(_attention_by_day(con, idx, wanted, options, units, totals))
+    units, totals = _tables(con, options)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
                          "doc_id": np.concatenate(ids)})
@@ -92,18 +95,24 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     return _typed(frame)
 
 
+def _table_names(con, options: dict) -> tuple[str, str]:
+    """Names of the units and totals tables: they change with the options, the database state
+    and the story links."""
+    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
+              if options["unit"] == "stories" and trends.has_table(con, stories) else None)
+    key = (str(index_path(con)), checked_state(con), linked, *sorted(options.items()))
+    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    return f"search_units_{suffix}", f"search_totals_{suffix}"
+
+
 def _tables(con, options: dict) -> tuple[str, str]:
     """Temporary tables of the counting units (``trends.units_sql``) and of their period
     totals (``trends.totals_sql``) for these options and this database state.
 
     Neither depends on the query: without them a notebook comparing queries would recount the
     whole archive for every series. A read-only connection may create temporary tables."""
-    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
-    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
-              if options["unit"] == "stories" and trends.has_table(con, stories) else None)
-    key = (str(index_path(con)), database_state(con), linked, *sorted(options.items()))
-    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
-    units, totals = f"search_units_{suffix}", f"search_totals_{suffix}"
+    units, totals = _table_names(con, options)
     existing = {r[0] for r in con.execute(
         """SELECT table_name FROM duckdb_tables()
            WHERE temporary AND (table_name LIKE 'search_units_%' OR table_name LIKE 'search_totals_%')""").fetchall()}
