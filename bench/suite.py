@@ -10,8 +10,9 @@ enriched stage by stage (the registry path: stories, topics, entities without sp
 full path with spaCy is measured on a French subsample and extrapolated (spaCy runs at
 ~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
 report and five ad-hoc SQL queries run on the result, and the search index is built and
-queried (bench.search). An N-record Parquet article export is loaded too. Every measurement runs in a fresh process, so ``peak_rss_mb`` is that
-stage's own (the largest process of it: the parser workers and a Spark JVM count alone) and
+queried (bench.search). An N-record Parquet article export is loaded too. Every
+measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
+process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
 
 One JSON line per measurement: stage, n, seconds, items_per_s, mb_per_s, peak_rss_mb,
