@@ -39,6 +39,7 @@ TOKENIZER = "presswatch"
 # Tokens longer than this many UTF-8 bytes (glued URLs, base64) are left out of the index.
 MAX_TOKEN_BYTES = 100
 BATCH = 2000
+ID_RANGE = 50_000
 # Split between the indexing threads (one per core): a larger share means fewer segments to merge.
 WRITER_HEAP = 1_000_000_000
 
@@ -200,11 +201,14 @@ def out_of_step(con: duckdb.DuckDBPyConnection, cov: Coverage) -> str | None:
 
 
 def _article_batches(con, low: int, high: int):
-    """The articles after ``low`` up to ``high``, in id order, as Arrow batches."""
-    return con.sql(
-        """SELECT article_id, lang, title, body, outlet, published_date FROM articles
-           WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
-        params={"low": low, "high": high}).to_arrow_reader(BATCH)
+    """The articles after ``low`` up to ``high``, in id order, as Arrow batches. Read a range
+    of ids at a time: sorting the whole archive's bodies at once would not fit DuckDB's memory
+    limit, and each range is found through the id's min/max statistics."""
+    for start in range(low, high, ID_RANGE):
+        yield from con.sql(
+            """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+               WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
+            params={"low": start, "high": min(start + ID_RANGE, high)}).to_arrow_reader(BATCH)
 
 
 def _headline_rows(con, low: int, high: int) -> pa.Table:
