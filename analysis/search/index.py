@@ -1,8 +1,9 @@
 """The full-text index beside the database: what it holds, how it is kept in step.
 
 One tantivy index in ``<database>.search/`` holds every article (title, body) and every ticker
-headline (its text in ``title``), folded with ``analysis.entities.text.fold`` so queries and
-documents meet on the same key (case, Latin accents, Arabic letter forms and harakat).
+headline (its text in ``title``), folded with ``analysis.entities.text.fold`` (a batch at a
+time: ``analysis.search.folding``) so queries and documents meet on the same key (case, Latin
+accents, Arabic letter forms and harakat).
 
 The index is its own state: articles are added in ``article_id`` order, and each headline
 carries the last ``documents.document_id`` the update had read (``through_doc``), so the
