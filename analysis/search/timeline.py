@@ -203,11 +203,11 @@ def _linked_correction(searcher, matches: tantivy.Query, linked: tuple) -> dict:
     """Per period, distinct stories minus articles among the matches linked to a story."""
     doc_ids, periods, stories, is_linked = linked
     query = tantivy.Query.boolean_query([(tantivy.Occur.Must, matches), (tantivy.Occur.Must, is_linked)])
-    n = searcher.search(query, 1, count=True).count
-    if n == 0:
+    # one pass (no count first): the set of linked ids costs more than the query itself
+    hits = searcher.search(query, len(doc_ids), count=False, order_by_field="id").hits
+    if not hits:
         return {}
-    ids = np.fromiter((key for key, _ in searcher.search(query, n, count=False, order_by_field="id").hits),
-                      dtype=np.int64, count=n)
+    ids = np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits))
     at = np.searchsorted(doc_ids, ids)
     at = at[(at < len(doc_ids)) & (doc_ids[np.minimum(at, len(doc_ids) - 1)] == ids)]
     pairs = pd.DataFrame({"period": periods[at], "story": stories[at]})
