@@ -273,11 +273,14 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-def test_attention_counts_linked_stories_like_the_units(enriched_sample_db):  # noqa: F811
+@pytest.mark.parametrize("list_up_to", [1.0, 0.0])  # list the matches / intersect the linked ids
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list_up_to, monkeypatch):  # noqa: F811
     """Over all outlets the index counts matches per day and only story-linked matches come back
     as ids: the result must be the distinct stories the counting units give for every match."""
     from analysis import trends
+    from analysis.search import timeline
 
+    monkeypatch.setattr(timeline, "LIST_MATCHES_UP_TO", list_up_to)
     con = analysis.connect(enriched_sample_db, read_only=True)
     try:
         for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:

@@ -130,6 +130,10 @@ def _tables(con, options: dict) -> tuple[str, str]:
     return units, totals
 
 
+# Matches are listed when they are at most this many times the linked articles, else the
+# linked articles are intersected with them (see ``_linked_correction``).
+LIST_MATCHES_UP_TO = 1.0
+
 # Per temporary units table (one database state and set of options): the period totals, and
 # the linked articles (sorted ids, their periods and stories) with the index query finding them.
 _CACHE: dict[str, tuple[pd.DataFrame, tuple | None]] = {}
@@ -185,7 +189,7 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, u
         keys, inverse = np.unique(period_of(days, options["freq"]), return_inverse=True)
         per_period = dict(zip(keys, np.bincount(inverse, weights=n, minlength=len(keys)).astype(np.int64)))
         if linked is not None:
-            for period, correction in _linked_correction(searcher, matches, linked).items():
+            for period, correction in _linked_correction(searcher, matches, linked, int(n.sum())).items():
                 per_period[period] = per_period.get(period, 0) + correction
         counts[:, j] = [per_period.get(p, 0) for p in periods]
     n_total = frame["n_total"].to_numpy()
@@ -199,17 +203,26 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, u
     return out
 
 
-def _linked_correction(searcher, matches: tantivy.Query, linked: tuple) -> dict:
+def _linked_correction(searcher, matches: tantivy.Query, linked: tuple, n_matches: int) -> dict:
     """Per period, distinct stories minus articles among the matches linked to a story."""
     doc_ids, periods, stories, is_linked = linked
-    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, matches), (tantivy.Occur.Must, is_linked)])
-    # one pass (no count first): the set of linked ids costs more than the query itself
-    hits = searcher.search(query, len(doc_ids), count=False, order_by_field="id").hits
+    # Listing a match or testing a linked id cost about the same, so take the smaller set: the
+    # matches themselves, or the linked ids intersected with them, in one pass (no count first).
+    if n_matches <= LIST_MATCHES_UP_TO * len(doc_ids):
+        result = searcher.search(matches, max(n_matches, 1), count=True, order_by_field="id")
+        if result.count > n_matches:  # undated matches, which the day counts leave out
+            result = searcher.search(matches, result.count, count=False, order_by_field="id")
+    else:
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, matches), (tantivy.Occur.Must, is_linked)])
+        result = searcher.search(both, len(doc_ids), count=False, order_by_field="id")
+    hits = result.hits
     if not hits:
         return {}
     ids = np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits))
     at = np.searchsorted(doc_ids, ids)
     at = at[(at < len(doc_ids)) & (doc_ids[np.minimum(at, len(doc_ids) - 1)] == ids)]
+    if not len(at):
+        return {}
     pairs = pd.DataFrame({"period": periods[at], "story": stories[at]})
     grouped = pairs.groupby("period")["story"].agg(["nunique", "size"])
     return dict(zip(grouped.index.to_numpy().astype("datetime64[D]"), grouped["nunique"] - grouped["size"]))
