@@ -9,9 +9,10 @@ For each N: generated page dumps (bench.generate) are loaded into a fresh databa
 enriched stage by stage (the registry path: stories, topics, entities without spaCy), the
 full path with spaCy is measured on a French subsample and extrapolated (spaCy runs at
 ~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
-report and five ad-hoc SQL queries run on the result. An N-record Parquet article export
-is loaded too. Every measurement runs in a fresh process, so ``peak_rss_mb`` is that
-stage's own (the largest process of it: the parser workers and a Spark JVM count alone) and
+report and five ad-hoc SQL queries run on the result, and the search index is built and
+queried (bench.search). An N-record Parquet article export is loaded too. Every
+measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
+process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
 
 One JSON line per measurement: stage, n, seconds, items_per_s, mb_per_s, peak_rss_mb,
@@ -39,7 +40,7 @@ from bench.common import CACHE, emit, folder_bytes
 from bench.report import run_measured
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
-GROUPS = ("load", "export", "enrich", "spacy", "frequencies", "report", "queries", "spark")
+GROUPS = ("load", "export", "enrich", "spacy", "frequencies", "report", "queries", "search", "spark")
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "spark")
 
 # Five questions an analyst types into `presswatch sql` (values are bound parameters).
@@ -135,7 +136,7 @@ def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, wo
     if "spark" in groups:
         _copy_db(run.db, workdir / "loaded.duckdb")
     steps = [("export", bench_export), ("enrich", bench_enrich), ("frequencies", bench_frequencies),
-             ("report", bench_report), ("queries", bench_queries)]
+             ("report", bench_report), ("queries", bench_queries), ("search", bench_search)]
     for group, step in steps:
         if group in groups:
             _guarded(run, group, lambda: step(run, counts, groups=groups, spacy_n=spacy_n))
@@ -197,6 +198,29 @@ def bench_queries(run: Run, counts: dict, **_) -> None:
         run.emit(f"query.{name}", {**timing, "seconds": result["median_s"]}, items=counts["articles"],
                  unit="articles in the database", rows=result["rows"], first_run_s=result["first_s"],
                  process_s=timing["seconds"])
+
+
+def bench_search(run: Run, counts: dict, **_) -> None:
+    """The search index built beside the enriched database, then per query (bench.search) the
+    median of its ranked matches plus its weekly attention series; the summary line is the
+    slowest query's."""
+    _, _, rss, tree, out = run_measured([sys.executable, "-m", "bench.search", "--db", str(run.db),
+                                         "--repeat", str(max(run.repeat, 5))])
+    lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    build = next(x for x in lines if x["stage"] == "search.index_build")
+    run.emit("search.index_build", {"seconds": build["seconds"], "cpu_seconds": build["cpu_seconds"], "peak_rss_mb": rss,
+                                    "peak_tree_rss_mb": tree, "load_avg_1min": build["load_average"]},
+             items=build["n"], mb=build["text_mb"] * 2**20 / 1e6, unit="articles",
+             articles_per_cpu_s=build["articles_per_cpu_s"], index_mb=build["index_mb"],
+             index_share_of_text=build["index_share_of_text"])
+    queries = [x for x in lines if x["stage"] == "search.query"]
+    for line in queries:
+        emit(**line)
+    slowest = max(queries, key=lambda x: x["matches_and_attention_ms"])
+    run.emit("search.matches_and_attention", {"seconds": slowest["matches_and_attention_ms"] / 1000,
+                                              "load_avg_1min": slowest["load_average"]},
+             articles=counts["articles"], slowest_query=slowest["query"],
+             per_query_ms={x["query"]: x["matches_and_attention_ms"] for x in queries})
 
 
 def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> None:
