@@ -27,7 +27,7 @@ from analysis.workers import default_workers
               help="French recogniser: the CRF trained in the repository, or spaCy's fr_core_news_sm "
                    "(about 3x dearer and less accurate on WiNER; see docs/entities.md for both scores).")
 @click.option("--ner-sample", type=click.IntRange(min=0), default=None,
-              help="Documents per language and month the recognisers read (default 25); the others are matched "
+              help="Documents per language and month the recognisers read (default 30); the others are matched "
                    "with the registry and the names learned from those (see docs/entities.md). 0: every document.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local engine: processes for the per-document work (default: number of cores).")

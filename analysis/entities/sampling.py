@@ -29,7 +29,7 @@ from analysis.entities.registry import Alias, Registry
 from analysis.entities.text import fold
 from analysis.errors import InvalidArgument
 
-NER_SAMPLE = 25          # documents per language, month and kind that the recognisers read
+NER_SAMPLE = 30          # documents per language, month and kind that the recognisers read
 MIN_DOCUMENTS = 2        # sampled documents a spelling must be found in to be learned
 STABLE_SHARE = 0.8       # share of its mentions that must agree on the entity and the type
 COMMON_WORD = 5          # a one-word Latin name seen this often in lower case is a common word
