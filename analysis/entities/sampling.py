@@ -35,7 +35,7 @@ STABLE_SHARE = 0.8       # share of its mentions that must agree on the entity a
 COMMON_WORD = 5          # a one-word Latin name seen this often in lower case is a common word
 # Page furniture and words that recognisers take for names out of context.
 STOP_KEYS = frozenset(fold(w) for w in """wikipedia wikipédia wikinews wikimedia commons afp reuters ap
-    map aps mena rss photo video vidéo لقطة فيديو صور""".split()) | CALENDAR
+    map aps mena rss photo video vidéo utc gmt لقطة فيديو صور""".split()) | CALENDAR
 _CODE = re.compile(r"^[a-z]{1,2}\d{1,4}$")
 
 _GROUP = {
@@ -96,11 +96,14 @@ def learn_gazetteer(con: duckdb.DuckDBPyConnection, registry: Registry) -> Gazet
         docs[key] += n_docs  # a document with two spellings of one key counts twice: rare
         langs[key].add(lang)
     registry_keys = registry.by_key()
+    # A given name alone ("François" of "François Hollande") names too many people to be learned.
+    given_names = {key.split()[0] for key, votes in by_key.items()
+                   if len(key.split()) > 1 and votes.most_common(1)[0][0][1] == "PER"}
     names = []
     for key, votes in by_key.items():
         (eid, label), top = votes.most_common(1)[0]
         if (docs[key] < MIN_DOCUMENTS or top < STABLE_SHARE * sum(votes.values()) or label not in TYPES
-                or key in registry_keys or is_junk(key, langs[key])):
+                or key in registry_keys or key in given_names or is_junk(key, langs[key])):
             continue
         alias = max(spellings[key].items(), key=lambda kv: (kv[1], kv[0]))[0]
         names.append(LearnedName(eid, alias, key, label))
@@ -111,7 +114,8 @@ def learn_gazetteer(con: duckdb.DuckDBPyConnection, registry: Registry) -> Gazet
 
 def is_junk(key: str, langs: set) -> bool:
     """A learned spelling that would match noise: too short, a code, a title, a stop word, or
-    one word that is common in lower case (French, English) or in the Arabic dictionary."""
+    one word that is common in lower case or in the Arabic dictionary. A Latin name learned in
+    one language is matched in the other too, so both vocabularies are asked."""
     letters = sum(c.isalpha() for c in key)
     if letters < 3 or key in STOP_KEYS or _CODE.match(key):
         return True
@@ -120,5 +124,6 @@ def is_junk(key: str, langs: set) -> bool:
         return True
     if len(words) > 1:
         return False
-    return any(word_counts(lang).get(key, 0) >= COMMON_WORD for lang in ("fr", "en") if lang in langs) or (
-        "ar" in langs and key in dictionary_words("ar"))
+    if key.isascii():
+        return any(word_counts(lang).get(key, 0) >= COMMON_WORD for lang in ("fr", "en"))
+    return "ar" in langs and key in dictionary_words("ar")
