@@ -69,7 +69,8 @@ def test_incremental_then_rebuild_then_registry_change(tmp_path):
     con = small_db(tmp_path / "inc.duckdb", tmp_path, n_winer=5)
     first = run(con)
     assert first["articles"] > 5
-    assert run(con) == {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": False}
+    assert run(con) == {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": False,
+                        "merged_across_scripts": 0}
     load(con, [str(winer_subset(tmp_path, 12))], crawled_at=CRAWLED_AT, workers=1)
     again = run(con)
     assert again["articles"] == 7 and again["rebuilt"] is False

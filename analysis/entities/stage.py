@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, sql_text, transaction
+from analysis.entities.identity import merge_identities
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
@@ -65,6 +66,7 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
                          ner_sample)
     with transaction(con):
         _refresh_ner_entities(con)
+    counts["merged_across_scripts"] = merge_identities(con, rebuilt=rebuild)
     return counts
 
 
