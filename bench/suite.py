@@ -6,12 +6,14 @@
     python -m bench --sizes 2000 --repeat 1 --only load enrich
 
 For each N: generated page dumps (bench.generate) are loaded into a fresh database, then
-enriched stage by stage (the registry path: stories, topics, entities without spaCy), the
-full path with spaCy is measured on a French subsample and extrapolated (spaCy runs at
-~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
-report and five ad-hoc SQL queries run on the result, and the search index is built and
-queried (bench.search). An N-record Parquet article export is loaded too. Every
-measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
+enriched stage by stage (the registry path: stories, topics, entities without recognisers),
+then the entities stage on its default path (the CRF recognisers on a bounded sample per
+language and month, learned names matched everywhere: ``enrich.entities_default``, and
+``enrich.default_path`` with it), the French spaCy path measured on a subsample and
+extrapolated (spaCy runs at ~35-80 articles/s/core: hours at 100k), then entity and topic
+frequencies, the weekly report and five ad-hoc SQL queries run on the result, and the search
+index is built and queried (bench.search). An N-record Parquet article export is loaded too.
+Every measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
 process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
 
@@ -171,6 +173,7 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
     docs = counts["articles"] + counts["headlines"]
     text_mb = (counts["article_bytes"] + counts["headline_bytes"]) / 1e6
     total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0, "peak_tree_rss_mb": 0.0}
+    entities = dict(total)
     for stage in STAGES:
         timing, result = measure(child("enrich", str(run.db), "--stage", stage,
                                        *(["--workers", str(run.workers)] if run.workers else [])))
@@ -178,10 +181,29 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
                  mode="registry" if stage == "entities" else None, workers=result.get("workers"),
                  counts=result.get("counts"))
         total = {k: (max if k.startswith("peak") else sum)([total[k], timing[k] or 0.0]) for k in total}
+        if stage == "entities":
+            entities = timing
     run.emit("enrich.registry_path", {**total, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
              mb=text_mb, unit="articles + headlines", stages=list(STAGES))
+    bench_default_path(run, docs, text_mb, total, entities)
     if "spacy" in groups:
         bench_spacy(run, counts, total, spacy_n)
+
+
+def bench_default_path(run: Run, docs: int, text_mb: float, registry_total: dict, registry_entities: dict) -> None:
+    """The entities stage as `presswatch enrich` runs it by default (recognisers on a bounded
+    sample, learned names matched everywhere), measured; and the default enrich path: the
+    registry path with that entities stage in place of the registry-only one."""
+    timing, result = measure(child("enrich", str(run.db), "--stage", "entities", "--default",
+                                   *(["--workers", str(run.workers)] if run.workers else [])))
+    run.emit("enrich.entities_default", timing, items=docs, mb=text_mb, unit="articles + headlines",
+             workers=result.get("workers"), counts=result.get("counts"), methods=result.get("methods"),
+             recognised=result.get("recognised"), ner_sample=result.get("ner_sample"))
+    path = {k: (max if k.startswith("peak") else sum)([registry_total[k], timing[k] or 0.0])
+            - (0.0 if k.startswith("peak") else registry_entities[k] or 0.0) for k in registry_total}
+    run.emit("enrich.default_path", {**path, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
+             mb=text_mb, unit="articles + headlines",
+             how="enrich.registry_path with enrich.entities_default in place of enrich.entities")
 
 
 def bench_frequencies(run: Run, counts: dict, **_) -> None:
@@ -347,6 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--default", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)

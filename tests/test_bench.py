@@ -32,7 +32,8 @@ def test_every_stage_prints_one_measurement(lines):
     failed = [line for line in lines if line["stage"].endswith(".failed")]
     assert not failed, failed
     expected = ["load", "load_export", "enrich.stories", "enrich.topics", "enrich.entities", "enrich.registry_path",
-                "enrich.full_path_extrapolated", "frequencies.entities_week", "frequencies.topics_week",
+                "enrich.entities_default", "enrich.default_path", "enrich.full_path_extrapolated",
+                "frequencies.entities_week", "frequencies.topics_week",
                 "report.week_latest", *(f"query.{name}" for name in QUERIES)]
     assert [s for s in expected if s not in by_stage] == []
     for stage in expected:

@@ -50,7 +50,7 @@ def test_seed_page_cazeneuve_spellings_are_one_entity(seed_mentions):
     typo = _ids(seed_mentions, "Cazaneuve")
     assert len(full) == 1 and full == surname == typo
     methods = {m.surface: m.method for m in seed_mentions if m.entity_id in full}
-    assert methods["Cazeneuve"] == "spacy:surname" and methods["Cazaneuve"] == "spacy:fuzzy"
+    assert methods["Cazeneuve"] == "crf:surname" and methods["Cazaneuve"] == "crf:fuzzy"
     body = seed_article()[1]
     starts = [m.start for m in seed_mentions if m.surface == "Cazeneuve" and m.field == "body"]
     assert all(body[s - 3:s] == "M. " for s in starts) and len(starts) == 5

@@ -133,7 +133,7 @@ def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
 @click.option("--pipeline", "pipelines", type=click.Choice(["registry", "ner", "spacy", "combined"]), multiple=True,
               help="Pipelines to score: the registry, the statistical recogniser alone (ner; spacy is an alias), "
                    "both (combined). Default: registry, ner, combined.")
-@click.option("--french-ner", type=click.Choice(["spacy", "crf"]), default="spacy", show_default=True,
+@click.option("--french-ner", type=click.Choice(["crf", "spacy"]), default="crf", show_default=True,
               help="French recogniser scored by the ner and combined pipelines.")
 @click.option("--registry", "registry_dir", type=click.Path(file_okay=False), default=None,
               help="Registry folder (default: the packaged analysis/data/entities).")

@@ -73,7 +73,11 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     out = []
     for m in TOKEN_RE.finditer(text):
         s, e = m.span()
-        el = _ELISION.match(m.group())
+        word = m.group()
+        if "'" not in word and "’" not in word:  # most words: no elision, no possessive
+            out.append((s, e))
+            continue
+        el = _ELISION.match(word)
         if el:
             out.append((s, s + el.end()))
             s += el.end()
@@ -150,8 +154,11 @@ class Recogniser:
         """Cleaned PER/LOC/ORG spans of a text, in order."""
         tokens = tokenize(text)
         out: list[NerSpan] = []
+        needs_capital = self.lang != "ar"
         for sent in sentences(text, tokens):
             words = [text[s:e] for s, e in sent]
+            if needs_capital and text[sent[0][0]:sent[-1][1]].islower():
+                continue  # ``clean`` keeps no span without a capital letter: nothing to tag
             labels = self.tagger.tag(sentence_features(words, self.lang, self.gazetteer, self.word_info))
             out.extend(self._decode(text, sent, labels))
         return consistent_labels([s for s in out if s.key not in CALENDAR])
