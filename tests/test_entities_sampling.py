@@ -9,6 +9,7 @@ from click.testing import CliRunner
 import analysis
 from analysis.cli import cli
 from analysis.entities.registry import load_registry
+from analysis.entities import sampling
 from analysis.entities.sampling import NER_SAMPLE, is_junk, learn_gazetteer, sampled_ids
 from analysis.entities.stage import run
 from analysis.errors import InvalidArgument
@@ -23,9 +24,20 @@ def sampled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sampling")
     con = analysis.connect(tmp / "db.duckdb")
     load(con, [str(winer_subset(tmp, 200))], workers=1)
-    counts = run(con, ner_sample=BOUND)
-    yield con, counts
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sampling, "READ_ALL_UP_TO", 0)  # 200 articles stand for an archive
+        counts = run(con, ner_sample=BOUND)
+        yield con, counts
     con.close()
+
+
+def test_a_small_database_is_read_whole(sampled, monkeypatch):
+    con, _ = sampled
+    everything = {r[0] for r in con.execute("SELECT article_id FROM articles").fetchall()}
+    monkeypatch.setattr(sampling, "READ_ALL_UP_TO", len(everything))
+    assert set(sampled_ids(con, "article", BOUND).tolist()) == everything
+    monkeypatch.setattr(sampling, "READ_ALL_UP_TO", len(everything) - 1)
+    assert len(sampled_ids(con, "article", BOUND)) < len(everything)
 
 
 def _docs_by_method(con) -> dict[str, set[int]]:

@@ -2,7 +2,9 @@
 
 The statistical recognisers read a bounded sample of each language and month: the ``per_month``
 documents of lowest ``md5(id)`` among that language's documents of the month (headlines and
-articles apart), or all of them when there are fewer. The choice is a function of the database
+articles apart), or all of them when there are fewer; a database holding at most
+``READ_ALL_UP_TO`` documents of a kind is read whole, because there the recognisers cost
+seconds and every name they miss is a name lost. The choice is a function of the database
 alone, so a rebuild picks the same documents and a month that grows brings its new documents
 into the sample only when they rank among the lowest.
 
@@ -30,6 +32,7 @@ from analysis.entities.text import fold
 from analysis.errors import InvalidArgument
 
 NER_SAMPLE = 30          # documents per language, month and kind that the recognisers read
+READ_ALL_UP_TO = 1_000   # below this many documents of a kind, sampling saves little and loses names
 MIN_DOCUMENTS = 2        # sampled documents a spelling must be found in to be learned
 STABLE_SHARE = 0.8       # share of its mentions that must agree on the entity and the type
 COMMON_WORD = 5          # a one-word Latin name seen this often in lower case is a common word
@@ -49,12 +52,16 @@ def sampled_ids(con: duckdb.DuckDBPyConnection, kind: str, per_month: int) -> np
     if per_month < 1:
         raise InvalidArgument(f"ner_sample must be at least 1 (or None for every document), not {per_month}")
     table, id_col, date_col = _GROUP[kind]  # fixed names of this module
+    langs = {"langs": list(NER_LANGS)}
+    where = "WHERE lang IN (SELECT unnest($langs::VARCHAR[]))"
+    if con.execute(f"SELECT count(*) FROM {table} {where}", langs).fetchone()[0] <= READ_ALL_UP_TO:
+        return con.execute(f"SELECT {id_col} FROM {table} {where}", langs).fetchnumpy()[id_col]
     rows = con.execute(f"""
         SELECT {id_col} FROM (
             SELECT {id_col}, row_number() OVER (PARTITION BY lang, date_trunc('month', {date_col})
                                                 ORDER BY md5({id_col}::VARCHAR), {id_col}) AS rank
-            FROM {table} WHERE lang IN (SELECT unnest($langs::VARCHAR[])))
-        WHERE rank <= $k""", {"langs": list(NER_LANGS), "k": per_month}).fetchnumpy()
+            FROM {table} {where})
+        WHERE rank <= $k""", {**langs, "k": per_month}).fetchnumpy()
     return rows[id_col]
 
 
