@@ -33,7 +33,7 @@ def run(con, *, stages: list[str] | None = None, rebuild: bool = False, progress
         workers: int = 1, options: Mapping[str, Mapping] | None = None) -> dict[str, dict]:
     """Run the given stages (all by default) and return {stage: counts}. ``options`` maps a
     stage name to extra keyword arguments of its ``run`` (e.g. ``{"entities": {"mode":
-    "registry"}}``: the entities stage without spaCy, the fast path for large archives)."""
+    "registry"}}``: the entities stage without recognisers, the registry alone)."""
     chosen = stages or stage_names()
     options = dict(options or {})
     unknown = [s for s in [*chosen, *options] if s not in STAGES]

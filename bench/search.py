@@ -2,6 +2,7 @@
 
     python -m bench.search                     # 100k generated articles, 7 runs per query
     python -m bench.search --n 20000 --repeat 5
+    python -m bench.search --db /tmp/x/base.duckdb  # any database (its index is built beside it)
 
 The database holds N articles of ``bench.generate``'s export (real WiNER-fr and ANT articles
 rendered by analysis.pagegen, 70 % French, 30 % Arabic, bodies of 5,000+ characters), loaded
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--db", type=Path, help="A database to measure instead of N generated articles.")
     parser.add_argument("--no-build", action="store_true", help="Time the queries on the index as it is.")
     args = parser.parse_args(argv)
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         search,
     )
 
-    con = analysis.connect(database(args.n), read_only=True)
+    con = analysis.connect(args.db or database(args.n), read_only=True)
     n_articles, text_bytes = con.execute(
         "SELECT count(*), sum(strlen(coalesce(title, '')) + strlen(body)) FROM articles").fetchall()[0]
     if not args.no_build:

@@ -6,12 +6,15 @@
     python -m bench --sizes 2000 --repeat 1 --only load enrich
 
 For each N: generated page dumps (bench.generate) are loaded into a fresh database, then
-enriched stage by stage (the registry path: stories, topics, entities without spaCy), the
-full path with spaCy is measured on a French subsample and extrapolated (spaCy runs at
-~35-80 articles/s/core: hours at 100k), then entity and topic frequencies, the weekly
-report and five ad-hoc SQL queries run on the result. An N-record Parquet article export
-is loaded too. Every measurement runs in a fresh process, so ``peak_rss_mb`` is that
-stage's own (the largest process of it: the parser workers and a Spark JVM count alone) and
+enriched stage by stage (the registry path: stories, topics, entities without recognisers),
+then the entities stage on its default path (the CRF recognisers on a bounded sample per
+language and month, learned names matched everywhere: ``enrich.entities_default``, and
+``enrich.default_path`` with it), the French spaCy path measured on a subsample and
+extrapolated (spaCy runs at ~35-80 articles/s/core: hours at 100k), then entity and topic
+frequencies, the weekly report and five ad-hoc SQL queries run on the result, and the search
+index is built and queried (bench.search). An N-record Parquet article export is loaded too.
+Every measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
+process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
 
 One JSON line per measurement: stage, n, seconds, items_per_s, mb_per_s, peak_rss_mb,
@@ -40,7 +43,7 @@ from bench.common import CACHE, emit, folder_bytes
 from bench.report import run_measured
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
-GROUPS = ("load", "export", "enrich", "spacy", "frequencies", "report", "queries", "spark")
+GROUPS = ("load", "export", "enrich", "spacy", "frequencies", "report", "queries", "search", "spark")
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "spark")
 
 # Five questions an analyst types into `presswatch sql` (values are bound parameters).
@@ -138,7 +141,7 @@ def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, wo
     if "spark" in groups:
         _copy_db(run.db, workdir / "loaded.duckdb")
     steps = [("export", bench_export), ("enrich", bench_enrich), ("frequencies", bench_frequencies),
-             ("report", bench_report), ("queries", bench_queries)]
+             ("report", bench_report), ("queries", bench_queries), ("search", bench_search)]
     for group, step in steps:
         if group in groups:
             _guarded(run, group, lambda: step(run, counts, groups=groups, spacy_n=spacy_n))
@@ -173,6 +176,7 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
     docs = counts["articles"] + counts["headlines"]
     text_mb = (counts["article_bytes"] + counts["headline_bytes"]) / 1e6
     total = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0, "peak_tree_rss_mb": 0.0}
+    entities = dict(total)
     for stage in STAGES:
         timing, result = measure(child("enrich", str(run.db), "--stage", stage,
                                        *(["--workers", str(run.workers)] if run.workers else [])))
@@ -180,10 +184,29 @@ def bench_enrich(run: Run, counts: dict, *, groups, spacy_n: int) -> None:
                  mode="registry" if stage == "entities" else None, workers=result.get("workers"),
                  counts=result.get("counts"))
         total = {k: (max if k.startswith("peak") else sum)([total[k], timing[k] or 0.0]) for k in total}
+        if stage == "entities":
+            entities = timing
     run.emit("enrich.registry_path", {**total, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
              mb=text_mb, unit="articles + headlines", stages=list(STAGES))
+    bench_default_path(run, docs, text_mb, total, entities)
     if "spacy" in groups:
         bench_spacy(run, counts, total, spacy_n)
+
+
+def bench_default_path(run: Run, docs: int, text_mb: float, registry_total: dict, registry_entities: dict) -> None:
+    """The entities stage as `presswatch enrich` runs it by default (recognisers on a bounded
+    sample, learned names matched everywhere), measured; and the default enrich path: the
+    registry path with that entities stage in place of the registry-only one."""
+    timing, result = measure(child("enrich", str(run.db), "--stage", "entities", "--default",
+                                   *(["--workers", str(run.workers)] if run.workers else [])))
+    run.emit("enrich.entities_default", timing, items=docs, mb=text_mb, unit="articles + headlines",
+             workers=result.get("workers"), counts=result.get("counts"), methods=result.get("methods"),
+             recognised=result.get("recognised"), ner_sample=result.get("ner_sample"))
+    path = {k: (max if k.startswith("peak") else sum)([registry_total[k], timing[k] or 0.0])
+            - (0.0 if k.startswith("peak") else registry_entities[k] or 0.0) for k in registry_total}
+    run.emit("enrich.default_path", {**path, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
+             mb=text_mb, unit="articles + headlines",
+             how="enrich.registry_path with enrich.entities_default in place of enrich.entities")
 
 
 def bench_frequencies(run: Run, counts: dict, **_) -> None:
@@ -206,6 +229,29 @@ def bench_queries(run: Run, counts: dict, **_) -> None:
         run.emit(f"query.{name}{'_raw' if raw else ''}", {**timing, "seconds": result["median_s"]},
                  items=counts["articles"], unit="articles in the database", rows=result["rows"],
                  first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"])
+
+
+def bench_search(run: Run, counts: dict, **_) -> None:
+    """The search index built beside the enriched database, then per query (bench.search) the
+    median of its ranked matches plus its weekly attention series; the summary line is the
+    slowest query's."""
+    _, _, rss, tree, out = run_measured([sys.executable, "-m", "bench.search", "--db", str(run.db),
+                                         "--repeat", str(max(run.repeat, 5))])
+    lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    build = next(x for x in lines if x["stage"] == "search.index_build")
+    run.emit("search.index_build", {"seconds": build["seconds"], "cpu_seconds": build["cpu_seconds"], "peak_rss_mb": rss,
+                                    "peak_tree_rss_mb": tree, "load_avg_1min": build["load_average"]},
+             items=build["n"], mb=build["text_mb"] * 2**20 / 1e6, unit="articles",
+             articles_per_cpu_s=build["articles_per_cpu_s"], index_mb=build["index_mb"],
+             index_share_of_text=build["index_share_of_text"])
+    queries = [x for x in lines if x["stage"] == "search.query"]
+    for line in queries:
+        emit(**line)
+    slowest = max(queries, key=lambda x: x["matches_and_attention_ms"])
+    run.emit("search.matches_and_attention", {"seconds": slowest["matches_and_attention_ms"] / 1000,
+                                              "load_avg_1min": slowest["load_average"]},
+             articles=counts["articles"], slowest_query=slowest["query"],
+             per_query_ms={x["query"]: x["matches_and_attention_ms"] for x in queries})
 
 
 def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> None:
@@ -332,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--default", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)

@@ -14,8 +14,9 @@
 # %% [markdown]
 # # 02 — Entities: who and what was in the news
 #
-# Top entities of a window, one entity's timeline (stories per period and share of all
-# stories, by outlet), and a co-occurrence network of the top entities. Counts are stories
+# Top entities of a window, overall and in each language (French, Arabic, English: each read by
+# its own recogniser), one entity's timeline (stories per period and share of all stories, by
+# outlet), and a co-occurrence network of the top entities. Counts are stories
 # (syndicated copies together) from `analysis.entities`; hollow markers are incomplete
 # periods (the first or last of the data, or unusually thin): a dip there is a collection
 # gap, not a quiet news week. Needs `presswatch enrich` to have run.
@@ -62,6 +63,32 @@ if NAMED:
     display(top[["entity", "type", "n_documents", "n_mentions", "share", "first", "last"]])
 elif ENRICHED:
     display("no entity named in the articles of this window")
+
+# %% [markdown]
+# ## Top entities in each language
+# Each language's own top list (`presswatch entities top --by lang`), named in that language
+# where the registry has a name for it. A language with articles elsewhere in the database but
+# none naming an entity in this window says so.
+
+# %%
+if ENRICHED:
+    from analysis.report.sections import NAME_COLUMNS, entity_names
+
+    by_lang = top_entities(con, start=START, end=END, top=10, by="lang")
+    article_langs = con.execute("""SELECT lang, min(published_date), max(published_date) FROM articles
+                                   WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC, lang""").fetchall()
+    per_lang = {}  # language -> its top list as shown
+    for lang, first, last in article_langs:
+        part = by_lang[by_lang["group"] == lang]
+        if part.empty:
+            display(f"no {plots.lang_name(lang)} article names an entity in this window "
+                    f"({plots.lang_name(lang)} articles: {first} .. {last})")
+            continue
+        names = entity_names(con, part["entity_id"], lang if lang in NAME_COLUMNS else None)
+        part = per_lang[lang] = part.assign(entity=part["entity_id"].map(names).fillna(part["entity"]))
+        display(plots.bar_chart(part, name="entity", value="n_documents", what="stories naming it", unit="count",
+                                title=f"Entities named in the most {plots.lang_name(lang)} stories"))
+        display(part[["entity", "type", "n_documents", "share"]].reset_index(drop=True))
 
 # %% [markdown]
 # ## One entity over time: stories per period and share of all stories

@@ -32,7 +32,7 @@ def test_every_stage_prints_one_measurement(lines):
     failed = [line for line in lines if line["stage"].endswith(".failed")]
     assert not failed, failed
     expected = ["load", "load_export", "enrich.stories", "enrich.topics", "enrich.entities", "enrich.rollups",
-                "enrich.registry_path", "enrich.full_path_extrapolated",
+                "enrich.registry_path", "enrich.entities_default", "enrich.default_path", "enrich.full_path_extrapolated",
                 *(f"frequencies.{name}{raw}" for name in ("entities_week", "topics_week") for raw in ("", "_raw")),
                 "frequencies.headline_lifespans",
                 "report.week_latest", *(f"query.{name}" for name in QUERIES), *(f"query.{name}_raw" for name in RAW_QUERIES)]

@@ -27,9 +27,10 @@ def registry():
     return load_registry()
 
 
-def _mentions(registry, docs):
+def _mentions(registry, docs, french_ner="crf"):
     resolver = Resolver.from_registry(registry)
-    return list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=resolver, mode="combined")), resolver
+    return list(extract(docs, matcher=RegistryMatcher(registry.aliases), resolver=resolver, mode="combined",
+                        french_ner=french_ner)), resolver
 
 
 def _ant(name: str) -> Document:
@@ -135,10 +136,28 @@ def test_page_boilerplate_datelines_and_road_codes_are_not_mentions(registry):
     cnn = "Dubaï, Émirats arabes unis (CNN)-- Le ministre Adel al-Joubeir a rencontré Rex Tillerson à Riyad."
     docs = [Document(i, "article", (("title", t), ("body", b)), "fr") for i, (t, b) in
             enumerate([turkey["raw"].split("\n", 1), a8["raw"].split("\n", 1), ("Riyad", cnn)])]
-    mentions, _ = _mentions(registry, docs)
+    # spaCy finds "Wikipédia" in the title, the news itself, which the filters must leave alone
+    mentions, _ = _mentions(registry, docs, french_ner="spacy")
     notice_end = turkey["raw"].split("\n", 1)[1].index("Wikimedia.") + 10
     assert not [m for m in mentions if m.doc_id == 0 and m.field == "body" and m.start < notice_end]
     assert any(m.doc_id == 0 and m.field == "title" and m.surface == "Wikipédia" for m in mentions)
     assert not [m for m in mentions if m.doc_id == 1 and m.surface in ("A8", "l'A8")]
     body = [m.surface for m in mentions if m.doc_id == 2 and m.field == "body"]
     assert "CNN" not in body and "Dubaï" not in body and "Riyad" in body
+
+
+def test_french_institutions_written_in_lower_case_are_kept():
+    """French writes ministries and armies in lower case; the CRF tags them ORG and decoding keeps
+    them (sentences of WiNER-fr), but not a run-on span that only starts with such a head, nor a
+    lower-case span of another type."""
+    rec = crf.recogniser("fr")
+    army = "Le 24 août, l'armée turque intervient dans le nord de la Syrie avec le soutien des États-Unis."
+    ministry = ("Le navire a été arraisonné au large de la ville de Tobrouk (est de la Libye), a précisé le "
+                "ministère de l'Intérieur turc aujourd'hui.")
+    assert ("armée turque", "ORG") in {(s.surface, s.label) for s in rec.spans(army)}
+    assert ("ministère de l'Intérieur", "ORG") in {(s.surface, s.label) for s in rec.spans(ministry)}
+    run_on = "l'armée syrienne a repris Alep avec l'armée de l'air russe"
+    assert rec.clean(run_on, 2, len(run_on), "ORG") is None
+    start = army.index("armée")
+    assert rec.clean(army, start, start + len("armée turque"), "LOC") is None
+    assert rec.clean(army, start, start + len("armée turque"), "ORG") is not None

@@ -41,8 +41,9 @@ def test_stage_processes_articles_and_headlines(enriched, con):
     assert counts["articles"] == n_articles and counts["headlines"] == n_headlines and counts["rebuilt"] is False
     assert counts["mentions"] == con.execute("SELECT count(*) FROM mentions").fetchone()[0] > 1000
     methods = dict(con.execute("SELECT method, count(*) FROM mentions GROUP BY 1").fetchall())
-    assert methods["registry"] > 0 and methods["spacy"] > 0 and methods["spacy:surname"] > 0
-    # Arabic articles: the registry, and the Arabic CRF (never spaCy's French model)
+    assert methods["registry"] > 0 and methods["crf"] > 0 and methods["crf:surname"] > 0
+    assert "spacy" not in methods  # the French default is the CRF
+    # Arabic articles: the registry, and the Arabic CRF
     ar = dict(con.execute("""SELECT split_part(method, ':', 1), count(*) FROM mentions m
                              JOIN articles a USING (article_id) WHERE a.lang = 'ar' GROUP BY 1""").fetchall())
     assert ar["registry"] > 200 and ar["crf"] > 100 and "spacy" not in ar
@@ -68,7 +69,8 @@ def test_incremental_then_rebuild_then_registry_change(tmp_path):
     con = small_db(tmp_path / "inc.duckdb", tmp_path, n_winer=5)
     first = run(con)
     assert first["articles"] > 5
-    assert run(con) == {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": False}
+    assert run(con) == {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": False,
+                        "merged_across_scripts": 0}
     load(con, [str(winer_subset(tmp_path, 12))], crawled_at=CRAWLED_AT, workers=1)
     again = run(con)
     assert again["articles"] == 7 and again["rebuilt"] is False
@@ -158,7 +160,7 @@ def test_cli_enrich_top_show_timeline(tmp_path):
     assert top.exit_code == 0 and "Tunisie" in top.output and "share" in top.output
     show = runner.invoke(cli, ["--db", str(path), "entities", "show", "Cazaneuve"])
     assert show.exit_code == 0, show.output
-    assert show.output.startswith("Bernard Cazeneuve") and "spacy:fuzzy" not in show.output
+    assert show.output.startswith("Bernard Cazeneuve") and "crf:fuzzy" not in show.output
     show_ma = runner.invoke(cli, ["--db", str(path), "entities", "show", "المغرب"])
     assert "Maroc  [morocco, LOC, registry, Q1028]" in show_ma.output and "Marruecos" in show_ma.output
     tl = runner.invoke(cli, ["--db", str(path), "entities", "timeline", "Morocco", "--freq", "month", "--unit", "placements"])

@@ -4,7 +4,9 @@ fails the test (nbclient's CellExecutionError)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,9 @@ import analysis
 from bench.notebooks import NOTEBOOKS, images, notebook_paths, run_notebook
 from tests.conftest import CORPUS
 
-# charts each notebook must display on the sample (Q4 2016, where its parts overlap)
-EXPECTED_IMAGES = {"01-overview": 4, "02-entities": 5, "03-topics": 5, "04-headlines": 2, "05-sql": 0, "06-search": 2}
+# charts each notebook must display on the sample (Q4 2016, where its parts overlap; 02 draws
+# one top list per language there: French and Arabic)
+EXPECTED_IMAGES = {"01-overview": 4, "02-entities": 7, "03-topics": 5, "04-headlines": 2, "05-sql": 0, "06-search": 2}
 Q4 = {"START": "2016-10-01", "END": "2016-12-31"}
 
 
@@ -79,13 +82,26 @@ def run_in_shell(shell, path: Path, parameters: dict) -> None:
             assert result.success, f"{path.name} failed in:\n{cell.source}\n{result.error_in_exec!r}"
 
 
-def test_every_notebook_runs_on_an_empty_and_a_ticker_only_database(tmp_path, monkeypatch):
+@contextlib.contextmanager
+def ipython_shell():
+    """An in-process IPython shell. It installs its namespace as ``sys.modules["__main__"]``
+    and does not put the old one back; multiprocessing's spawn re-runs ``__main__.__file__`` in
+    every worker, so a later test's workers would run a notebook. Restored on exit."""
     from IPython.core.interactiveshell import InteractiveShell
 
     class Shell(InteractiveShell):
         def enable_gui(self, gui=None):  # `%matplotlib inline` asks for one; figures are only built here
             pass
 
+    main = sys.modules["__main__"]
+    try:
+        yield Shell.instance()
+    finally:
+        Shell.clear_instance()
+        sys.modules["__main__"] = main
+
+
+def test_every_notebook_runs_on_an_empty_and_a_ticker_only_database(tmp_path, monkeypatch):
     empty = tmp_path / "empty.duckdb"
     analysis.connect(empty).close()
     ticker = ticker_only_db(tmp_path)
@@ -95,10 +111,22 @@ def test_every_notebook_runs_on_an_empty_and_a_ticker_only_database(tmp_path, mo
     con.close()
     assert counts[0] == 0 and counts[1] > 0 and counts[2] > 0  # the shape that broke notebook 02
     monkeypatch.chdir(NOTEBOOKS)
-    shell = Shell.instance()
-    try:
+    with ipython_shell() as shell:
         for db in (empty, ticker):
             for path in notebook_paths():
                 run_in_shell(shell, path, {"DB": str(db)})
-    finally:
-        Shell.clear_instance()
+
+
+def test_entities_notebook_lists_each_language(enriched_sample_db, monkeypatch):
+    """With its default window (the sample's last 12 months, where all three languages have
+    articles), notebook 02 shows a top list for French, Arabic and English articles, each
+    naming registry entities in its own language."""
+    (path,) = [p for p in notebook_paths() if p.stem == "02-entities"]
+    monkeypatch.chdir(NOTEBOOKS)
+    with ipython_shell() as shell:
+        run_in_shell(shell, path, {"DB": str(enriched_sample_db)})
+        shown = shell.user_ns["per_lang"]
+    assert {"fr", "ar", "en"} <= set(shown)
+    names = {lang: set(frame["entity"]) for lang, frame in shown.items()}
+    assert any(any("\u0600" <= c <= "\u06ff" for c in n) for n in names["ar"])
+    assert "United States" in names["en"] and "États-Unis" not in names["en"]

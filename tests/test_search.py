@@ -14,6 +14,7 @@ from analysis.entities.text import fold
 from analysis.ingest import load
 from analysis.search import attention, matching_ids, search
 from analysis.trends import period_totals
+from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -196,6 +197,41 @@ def test_keyness_counts_documents_and_ranks_by_g2(con, docs):
     assert not {"les", "de", "le", "novembre", "a"} & set(frame["term"])
 
 
+def test_keyness_of_two_word_phrases(con, docs):
+    """Phrases of neighbouring words, no stop word, never across punctuation; counts are the
+    documents a quoted search finds (checked by a scan of the word lists) and G² as for words."""
+    from scipy.stats import chi2_contingency
+
+    from analysis.search import keyness
+    from analysis.search.terms import _is_stop
+
+    frame = keyness(con, start="2016-11-01", end="2016-11-30", lang="fr", top=10, ngram=2)
+    assert list(frame["rank"]) == list(range(1, 11)) and frame["g2"].is_monotonic_decreasing
+    in_month = [d for d in docs if d["lang"] == "fr" and d["date"] and dt.date(2016, 11, 1) <= d["date"] <= dt.date(2016, 11, 30)]
+    rest = [d for d in docs if d["lang"] == "fr" and d not in in_month]
+    bodies = {r[0]: fold(r[1]) for r in con.execute("SELECT article_id, body FROM articles").fetchall()}
+    for row in frame.itertuples():
+        first, second = row.term.split(" ")
+        assert not _is_stop(first, "fr") and not _is_stop(second, "fr")
+        a = sum(has(d["body"], row.term) for d in in_month)
+        b = sum(has(d["body"], row.term) for d in rest)
+        assert (row.n_target, row.n_baseline) == (a, b)
+        expected = chi2_contingency([[a, len(in_month) - a], [b, len(rest) - b]], correction=False,
+                                    lambda_="log-likelihood")[0]
+        assert row.g2 == pytest.approx(expected, rel=1e-9)
+        # written as a pair somewhere in the month: one space between, no punctuation
+        assert any(re.search(rf"(?<!\w){first} {second}(?!\w)", bodies[d["id"]]) for d in in_month)
+    assert frame.iloc[0]["term"] == "pierre nkurunziza"  # the month's story: Burundi's crisis
+    assert "etats unis" in set(frame["term"]) or "new york" in set(frame["term"])
+
+
+def test_phrases_stop_at_punctuation_and_stop_words():
+    from analysis.search.terms import phrases
+
+    text = "Le Premier ministre, Manuel Valls.\nLa guerre civile au Burundi"
+    assert phrases(text, "fr") == {"manuel valls", "guerre civile"}  # not "ministre manuel", "valls la"
+
+
 def test_keyness_of_a_query_per_language(con):
     from analysis.search import keyness
 
@@ -235,3 +271,28 @@ def test_headline_attention_counts_each_day_seen(con):
     expected = pd.Series([day for _, text, day in rows if "maroc" in WORD.findall(fold(text))]).value_counts()
     got = frame[frame["n_documents"] > 0]
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
+
+
+@pytest.mark.parametrize("list_up_to", [1.0, 0.0])  # list the matches / intersect the linked ids
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list_up_to, monkeypatch):  # noqa: F811
+    """Over all outlets the index counts matches per day and only story-linked matches come back
+    as ids: the result must be the distinct stories the counting units give for every match."""
+    from analysis import trends
+    from analysis.search import timeline
+
+    monkeypatch.setattr(timeline, "LIST_MATCHES_UP_TO", list_up_to)
+    con = analysis.connect(enriched_sample_db, read_only=True)
+    try:
+        for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
+            ids = matching_ids(con, query).tolist()
+            linked = con.execute("SELECT count(*) FROM article_stories WHERE list_contains($ids, article_id)",
+                                 {"ids": ids}).fetchall()[0][0]
+            expected = dict(con.execute(f"""
+                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq="week", by=None, unit="stories")})
+                WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
+            frame = attention(con, query, freq="week")
+            got = frame[frame["n_documents"] > 0]
+            assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
+            assert sum(expected.values()) < len(ids)  # linked articles share stories: fewer stories than matches
+    finally:
+        con.close()

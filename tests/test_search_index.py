@@ -99,8 +99,9 @@ from analysis.search import index as ix
 con = analysis.connect(sys.argv[1], read_only=True)
 idx = ix.open_index(con)
 writer = idx.index.writer(50_000_000, 1)
-for row in con.execute("SELECT article_id, lang, title, body, outlet, published_date FROM articles").fetchall():
-    writer.add_document(ix._article_doc(row))
+for batch in con.sql("SELECT article_id, lang, title, body, outlet, published_date FROM articles").to_arrow_reader(50):
+    for doc in ix.article_documents(batch):
+        writer.add_document(doc)
 os._exit(9)  # killed before the commit
 """
 

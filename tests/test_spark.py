@@ -67,9 +67,10 @@ def test_spark_local_mode_equals_the_local_engine_on_the_corpus(corpus_db_path, 
         assert found[name] == expected[name], f"{name}: spark and local engines differ"
 
 
-def test_spark_with_spacy_finds_the_same_spans_as_the_local_pipeline(corpus, spark, tmp_path):
-    """spaCy on Spark (--spacy): the same mentions as the local combined pipeline. NER entities
-    are resolved within a partition, so this uses one small export (one partition)."""
+def test_spark_with_ner_finds_the_same_spans_as_the_local_pipeline(corpus, spark, tmp_path):
+    """The recognisers on Spark (--spacy): the same mentions as the local combined pipeline
+    reading every document. NER entities are resolved within a partition, so this uses one
+    small export (one partition)."""
     lines = (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").read_text(encoding="utf-8").splitlines()[:25]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     from analysis.ingest import load
@@ -83,7 +84,7 @@ def test_spark_with_spacy_finds_the_same_spans_as_the_local_pipeline(corpus, spa
     local = analysis.connect(local_path)
     from analysis.entities.stage import run as entities_stage
 
-    entities_stage(local, mode="combined")
+    entities_stage(local, mode="combined", ner_sample=None)
     expected = table_sets(local)
     local.close()
 
@@ -97,7 +98,7 @@ def test_spark_with_spacy_finds_the_same_spans_as_the_local_pipeline(corpus, spa
     found = table_sets(con)
     con.close()
     methods = {r[7] for r in found["mentions"]}
-    assert {"registry", "spacy"} <= methods
+    assert {"registry", "crf"} <= methods
     assert found["mentions"] == expected["mentions"]
     # The same NER entities exist (their display name and type are the most frequent spelling
     # and label of their mentions, where ties may go either way in either engine).

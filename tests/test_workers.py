@@ -91,8 +91,8 @@ def loaded(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("spacy", [False, True], ids=["registry", "with-spacy"])
-def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, spacy):
+@pytest.mark.parametrize("ner", [False, True], ids=["registry", "with-ner"])
+def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, ner):
     results = {}
     for workers in (1, 2):
         path = tmp_path / f"w{workers}.duckdb"
@@ -100,7 +100,7 @@ def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, 
         con = analysis.connect(path)
         try:
             counts = enrich.run(con, stages=["topics", "entities"], progress=False, workers=workers,
-                                options={"entities": {"mode": "combined" if spacy else "registry"}})
+                                options={"entities": {"mode": "combined" if ner else "registry"}})
         finally:
             con.close()
         results[workers] = counts, _snapshot(path)
@@ -108,7 +108,7 @@ def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, 
     assert counts1 == counts2
     assert len(tables1["mentions"]) > 1000 and len(tables1["article_topics"]) > 100
     methods = {row[7] for row in tables1["mentions"]}
-    assert ("spacy" in methods) is spacy
+    assert ("crf" in methods) is ner
     for name in TABLES:
         assert tables1[name] == tables2[name], name
 

@@ -1,4 +1,4 @@
-"""CLI: `presswatch entities top|show|timeline` and `presswatch eval entities`."""
+"""CLI: `presswatch entities top|show|timeline|merges|unmerge` and `presswatch eval entities`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ def show_cmd(ctx, name):
                + (f", {info['wikidata_id']}" if info["wikidata_id"] else "") + "]")
     for lang, names in info["aliases"].items():
         click.echo(f"  {lang}: " + " | ".join(names))
+    if info["merged"]:
+        click.echo("  merged across scripts: " + ", ".join(info["merged"]))
     click.echo(f"  {info['n_articles']} articles, {info['n_headlines']} headlines, {info['n_mentions']} mentions"
                + (f", {info['first']} .. {info['last']}" if info["first"] else ""))
     if len(pairs):
@@ -74,6 +76,33 @@ def show_cmd(ctx, name):
         for r in pairs.itertuples():
             other = r.name_b if r.entity_a == info["entity_id"] else r.name_a
             click.echo(f"    {other}  ({r.n_together} together, PMI {r.pmi:.2f})")
+
+
+@entities_group.command("merges")
+@db_options
+@click.pass_context
+@friendly
+def merges_cmd(ctx):
+    """Learned entities merged across scripts (or refused), with the evidence."""
+    from analysis.entities.identity import identity_merges
+
+    with open_db(ctx, read_only=True) as con:
+        df = identity_merges(con)
+    click.echo(_table(df[["from_id", "into_id", "evidence", "status", "n_mentions", "detail"]]))
+
+
+@entities_group.command("unmerge")
+@click.argument("entity_id")
+@db_options
+@click.pass_context
+@friendly
+def unmerge_cmd(ctx, entity_id):
+    """Undo a merge across scripts: ENTITY_ID (ner:…) gets its mentions back, for good."""
+    from analysis.entities.identity import unmerge
+
+    with open_db(ctx, read_only=False) as con:
+        unmerge(con, entity_id)
+    click.echo(f"{entity_id} is its own entity again; later runs will not merge it")
 
 
 @entities_group.command("timeline")
@@ -104,7 +133,7 @@ def timeline_cmd(ctx, name, freq, by, start, end, unit, source):
 @click.option("--pipeline", "pipelines", type=click.Choice(["registry", "ner", "spacy", "combined"]), multiple=True,
               help="Pipelines to score: the registry, the statistical recogniser alone (ner; spacy is an alias), "
                    "both (combined). Default: registry, ner, combined.")
-@click.option("--french-ner", type=click.Choice(["spacy", "crf"]), default="spacy", show_default=True,
+@click.option("--french-ner", type=click.Choice(["crf", "spacy"]), default="crf", show_default=True,
               help="French recogniser scored by the ner and combined pipelines.")
 @click.option("--registry", "registry_dir", type=click.Path(file_okay=False), default=None,
               help="Registry folder (default: the packaged analysis/data/entities).")

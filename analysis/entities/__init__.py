@@ -1,4 +1,4 @@
-"""Entities: a multilingual registry, mention extraction (registry + spaCy NER), frequencies.
+"""Entities: a multilingual registry, mention extraction (registry, recognisers, learned names), frequencies.
 
 See docs/entities.md. Heavy parts (spaCy) load only when extraction runs; exports load lazily
 so that importing the CLI does not import pandas or the registry.

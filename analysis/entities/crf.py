@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from analysis.entities.ner import NerSpan
+from analysis.entities.ner import ORG_HEADS, NerSpan
 from analysis.entities.text import clean_surface, fold, is_arabic
 from analysis.errors import DataFileError
 
@@ -73,7 +73,11 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     out = []
     for m in TOKEN_RE.finditer(text):
         s, e = m.span()
-        el = _ELISION.match(m.group())
+        word = m.group()
+        if "'" not in word and "’" not in word:  # most words: no elision, no possessive
+            out.append((s, e))
+            continue
+        el = _ELISION.match(word)
         if el:
             out.append((s, s + el.end()))
             s += el.end()
@@ -150,8 +154,11 @@ class Recogniser:
         """Cleaned PER/LOC/ORG spans of a text, in order."""
         tokens = tokenize(text)
         out: list[NerSpan] = []
+        needs_capital = self.lang != "ar"
         for sent in sentences(text, tokens):
             words = [text[s:e] for s, e in sent]
+            if needs_capital and text[sent[0][0]:sent[-1][1]].islower():
+                continue  # ``clean`` keeps no span without a capital letter: nothing to tag
             labels = self.tagger.tag(sentence_features(words, self.lang, self.gazetteer, self.word_info))
             out.extend(self._decode(text, sent, labels))
         return consistent_labels([s for s in out if s.key not in CALENDAR])
@@ -188,9 +195,17 @@ class Recogniser:
             start += offset
         end = start + len(surface)
         letters = [c for c in surface if c.isalpha()]
-        if len(letters) < 2 or (self.lang != "ar" and not letters[0].isupper()):
+        if len(letters) < 2 or (self.lang != "ar" and not letters[0].isupper() and not self.institution(surface, label)):
             return None
         return NerSpan(start, end, label, surface, fold(surface), "crf")
+
+    def institution(self, surface: str, label: str) -> bool:
+        """A French institution written in lower case (``ministère de l'Intérieur``, ``armée
+        syrienne``): an ORG that starts with an institution head and is short, since a run-on
+        span past the name also starts with its head."""
+        words = fold(surface).replace("'", " ").split()
+        return (self.lang == "fr" and label == "ORG" and 2 <= len(words) <= INSTITUTION_MAX_WORDS
+                and words[0] in ORG_HEADS)
 
     @staticmethod
     def skip_titles(text: str, start: int, end: int) -> int:
@@ -218,6 +233,8 @@ class Recogniser:
             return 0
         return cut if self.vocabulary.get(bare, 0) > self.vocabulary.get(key, 0) else 0
 
+
+INSTITUTION_MAX_WORDS = 6  # "ministère de l'Éducation nationale"
 
 # Day and month names: capitalised in English, never a PER/LOC/ORG alone.
 CALENDAR = frozenset(fold(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february

@@ -146,7 +146,7 @@ def _match(pred: list[dict], gold: list[dict]) -> int:
 
 
 def score(rows: list[dict], *, modes=DEFAULT_MODES, registry: Registry | None = None, ner_cache: dict | None = None,
-          french_ner: str = "spacy") -> dict:
+          french_ner: str = "crf") -> dict:
     """Per pipeline and type: tp, fp, fn, p, r, f1 (document level, micro-averaged)."""
     registry = registry or load_registry()
     matcher = RegistryMatcher(registry.aliases)
@@ -185,7 +185,7 @@ def _prf(c: Counter) -> dict:
 
 
 def evaluate_file(path: str | Path, *, limit: int | None = None, modes=DEFAULT_MODES,
-                  registry_dir: str | Path | None = None, french_ner: str = "spacy") -> dict:
+                  registry_dir: str | Path | None = None, french_ner: str = "crf") -> dict:
     """Score every pipeline on a gold file (each document in its ``lang``: the recogniser of
     that language); the dict the CLI prints as one JSON line."""
     rows = read_gold(path, limit=limit)

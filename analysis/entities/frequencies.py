@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from analysis import rollups, trends
+from analysis.entities.identity import canonical_id, merged_ids
 from analysis.entities.registry import TYPES
 from analysis.entities.text import fold
 from analysis.errors import InvalidArgument, NotFound
@@ -37,7 +38,7 @@ def resolve_entities(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[s
                 GROUP BY entity_id ORDER BY count(*) DESC, entity_id LIMIT 1""", [name.strip()]).fetchone()
         if row is None:
             raise NotFound(f"no entity is called {name!r}; `presswatch entities top` lists the names in the database")
-        ids.append(row[0])
+        ids.append(canonical_id(con, row[0]))  # a spelling of a merged entity counts for the one it joined
     return ids
 
 
@@ -204,12 +205,15 @@ def top_entities(con: duckdb.DuckDBPyConnection, *, start: dt.date | str | None 
 
 
 def describe_entity(con: duckdb.DuckDBPyConnection, name: str) -> dict:
-    """Everything stored about one entity: its row, aliases per language and mention counts."""
+    """Everything stored about one entity: its row, aliases per language (with those of the
+    learned entities merged into it, listed in ``merged``) and mention counts."""
     (eid,) = resolve_entities(con, [name])
     row = con.execute("SELECT entity_id, name, type, wikidata_id, source FROM entities WHERE entity_id = ?", [eid]).fetchone()
+    merged = merged_ids(con, eid)
     aliases = con.execute("""
-        SELECT coalesce(lang, 'any') AS lang, list(alias ORDER BY alias) AS aliases
-        FROM aliases WHERE entity_id = ? GROUP BY ALL ORDER BY lang""", [eid]).fetchall()
+        SELECT coalesce(lang, 'any') AS lang, list(DISTINCT alias ORDER BY alias) AS aliases
+        FROM aliases WHERE entity_id IN (SELECT unnest($ids)) GROUP BY ALL ORDER BY lang""",
+                          {"ids": [eid, *merged]}).fetchall()
     counts = con.execute("""
         SELECT count(DISTINCT article_id), count(DISTINCT headline_id), count(*),
                list(DISTINCT method ORDER BY method)
@@ -220,5 +224,5 @@ def describe_entity(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     return {
         "entity_id": row[0], "name": row[1], "type": row[2], "wikidata_id": row[3], "source": row[4],
         "aliases": dict(aliases), "n_articles": counts[0], "n_headlines": counts[1], "n_mentions": counts[2],
-        "methods": counts[3] or [], "first": dates[0], "last": dates[1],
+        "methods": counts[3] or [], "first": dates[0], "last": dates[1], "merged": merged,
     }

@@ -4,8 +4,9 @@
 stage, the evaluation and the benchmark. ``mode`` is ``registry`` (Aho–Corasick only),
 ``ner`` (statistical recognisers + normalisation + resolution, no registry; ``spacy`` is the
 same) or ``combined`` (both; the registry wins where they overlap, NER finds what the registry
-lacks). The recogniser depends on the document's language: spaCy for French, the CRF of
-``crf.py`` for Arabic and English.
+lacks). The recogniser is the CRF of ``crf.py`` in every language (``french_ner="spacy"``:
+spaCy's model for French). A matcher built with learned names as well (``sampling.py``)
+records their hits as method ``gazetteer``, the registry's as ``registry``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from analysis.errors import InvalidArgument
 MODES = ("registry", "ner", "spacy", "combined")
 LABELS = ("PER", "ORG", "LOC", "EVENT", "MISC")  # what the mentions table accepts; anything else is MISC
 NER_LANGS = ("fr", "ar", "en")
-FRENCH_NER = ("spacy", "crf")  # French: spaCy's model (slower, the reference) or the CRF
+FRENCH_NER = ("crf", "spacy")  # French: the CRF (the default) or spaCy's model (slower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ class _Span:
 
 def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolver: Resolver | None,
             mode: str = "combined", batch_size: int = 32,
-            ner_cache: dict | None = None, french_ner: str = "spacy") -> Iterator[Mention]:
+            ner_cache: dict | None = None, french_ner: str = "crf") -> Iterator[Mention]:
     """Mentions of every document, document by document (NER runs over the batch at once).
 
     ``ner_cache`` (optional, keyed by (doc_id, field)) keeps NER spans between calls so an
@@ -99,7 +100,7 @@ def extract(docs: Iterable[Document], *, matcher: RegistryMatcher | None, resolv
 
 
 def ner_of(docs: list[Document], *, batch_size: int = 32, known: dict | None = None,
-           french_ner: str = "spacy") -> dict:
+           french_ner: str = "crf") -> dict:
     """NER spans of every field of the documents in an NER language, keyed by (doc_id, field)
     (skipping keys already ``known``). Pure per document: worker processes can run it and hand
     the result to ``extract`` as its ``ner_cache``."""
@@ -148,7 +149,8 @@ def _document_mentions(doc: Document, i: int, ner_by_field, matcher, resolver, *
         pos += len(text) + 1
     for name, h in registry_hits:
         label = resolver.type_of(h.entity_id) if resolver else ""
-        yield Mention(doc.doc_id, doc.kind, name, h.entity_id, h.surface, h.start, h.end, "registry", label)
+        method = "gazetteer" if h.entity_id.startswith("ner:") else "registry"
+        yield Mention(doc.doc_id, doc.kind, name, h.entity_id, h.surface, h.start, h.end, method, label)
     if not spans:
         return
     spans.sort(key=lambda s: s.pos)

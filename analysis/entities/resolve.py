@@ -106,9 +106,9 @@ class Resolver:
         return self.registry_types.get(entity_id) or self.discovered_types.get(entity_id, "MISC")
 
     # -- corpus level --------------------------------------------------------------------
-    def lookup(self, key: str, surface: str, label: str, *, method: str = "spacy", lang: str = "fr") -> Resolved:
+    def lookup(self, key: str, surface: str, label: str, *, method: str = "crf", lang: str = "fr") -> Resolved:
         """The entity for a (document-resolved) name, creating one when nothing matches;
-        ``method`` names the recogniser (``spacy``, ``crf``), ``lang`` the new alias's language."""
+        ``method`` names the recogniser (``crf``, ``spacy``), ``lang`` the new alias's language."""
         eid = self.registry_keys.get(key)
         if eid:
             return Resolved(eid, f"{method}:registry", self.registry_types[eid])

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, memory_cap, python_rows, rows_by_id, sql_text, transaction
+from analysis.entities.identity import merge_identities
 from analysis.entities.matcher import RegistryMatcher
 from analysis.entities.pipeline import LABELS, Document, extract, ner_of
 from analysis.entities.registry import LANGS, Registry, load_registry
 from analysis.entities.resolve import Resolver
+from analysis.entities.sampling import NER_SAMPLE, Gazetteer, learn_gazetteer, sampled_ids
 from analysis.progress import progress_bar
 from analysis.workers import ordered_map
 from analysis.workers import pool as worker_pool
@@ -29,15 +32,19 @@ BATCH_SIZE = 500  # documents per transaction and per work item
 WINDOW = 6        # work items in flight
 DUCKDB_MEMORY = "512MB"  # DuckDB's buffer pool while mentions are extracted (analysis.db.memory_cap)
 STATE_KEY = "registry_fingerprint"
+KINDS = ("article", "headline")
 
 
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
         registry_dir=None, mode: str = "combined", batch_size: int = BATCH_SIZE, workers: int = 1,
-        french_ner: str = "spacy") -> dict:
+        french_ner: str = "crf", ner_sample: int | None = NER_SAMPLE) -> dict:
     """Run the stage; returns counts for the `presswatch enrich` summary. ``mode="registry"`` is
     the registry alone (no statistical recogniser), ``"combined"`` adds NER in French, Arabic
-    and English; ``french_ner`` picks spaCy or the CRF for French. With ``workers`` > 1 the
-    registry path runs in that many processes; with NER, the parsing does."""
+    and English; ``french_ner`` picks the CRF or spaCy for French. With ``ner_sample`` the
+    recognisers read at most that many documents per language, month and kind, and the others
+    are matched with the registry plus the names learned from them (``sampling.py``); ``None``
+    has the recognisers read every document. With ``workers`` > 1 the matching runs in that
+    many processes; with NER, the parsing does."""
     registry = load_registry(registry_dir)
     if _mentions_table_outdated(con):
         rebuild = True
@@ -55,57 +62,84 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
         con.execute("INSERT OR REPLACE INTO entity_state VALUES (?, ?)", [STATE_KEY, registry.fingerprint])
     counts = {"articles": 0, "headlines": 0, "mentions": 0, "new_entities": 0, "rebuilt": rebuild}
     with memory_cap(con, DUCKDB_MEMORY):
-        _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts, french_ner)
+        _extract_pending(con, registry, registry_dir, mode, batch_size, workers, progress, counts, french_ner,
+                         ner_sample)
     with transaction(con):
         _refresh_ner_entities(con)
+    counts["merged_across_scripts"] = merge_identities(con, rebuilt=rebuild)
     return counts
 
 
 def _extract_pending(con, registry: Registry, registry_dir, mode: str, batch_size: int, workers: int,
-                     progress: bool, counts: dict, french_ner: str) -> None:
+                     progress: bool, counts: dict, french_ner: str, ner_sample: int | None) -> None:
     """Mentions of every pending article and headline, one transaction per batch (``counts`` updated)."""
+    pending = {kind: _pending_ids(con, kind) for kind in KINDS}
     if mode == "registry":
-        # Registry matching is pure per document: it runs in worker processes when asked.
-        _matchers.clear()  # this process builds the matcher once (workers build their own)
-        _matchers[str(registry_dir), registry.fingerprint] = _matcher_and_resolver(registry)
-        with worker_pool(workers) as executor:
-            for kind in ("article", "headline"):
-                ids = _pending_ids(con, kind)
-                items = ((registry_dir, registry.fingerprint, kind, rows) for rows in _rows(con, kind, ids, batch_size))
-                with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
-                    for (*_, rows), table in ordered_map(executor, registry_mentions, items, window=WINDOW):
-                        with transaction(con):
-                            _write(con, kind, rows.column(0), table, [], [])
-                        _counted(counts, kind, rows.num_rows, table.num_rows, 0)
-                        bar.advance(rows.num_rows)
-    else:
-        # NER entities are resolved against the ones found before: here, in document order.
-        matcher = RegistryMatcher(registry.aliases)
-        resolver = _resolver(con, registry)
-        # NER is the slow part and pure per document: workers parse, this process resolves.
-        with worker_pool(workers) as executor:
-            for kind in ("article", "headline"):
-                ids = _pending_ids(con, kind)
-                with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
-                    items = ((kind, rows, french_ner) for rows in _rows(con, kind, ids, batch_size))
-                    for (_, rows, _), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
-                        docs = documents(kind, rows)
-                        table = mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode=mode,
-                                                            ner_cache=spans, french_ner=french_ner))
-                        new_entities, new_aliases = resolver.drain()
-                        with transaction(con):
-                            _write(con, kind, rows.column(0), table, new_entities, new_aliases)
-                        _counted(counts, kind, len(docs), table.num_rows, len(new_entities))
-                        bar.advance(len(docs))
+        _match(con, registry, registry_dir, None, pending, batch_size, workers, progress, counts)
+        return
+    if ner_sample is None:
+        _recognise(con, registry, mode, pending, batch_size, workers, progress, counts, french_ner)
+        return
+    # The recognisers read the sample first, so that the rest is matched with what they learned.
+    chosen = {kind: np.isin(ids, sampled_ids(con, kind, ner_sample)) for kind, ids in pending.items()}
+    _recognise(con, registry, mode, {kind: ids[chosen[kind]] for kind, ids in pending.items()},
+               batch_size, workers, progress, counts, french_ner)
+    rest = {kind: ids[~chosen[kind]] for kind, ids in pending.items()}
+    if any(len(ids) for ids in rest.values()):
+        gazetteer = learn_gazetteer(con, registry)
+        log.info("matching %d documents with the registry and %d learned names",
+                 sum(len(ids) for ids in rest.values()), len(gazetteer.names))
+        _match(con, registry, registry_dir, gazetteer, rest, batch_size, workers, progress, counts)
+
+
+def _match(con, registry: Registry, registry_dir, gazetteer: Gazetteer | None, pending: dict, batch_size: int,
+           workers: int, progress: bool, counts: dict) -> None:
+    """The Aho–Corasick path: the registry (and learned names) alone; pure per document, so it
+    runs in worker processes when asked."""
+    _matchers.clear()  # this process builds the matcher once (workers build their own)
+    _matchers[_matcher_key(registry_dir, registry.fingerprint, gazetteer)] = _matcher_and_resolver(registry, gazetteer)
+    with worker_pool(workers) as executor:
+        for kind in KINDS:
+            ids = pending[kind]
+            items = ((registry_dir, registry.fingerprint, gazetteer, kind, rows)
+                     for rows in _rows(con, kind, ids, batch_size))
+            with progress_bar(f"entities: {kind}s", len(ids), enabled=progress) as bar:
+                for (*_, rows), table in ordered_map(executor, registry_mentions, items, window=WINDOW):
+                    with transaction(con):
+                        _write(con, kind, rows.column(0), table, [], [])
+                    _counted(counts, kind, rows.num_rows, table.num_rows, 0)
+                    bar.advance(rows.num_rows)
+
+
+def _recognise(con, registry: Registry, mode: str, pending: dict, batch_size: int, workers: int, progress: bool,
+               counts: dict, french_ner: str) -> None:
+    """The recogniser path: workers parse (the slow part, pure per document); this process
+    resolves NER entities against the ones found before, in document order."""
+    matcher = RegistryMatcher(registry.aliases)
+    resolver = _resolver(con, registry)
+    with worker_pool(workers) as executor:
+        for kind in KINDS:
+            ids = pending[kind]
+            with progress_bar(f"entities: {kind}s (recognisers)", len(ids), enabled=progress) as bar:
+                items = ((kind, rows, french_ner) for rows in _rows(con, kind, ids, batch_size))
+                for (_, rows, _), spans in ordered_map(executor, ner_of_rows, items, window=WINDOW):
+                    docs = documents(kind, rows)
+                    table = mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode=mode,
+                                                        ner_cache=spans, french_ner=french_ner))
+                    new_entities, new_aliases = resolver.drain()
+                    with transaction(con):
+                        _write(con, kind, rows.column(0), table, new_entities, new_aliases)
+                    _counted(counts, kind, len(docs), table.num_rows, len(new_entities))
+                    bar.advance(len(docs))
 
 
 def _mentions_table_outdated(con) -> bool:
-    """A database made before the CRF methods existed has a ``mentions`` CHECK that refuses
-    them: the table is derived data, so it is recreated empty and every mention recomputed."""
+    """A database made before the CRF and gazetteer methods existed has a ``mentions`` CHECK that
+    refuses them: the table is derived data, so it is recreated empty and every mention recomputed."""
     ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'mentions'").fetchone()
-    if ddl is None or "'crf'" in ddl[0]:
+    if ddl is None or "'gazetteer'" in ddl[0]:
         return False
-    log.info("the mentions table predates the CRF recogniser: recreating it")
+    log.info("the mentions table predates the learned gazetteer: recreating it")
     with transaction(con):
         con.execute("DROP TABLE mentions")
         con.execute(sql_text("entities.sql"))
@@ -181,12 +215,21 @@ def _counted(counts: dict, kind: str, docs: int, mentions: int, new_entities: in
     counts["new_entities"] += new_entities
 
 
-# (registry folder, fingerprint) -> (matcher, resolver): built once per process.
-_matchers: dict[tuple[str, str], tuple[RegistryMatcher, Resolver]] = {}
+# (registry folder, fingerprint, learned names' fingerprint) -> (matcher, resolver): built once per process.
+_matchers: dict[tuple[str, str, str], tuple[RegistryMatcher, Resolver]] = {}
 
 
-def _matcher_and_resolver(registry: Registry) -> tuple[RegistryMatcher, Resolver]:
-    return RegistryMatcher(registry.aliases), Resolver.from_registry(registry)
+def _matcher_key(registry_dir, fingerprint: str, gazetteer: Gazetteer | None) -> tuple[str, str, str]:
+    return str(registry_dir), fingerprint, gazetteer.fingerprint if gazetteer else ""
+
+
+def _matcher_and_resolver(registry: Registry, gazetteer: Gazetteer | None) -> tuple[RegistryMatcher, Resolver]:
+    resolver = Resolver.from_registry(registry)
+    if gazetteer is None:
+        return RegistryMatcher(registry.aliases), resolver
+    for name in gazetteer.names:
+        resolver.add_discovered(name.entity_id, name.key, name.type)
+    return RegistryMatcher([*registry.aliases, *gazetteer.aliases()]), resolver
 
 
 def ner_of_rows(item: tuple[str, pa.Table, str]) -> dict:
@@ -196,17 +239,18 @@ def ner_of_rows(item: tuple[str, pa.Table, str]) -> dict:
 
 
 def registry_mentions(item: tuple) -> pa.Table:
-    """Registry mentions of a fetched batch as a ``mentions`` table (what a worker runs)."""
-    registry_dir, fingerprint, kind, rows = item
+    """Registry (and learned-name) mentions of a fetched batch as a ``mentions`` table (what a worker runs)."""
+    registry_dir, fingerprint, gazetteer, kind, rows = item
     docs = documents(kind, rows)
-    found = _matchers.get((str(registry_dir), fingerprint))
+    key = _matcher_key(registry_dir, fingerprint, gazetteer)
+    found = _matchers.get(key)
     if found is None:
         registry = load_registry(registry_dir)
         if registry.fingerprint != fingerprint:
             raise RuntimeError(f"the entity registry in {registry_dir or 'the package'} changed during the run; "
                                "run `presswatch enrich` again")
         _matchers.clear()
-        found = _matchers[str(registry_dir), fingerprint] = _matcher_and_resolver(registry)
+        found = _matchers[key] = _matcher_and_resolver(registry, gazetteer)
     matcher, resolver = found
     return mention_table(kind, extract(docs, matcher=matcher, resolver=resolver, mode="registry"))
 

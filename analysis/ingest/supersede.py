@@ -19,11 +19,11 @@ from analysis.db import has_columns, has_table, sql_text
 
 # Enrichment rows keyed by an article or a headline id: (table, id column, extra condition).
 # Fixed identifiers of the stages' schema files, never input.
-ARTICLE_ROWS = (("mentions", "article_id", ""), ("article_topics", "article_id", ""),
-                ("topic_examples", "article_id", ""), ("entity_done", "doc_id", "kind = 'article' AND "),
-                ("topic_scored", "doc_id", "kind = 'article' AND "))
-HEADLINE_ROWS = (("mentions", "headline_id", ""), ("headline_topics", "headline_id", ""),
-                 ("entity_done", "doc_id", "kind = 'headline' AND "),
+ARTICLE_ROWS = (("mentions", "article_id", ""), ("entity_merge_mentions", "article_id", ""),
+                ("article_topics", "article_id", ""), ("topic_examples", "article_id", ""),
+                ("entity_done", "doc_id", "kind = 'article' AND "), ("topic_scored", "doc_id", "kind = 'article' AND "))
+HEADLINE_ROWS = (("mentions", "headline_id", ""), ("entity_merge_mentions", "headline_id", ""),
+                 ("headline_topics", "headline_id", ""), ("entity_done", "doc_id", "kind = 'headline' AND "),
                  ("topic_scored", "doc_id", "kind = 'headline' AND "))
 # (members, summary, index, bands, id column) of the two kinds of stories.
 STORY_TABLES = (("article_stories", "stories", "article_story_index", "article_story_bands", "article_id"),

@@ -1,8 +1,9 @@
 """The full-text index beside the database: what it holds, how it is kept in step.
 
 One tantivy index in ``<database>.search/`` holds every article (title, body) and every ticker
-headline (its text in ``title``), folded with ``analysis.entities.text.fold`` so queries and
-documents meet on the same key (case, Latin accents, Arabic letter forms and harakat).
+headline (its text in ``title``), folded with ``analysis.entities.text.fold`` (a batch at a
+time: ``analysis.search.folding``) so queries and documents meet on the same key (case, Latin
+accents, Arabic letter forms and harakat).
 
 The index is its own state: articles are added in ``article_id`` order, and each headline
 carries the last ``documents.document_id`` the update had read (``through_doc``), so the
@@ -18,15 +19,17 @@ import logging
 import shutil
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import tantivy
 
-from analysis.entities.text import fold_with_map
 from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
+from analysis.search.folding import fold_column
 from analysis.search.parser import TEXT_FIELDS, midnight
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,9 @@ TOKENIZER = "presswatch"
 # Tokens longer than this many UTF-8 bytes (glued URLs, base64) are left out of the index.
 MAX_TOKEN_BYTES = 100
 BATCH = 2000
-WRITER_HEAP = 200_000_000
+ID_RANGE = 50_000
+# Split between the indexing threads (one per core): a larger share means fewer segments to merge.
+WRITER_HEAP = 1_000_000_000
 
 
 class IndexOutOfStep(PresswatchError, RuntimeError):
@@ -62,17 +67,20 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
-def fold_text(text: str | None) -> str:
-    """The indexed form of a text (the same folding as entity matching)."""
-    return fold_with_map(text)[0] if text else ""
+# connection -> its index path: a connection's database file does not change, and asking
+# DuckDB costs a catalog query on every search call
+_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def index_path(con: duckdb.DuckDBPyConnection) -> Path:
     """``<database file>.search``: the index lives beside the database it mirrors."""
+    if con in _PATHS:
+        return _PATHS[con]
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
     if not row or not row[0]:
         raise InvalidArgument("search needs a database file: an in-memory database has no place for its index")
-    return Path(row[0] + ".search")
+    _PATHS[con] = Path(row[0] + ".search")
+    return _PATHS[con]
 
 
 @dataclass
@@ -193,58 +201,60 @@ def out_of_step(con: duckdb.DuckDBPyConnection, cov: Coverage) -> str | None:
     return f"it misses some of the database's {n:,} articles up to id {cov.max_article}"
 
 
-def _article_rows(con, low: int, high: int):
-    return con.execute(
-        """SELECT article_id, lang, title, body, outlet, published_date FROM articles
-           WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
-        {"low": low, "high": high})
+def _article_batches(con, low: int, high: int):
+    """The articles after ``low`` up to ``high``, in id order, as Arrow batches. Read a range
+    of ids at a time: sorting the whole archive's bodies at once would not fit DuckDB's memory
+    limit, and each range is found through the id's min/max statistics."""
+    for start in range(low, high, ID_RANGE):
+        yield from con.sql(
+            """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+               WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
+            params={"low": start, "high": min(start + ID_RANGE, high)}).to_arrow_reader(BATCH)
 
 
-def _headline_rows(con, low: int, high: int):
+def _headline_rows(con, low: int, high: int) -> pa.Table:
     # Headlines are keyed by a hash of their text, so "new" means: shown by a page read since the
     # last update. Those are indexed again (first_seen may have moved); the rest are unchanged.
-    return con.execute(
+    return con.sql(
         """SELECT h.headline_id, h.lang, h.text, h.first_seen FROM headlines h
            WHERE h.headline_id IN (SELECT headline_id FROM sightings
                                    WHERE document_id > $low AND document_id <= $high)
-           ORDER BY h.headline_id""", {"low": low, "high": high})
+           ORDER BY h.headline_id""", params={"low": low, "high": high}).to_arrow_table()
 
 
-def _document(kind: str, doc_id: int, lang: str | None, day, texts: dict[str, str | None],
-              through_doc: int | None = None) -> tantivy.Document:
-    doc = tantivy.Document()
-    doc.add_integer("id", doc_id)
-    doc.add_text("kind", kind)
-    if lang:
-        doc.add_text("lang", lang)
-    for name, text in texts.items():
-        if text:
-            doc.add_text(name, fold_text(text))
-    if day is not None:
-        doc.add_date("date", midnight(day))
-    if through_doc is not None:
-        doc.add_integer("through_doc", through_doc)
-    return doc
+def _documents(kind: str, columns: dict, through_doc: int | None = None):
+    """One tantivy document per row of ``columns`` (``id``, ``lang``, ``day`` and the text
+    fields, texts already folded)."""
+    texts = [(name, columns[name]) for name in TEXT_FIELDS if name in columns]
+    for i, (doc_id, lang, day) in enumerate(zip(columns["id"], columns["lang"], columns["day"])):
+        doc = tantivy.Document()
+        doc.add_integer("id", doc_id)
+        doc.add_text("kind", kind)
+        if lang:
+            doc.add_text("lang", lang)
+        for name, values in texts:
+            if values[i]:
+                doc.add_text(name, values[i])
+        if day is not None:
+            doc.add_date("date", midnight(day))
+        if through_doc is not None:
+            doc.add_integer("through_doc", through_doc)
+        yield doc
 
 
-def _article_doc(row) -> tantivy.Document:
-    article_id, lang, title, body, outlet, published = row
-    return _document("article", article_id, lang, published, {"title": title, "body": body, "outlet": outlet})
+def article_documents(batch: pa.RecordBatch):
+    """The index documents of a batch of ``articles`` rows (article_id, lang, title, body,
+    outlet, published_date)."""
+    return _documents("article", {
+        "id": batch.column("article_id").to_pylist(), "lang": batch.column("lang").to_pylist(),
+        "day": batch.column("published_date").to_pylist(),
+        **{name: fold_column(batch.column(name)) for name in TEXT_FIELDS}})
 
 
-def _headline_doc(row, through_doc: int) -> tantivy.Document:
-    headline_id, lang, text, first_seen = row
-    return _document("headline", headline_id, lang, first_seen, {"title": text}, through_doc)
-
-
-def _add(writer, cursor, make, bar) -> int:
-    n = 0
-    while batch := cursor.fetchmany(BATCH):
-        for row in batch:
-            writer.add_document(make(row))
-        n += len(batch)
-        bar.advance(len(batch))
-    return n
+def _headline_documents(table: pa.Table, through_doc: int):
+    return _documents("headline", {
+        "id": table.column("headline_id").to_pylist(), "lang": table.column("lang").to_pylist(),
+        "day": table.column("first_seen").to_pylist(), "title": fold_column(table.column("text"))}, through_doc)
 
 
 def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
@@ -261,19 +271,24 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
         return 0, 0
     writer = _writer(idx)
     try:
+        n_art = 0
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
-            n_art = _add(writer, _article_rows(con, cov.max_article, top_article), _article_doc, bar)
+            for batch in _article_batches(con, cov.max_article, top_article):
+                for doc in article_documents(batch):
+                    writer.add_document(doc)
+                n_art += batch.num_rows
+                bar.advance(batch.num_rows)
         n_head = 0
         if has_new_pages:
-            rows = _headline_rows(con, cov.through_doc, top_doc).fetchall()
-            ids = [r[0] for r in rows]
+            rows = _headline_rows(con, cov.through_doc, top_doc)
+            ids = rows.column("headline_id").to_pylist()
             for start in range(0, len(ids), 10_000):
                 writer.delete_documents_by_query(tantivy.Query.boolean_query([
                     (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", "headline")),
                     (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id", ids[start:start + 10_000]))]))
-            for row in rows:
-                writer.add_document(_headline_doc(row, top_doc))
-            n_head = len(rows)
+            for doc in _headline_documents(rows, top_doc):
+                writer.add_document(doc)
+            n_head = rows.num_rows
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -318,6 +333,13 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     if update:
         _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx
+
+
+def checked_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The database state ``open_index`` last found the index in step with (read afresh when
+    it has not checked this database yet): what caches derived from both are keyed on."""
+    entry = _CHECKED.get(index_path(con))
+    return entry[0][0] if entry else database_state(con)
 
 
 def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:

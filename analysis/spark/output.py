@@ -156,28 +156,30 @@ def _replace(con, taxonomy_version: str) -> dict:
 
 
 def _ner_entities(con) -> int:
-    """Entities and aliases for the NER entities the output discovered (spaCy runs only):
+    """Entities and aliases for the NER entities the output discovered (recogniser runs only):
     named and typed by their most frequent spelling and label, as the entities stage does."""
     from analysis.entities.text import fold
 
     new = scalar(con, """SELECT count(DISTINCT entity_id) FROM _spark_mentions
                          WHERE starts_with(entity_id, 'ner:') AND entity_id NOT IN (SELECT entity_id FROM entities)""")
     con.execute("""INSERT INTO entities (entity_id, name, type, source)
-        SELECT entity_id, coalesce(mode(surface) FILTER (WHERE method = 'spacy'), mode(surface)), mode(label), 'ner'
+        SELECT entity_id, coalesce(mode(surface) FILTER (WHERE method IN ('crf', 'spacy')), mode(surface)), mode(label), 'ner'
         FROM _spark_mentions
         WHERE starts_with(entity_id, 'ner:') AND entity_id NOT IN (SELECT entity_id FROM entities)
         GROUP BY entity_id""")
-    rows = con.execute("""SELECT DISTINCT entity_id, surface FROM _spark_mentions
-        WHERE starts_with(entity_id, 'ner:') AND method IN ('spacy', 'spacy:fuzzy')""").fetchall()
+    # An alias is in the language of the document it was found in, as in the entities stage.
+    rows = con.execute("""SELECT DISTINCT m.entity_id, m.surface, d.lang FROM _spark_mentions m
+        LEFT JOIN _spark_docs d USING (kind, doc_id)
+        WHERE starts_with(m.entity_id, 'ner:') AND m.method IN ('crf', 'crf:fuzzy', 'spacy', 'spacy:fuzzy')""").fetchall()
     if rows:
         table = pa.table({"entity_id": [r[0] for r in rows], "alias": [r[1] for r in rows],
-                          "alias_key": [fold(r[1]) for r in rows]})
+                          "alias_key": [fold(r[1]) for r in rows], "lang": [r[2] for r in rows]})
         con.register("_spark_aliases", table)
         try:
             con.execute("""INSERT INTO aliases
-                SELECT n.entity_id, n.alias, 'fr', n.alias_key, 'ner' FROM _spark_aliases n
+                SELECT n.entity_id, n.alias, n.lang, n.alias_key, 'ner' FROM _spark_aliases n
                 WHERE n.alias_key <> '' AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.entity_id = n.entity_id
-                                                        AND a.alias = n.alias AND a.lang = 'fr')""")
+                                                        AND a.alias = n.alias AND a.lang IS NOT DISTINCT FROM n.lang)""")
         finally:
             con.unregister("_spark_aliases")
     return new or 0

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS mentions (
     "start"     INTEGER NOT NULL CHECK ("start" >= 0),
     "end"       INTEGER NOT NULL,
     method      VARCHAR NOT NULL CHECK (method IN ('registry', 'spacy', 'spacy:registry', 'spacy:surname', 'spacy:fuzzy',
-                                                   'crf', 'crf:registry', 'crf:surname', 'crf:fuzzy')),
+                                                   'crf', 'crf:registry', 'crf:surname', 'crf:fuzzy', 'gazetteer')),
     label       VARCHAR NOT NULL CHECK (label IN ('PER', 'ORG', 'LOC', 'EVENT', 'MISC')),
     CHECK ("end" > "start"),
     CHECK ((article_id IS NULL) <> (headline_id IS NULL)),
@@ -57,7 +57,7 @@ COMMENT ON COLUMN entities.entity_id IS 'Stable id: the registry id (e.g. morocc
 COMMENT ON COLUMN entities.name IS 'Display name: the French name when known, else English, Arabic or Spanish; for NER entities the most frequent spelling.';
 COMMENT ON COLUMN entities.type IS 'PER, ORG, LOC, EVENT or MISC (for NER entities: the most frequent label of their mentions).';
 COMMENT ON COLUMN entities.wikidata_id IS 'Wikidata item (Q…) when the registry gives one.';
-COMMENT ON COLUMN entities.source IS 'registry (analysis/data/entities/*.yaml) or ner (discovered by spaCy in French text).';
+COMMENT ON COLUMN entities.source IS 'registry (analysis/data/entities/*.yaml) or ner (discovered by the statistical recognisers).';
 COMMENT ON COLUMN entities.name_fr IS 'Preferred French name (registry only).';
 COMMENT ON COLUMN entities.name_en IS 'Preferred English name (registry only).';
 COMMENT ON COLUMN entities.name_ar IS 'Preferred Arabic name (registry only).';
@@ -78,7 +78,7 @@ COMMENT ON COLUMN mentions.entity_id IS 'The canonical entity (entities.entity_i
 COMMENT ON COLUMN mentions.surface IS 'The text as found (for NER: without titles such as M. or SM).';
 COMMENT ON COLUMN mentions."start" IS 'Start offset (Python characters) in the field; quote the name in SQL: "start".';
 COMMENT ON COLUMN mentions."end" IS 'End offset (exclusive); quote the name in SQL: "end".';
-COMMENT ON COLUMN mentions.method IS 'registry (alias matcher); spacy (French NER) or crf (the CRF recogniser, analysis/data/models), alone or with :registry (NER surface that is a registry alias), :surname (surname resolved to a full name in the same document), :fuzzy (near-identical spelling merged).';
+COMMENT ON COLUMN mentions.method IS 'registry (alias matcher); crf (the CRF recogniser, analysis/data/models) or spacy (French NER), alone or with :registry (NER surface that is a registry alias), :surname (surname resolved to a full name in the same document), :fuzzy (near-identical spelling merged); gazetteer (a name the recognisers learned from the sampled documents, matched in a document they did not read).';
 COMMENT ON COLUMN mentions.label IS 'Type of this mention: the registry type, or the NER label in context (the evidence for entities.type, which is what reports show).';
 
 COMMENT ON TABLE entity_done IS 'Articles and headlines the entities stage has processed (so `presswatch enrich` only does new ones).';
