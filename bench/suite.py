@@ -202,6 +202,8 @@ def bench_default_path(run: Run, docs: int, text_mb: float, registry_total: dict
     run.emit("enrich.entities_default", timing, items=docs, mb=text_mb, unit="articles + headlines",
              workers=result.get("workers"), counts=result.get("counts"), methods=result.get("methods"),
              recognised=result.get("recognised"), ner_sample=result.get("ner_sample"))
+    # The frequencies measured next read the rollups, which this entities run made stale.
+    measure(child("enrich", str(run.db), "--stage", "rollups"))
     path = {k: (max if k.startswith("peak") else sum)([registry_total[k], timing[k] or 0.0])
             - (0.0 if k.startswith("peak") else registry_entities[k] or 0.0) for k in registry_total}
     run.emit("enrich.default_path", {**path, "load_avg_1min": round(os.getloadavg()[0], 2)}, items=docs,
