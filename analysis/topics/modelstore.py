@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, python_rows, rows_by_id, transaction
 from analysis.errors import NotFound
+from analysis.topics import boilerplate
 from analysis.topics import discovery as disc
 from analysis.workers import ordered_map
 
@@ -108,30 +109,23 @@ def _texts(rows) -> list[tuple[str | None, str | None]]:
 def features_of(item: tuple) -> list[list[str]]:
     """Discovery features of fetched (title, body) rows, boilerplate sentences left out (what a
     worker runs)."""
-    lang, rows, boilerplate = item
-    return [disc.features(title, disc.strip_boilerplate(body, boilerplate), lang) for title, body in _texts(rows)]
+    lang, rows, boilerplate_keys = item
+    return [disc.features(title, body, lang) for title, body in _texts(boilerplate.strip(rows, boilerplate_keys))]
 
 
 _OUTLET_BODIES = """SELECT a.article_id, a.outlet, a.body FROM articles a
                     JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1"""
 
 
-def find_boilerplate(con, ids: list[int], options: dict | None = None) -> frozenset[int]:
-    """The sentences the outlets of these articles repeat (discovery.boilerplate_keys)."""
-    opts = {**disc.DEFAULTS, **(options or {})}
-
-    def articles():
-        for rows in rows_by_id(con, _OUTLET_BODIES, ids, fetch=FETCH_BATCH, size=CHUNK):
-            yield from python_rows(rows.select(["outlet", "body"]))
-
-    return disc.boilerplate_keys(articles(), min_articles=opts["boilerplate_min_articles"],
-                                 min_share=opts["boilerplate_min_share"])
+def find_boilerplate(con, ids: list[int], options: dict | None = None) -> list[int]:
+    """The sentences the outlets of these articles repeat (boilerplate.find)."""
+    return boilerplate.find(rows_by_id(con, _OUTLET_BODIES, ids, fetch=FETCH_BATCH, size=FETCH_BATCH), options)
 
 
 def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None,
-                    executor=None, boilerplate: frozenset[int] = frozenset()) -> list[list[str]]:
+                    executor=None, boilerplate_keys: tuple[int, ...] = ()) -> list[list[str]]:
     feats: list[list[str]] = []
-    items = ((lang, rows, boilerplate) for rows in _rows(con, ids))
+    items = ((lang, rows, boilerplate_keys) for rows in _rows(con, ids))
     for (_, rows, _), part in ordered_map(executor, features_of, items, window=WINDOW):
         feats.extend(part)
         if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
@@ -147,10 +141,10 @@ def fit_language(con, lang: str, *, options: dict | None = None, executor=None) 
         f"SELECT article_id FROM articles WHERE lang = $lang ORDER BY {_SAMPLE_ORDER} LIMIT $n",
         {"lang": lang, "n": MAX_FIT_DOCUMENTS}).fetchall())
     texts: list[str] = []
-    boilerplate = find_boilerplate(con, ids, options)
-    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor, boilerplate=boilerplate)
+    keys = tuple(find_boilerplate(con, ids, options))
+    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor, boilerplate_keys=keys)
     model = disc.fit(feats, lang, **(options or {}))
-    model.params["boilerplate_sentences"] = len(boilerplate)
+    model.params["boilerplate_sentences"] = len(keys)
     fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
                               "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
     input_key = f"{params_key(options)}-{fingerprint}"
