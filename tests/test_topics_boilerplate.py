@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pyarrow as pa
 import topics_fixtures as fx
 
 from analysis.db import ARTICLES_BY_ID
@@ -57,3 +58,13 @@ def test_an_outlets_disclaimer_is_not_a_discovered_topic(fresh_db):
     assert not terms & {"abonner", "lettre", "information", "opinion", "auteur", "engager"}, terms
     params = json.loads(fresh_db.execute("SELECT params FROM topic_models").fetchone()[0])
     assert params["boilerplate_sentences"] >= 2
+
+
+def test_stripping_keeps_rows_and_missing_bodies():
+    rows = pa.table({"article_id": [1, 2, 3, 4], "title": ["a", "b", "c", "d"],
+                     "body": [None, "Un deux trois. Quatre cinq six sept.", "Un deux trois.", ""]})
+    bodies = rows.select(["article_id", "body"]).append_column("outlet", pa.array(["x"] * 4))
+    keys = boilerplate.find([bodies], {"boilerplate_min_articles": 2, "boilerplate_min_share": 0})
+    assert len(keys) == 1
+    assert boilerplate.strip(rows, keys).column("body").to_pylist() == [None, "Quatre cinq six sept.", "", ""]
+    assert boilerplate.strip(rows, []) is rows

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute
 
 from analysis.topics import discovery as disc
 
@@ -26,18 +27,18 @@ _MARK = "\x01"
 
 
 def sentences(bodies: pa.Table) -> pl.LazyFrame:
-    """(article_id, outlet, i, part, key) for each sentence of each body of ``bodies``
-    (article_id, outlet, body); ``key`` is null for a sentence under three words."""
+    """(article_id, outlet, part, key) for each sentence of each body of ``bodies``
+    (article_id, outlet, body), in body order; ``key`` is null for a sentence under three
+    words, and a null body gives one null part."""
     norm = (pl.col("part").str.to_lowercase().str.replace_all(r"\d+", "0")
             .str.replace_all(r"\s+", " ").str.strip_chars(" "))
     return (pl.from_arrow(bodies).lazy()
-            .filter(pl.col("body").is_not_null())
             .with_columns(part=pl.col("body").str.replace_all(_CUT, "${1}" + _MARK).str.split(_MARK))
             .explode("part")
-            .with_columns(i=pl.int_range(pl.len()).over("article_id"), norm=norm)
+            .with_columns(norm=norm)
             .with_columns(key=pl.when(pl.col("norm").str.count_matches(" ", literal=True) >= 2)
                           .then(pl.col("norm").hash(seed=0)))
-            .select("article_id", "outlet", "i", "part", "key"))
+            .select("article_id", "outlet", "part", "key"))
 
 
 def find(batches: Iterable[pa.Table], options: dict | None = None) -> list[int]:
@@ -61,16 +62,19 @@ def find(batches: Iterable[pa.Table], options: dict | None = None) -> list[int]:
 
 
 def strip(rows: pa.Table, keys: Iterable[int]) -> pa.Table:
-    """``rows`` (article_id, title, body, …) with the sentences whose key is in ``keys`` taken
-    out of each body (the kept ones joined by line breaks; nothing but boilerplate gives '')."""
+    """``rows`` (article_id, title, body, …; one row per article) with the sentences whose key
+    is in ``keys`` taken out of each body (the kept ones joined by line breaks; nothing but
+    boilerplate gives '')."""
     keys = pl.Series("key", list(keys), dtype=pl.UInt64)
     if keys.is_empty():
         return rows
     bodies = rows.select(["article_id", "body"]).append_column("outlet", pa.nulls(rows.num_rows, pa.string()))
-    kept = (sentences(bodies).filter(pl.col("key").is_null() | ~pl.col("key").is_in(keys.implode()))
-            .group_by("article_id").agg(pl.col("part").sort_by("i").str.join("\n").alias("stripped")))
-    order = pl.from_arrow(rows.select(["article_id", "body"])).lazy().with_row_index("row")
-    joined = (order.join(kept, on="article_id", how="left").sort("row")
-              .select(pl.when(pl.col("body").is_null()).then(None)
-                      .otherwise(pl.col("stripped").fill_null("")).alias("body")).collect())
-    return rows.set_column(rows.schema.get_field_index("body"), "body", joined.to_arrow().column("body"))
+    # group_by keeps the rows' order (maintain_order) and each group's sentences in body order
+    kept = (sentences(bodies)
+            .group_by("article_id", maintain_order=True)
+            .agg(pl.col("part").filter(pl.col("key").is_null() | ~pl.col("key").is_in(keys.implode()))
+                 .str.join("\n").alias("body"))
+            .collect())
+    body = pl.from_arrow(rows.column("body")).is_null().to_arrow()
+    stripped = pa.compute.if_else(body, pa.scalar(None, pa.large_string()), kept.to_arrow().column("body"))
+    return rows.set_column(rows.schema.get_field_index("body"), "body", stripped)
