@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 50          # fewer articles in a language: no model for it
 # Larger languages are fitted on a deterministic sample of this size and the rest projected,
 # so the fit's memory and time do not grow with the archive.
-MAX_FIT_DOCUMENTS = 30_000
+MAX_FIT_DOCUMENTS = 10_000
 REFIT_GROWTH = 0.20
 MODEL_MIN_SHARE = 0.20      # secondary model topics are stored when they hold this share of the article
 N_TERMS = 15
