@@ -11,6 +11,9 @@ Stages (one JSON line per measurement, medians over --repeat runs where it appli
 - discovery: N Arabic articles generated from the real ANT articles (each mixes the
   paragraphs of two articles of the same category, drops 10% of words at random, seeded),
   then features (lemma keys) and the TF-IDF + NMF fit of analysis.topics.discovery.
+- fit_sample: purity and NMI of the discovery topics against ANT's sections when the model is
+  fitted on a share of the articles (1/5, 1/3, 1/2, all) and the rest projected, one line per
+  share with --repeat seeds: is a fit sample smaller than the archive enough?
 - frequencies: N synthetic articles with primary topics and stories generated inside DuckDB,
   then topic_frequencies by week, by week and outlet, and topic_top.
 """
@@ -28,8 +31,8 @@ from pathlib import Path
 
 from bench.common import CORPUS, emit, self_peak_rss_mb
 
-STAGES = ("scoring", "discovery", "frequencies")
-DEFAULT_N = {"scoring": 20_000, "discovery": 100_000, "frequencies": 1_000_000}
+STAGES = ("scoring", "discovery", "fit_sample", "frequencies")
+DEFAULT_N = {"scoring": 20_000, "discovery": 100_000, "fit_sample": 0, "frequencies": 1_000_000}
 
 
 def corpus_articles() -> list[tuple[str, str, str, str]]:
@@ -123,6 +126,26 @@ def bench_discovery(n: int, repeat: int) -> None:
          features_plus_fit_cpu_s=round(cpu_features + statistics.median(cpu), 3), peak_rss_mb=self_peak_rss_mb())
 
 
+def bench_fit_sample(_n: int, repeat: int) -> None:
+    import random
+
+    from analysis.topics import discovery as disc
+
+    ant = [row for row in corpus_articles() if row[2] == "ar"]
+    labels = [row[3] for row in ant]
+    feats = [disc.features(title, body, "ar") for title, body, _, _ in ant]
+    for share in (0.2, 1 / 3, 0.5, 1.0):
+        scores = []
+        for seed in range(repeat):
+            fitted = random.Random(seed).sample(range(len(ant)), round(len(ant) * share))
+            model = disc.fit([feats[i] for i in fitted], "ar", seed=seed)
+            scores.append(disc.purity(disc.transform(model, feats).argmax(axis=1).tolist(), labels))
+        emit(stage="topics.fit_sample", n=len(ant), fit_share=share, n_fit=len(fitted), n_topics=model.n_topics,
+             purity=[s["purity"] for s in scores], nmi=[s["nmi"] for s in scores],
+             median_purity=statistics.median(s["purity"] for s in scores),
+             median_nmi=statistics.median(s["nmi"] for s in scores))
+
+
 def synthetic_database(path: Path, n: int) -> None:
     """N articles over three years, 12 outlets, 4 languages; primary + secondary topics; stories."""
     import analysis
@@ -207,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
             subprocess.run(cmd, check=True)
         return
     n = args.n or DEFAULT_N[args.stage]
-    run = {"scoring": bench_scoring, "discovery": bench_discovery, "frequencies": bench_frequencies}[args.stage]
+    run = {"scoring": bench_scoring, "discovery": bench_discovery, "fit_sample": bench_fit_sample,
+           "frequencies": bench_frequencies}[args.stage]
     run(n, args.repeat)
 
 

@@ -12,10 +12,8 @@ Pure computation: no database here (see stage.py for storage).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -153,41 +151,6 @@ def features(title: str | None, body: str | None, lang: str) -> list[str]:
     """Lemma keys of an article for discovery: stop words, numbers and 1-letter keys dropped."""
     ws = textmod.words(f"{title or ''}\n{body or ''}", lang)
     return list(filter(None, map(_feature_map(lang).__getitem__, ws)))
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
-_DIGITS = re.compile(r"\d+")
-
-
-def segment_key(segment: str) -> int | None:
-    """A sentence's identity across articles (case, spacing and numbers ignored), or None for
-    one under three words, too short to call boilerplate."""
-    text = " ".join(_DIGITS.sub("0", segment.lower()).split())
-    if text.count(" ") < 2:
-        return None
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def boilerplate_keys(articles: Iterable[tuple[str | None, str | None]], *, min_articles: int = 5,
-                     min_share: float = 0.02) -> frozenset[int]:
-    """Keys (``segment_key``) of the sentences that one outlet repeats in at least
-    ``min_articles`` and ``min_share`` of its (outlet, body) articles: fitted on, a disclaimer
-    or a newsletter call becomes a "topic" of its own."""
-    counts: Counter = Counter()
-    per_outlet: Counter = Counter()
-    for outlet, body in articles:
-        per_outlet[outlet] += 1
-        keys = {key for part in _SENTENCE_END.split(body or "") if (key := segment_key(part)) is not None}
-        counts.update((outlet, key) for key in keys)
-    return frozenset(key for (outlet, key), n in counts.items()
-                     if n >= max(min_articles, min_share * per_outlet[outlet]))
-
-
-def strip_boilerplate(body: str | None, keys: frozenset[int]) -> str | None:
-    """``body`` without its boilerplate sentences (``boilerplate_keys``)."""
-    if not keys or not body:
-        return body
-    return "\n".join(part for part in _SENTENCE_END.split(body) if segment_key(part) not in keys)
 
 
 def word_columns(model: Model, words: Iterable[str]) -> np.ndarray:

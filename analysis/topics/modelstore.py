@@ -13,12 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from analysis.db import ARTICLES_BY_ID, python_rows, rows_by_id, transaction
 from analysis.errors import NotFound
+from analysis.topics import boilerplate
 from analysis.topics import discovery as disc
 from analysis.workers import ordered_map
 
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 50          # fewer articles in a language: no model for it
 # Larger languages are fitted on a deterministic sample of this size and the rest projected,
 # so the fit's memory and time do not grow with the archive.
-MAX_FIT_DOCUMENTS = 30_000
+MAX_FIT_DOCUMENTS = 10_000
 REFIT_GROWTH = 0.20
 MODEL_MIN_SHARE = 0.20      # secondary model topics are stored when they hold this share of the article
 N_TERMS = 15
@@ -58,6 +61,7 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
     models = {}
     langs = con.execute("SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL "
                         "GROUP BY lang ORDER BY lang").fetchall()
+    fits = {}
     for lang, n in langs:
         if n < MIN_DOCUMENTS:
             log.info("no discovery model for %s: %d articles (need %d)", lang, n, MIN_DOCUMENTS)
@@ -66,9 +70,14 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
                               {"lang": lang}).fetchone()
         key = params_key(options)
         stale = current is None or not current[2].startswith(key) or n >= current[1] * (1 + REFIT_GROWTH)
-        if rebuild or stale:
+        # A language's fit runs in a worker while the next language's features are computed.
+        fits[lang] = (current, start_fit(con, lang, options=options, executor=executor) if rebuild or stale else None)
+    for lang, (current, fit) in fits.items():
+        if fit is None:
+            model_id = current[0]
+        else:
             try:
-                model_id, assigned = fit_language(con, lang, options=options, executor=executor)
+                model_id, assigned = store_fit(con, fit)
             except disc.TooLittleText as exc:
                 # One language's text (e.g. nothing but boilerplate) must not stop the other
                 # languages, the taxonomy scoring and the later stages: keep its previous
@@ -81,8 +90,6 @@ def refresh_models(con, *, rebuild: bool = False, options: dict | None = None,
             else:
                 counts["models_fitted"] += 1
                 counts["model_articles"] += assigned
-        else:
-            model_id = current[0]
         # The stored state even after a fit: new articles are projected the same way whether
         # the model was fitted in this run or an earlier one.
         models[lang] = (model_id, load_model(con, lang))
@@ -108,30 +115,23 @@ def _texts(rows) -> list[tuple[str | None, str | None]]:
 def features_of(item: tuple) -> list[list[str]]:
     """Discovery features of fetched (title, body) rows, boilerplate sentences left out (what a
     worker runs)."""
-    lang, rows, boilerplate = item
-    return [disc.features(title, disc.strip_boilerplate(body, boilerplate), lang) for title, body in _texts(rows)]
+    lang, rows, boilerplate_keys = item
+    return [disc.features(title, body, lang) for title, body in _texts(boilerplate.strip(rows, boilerplate_keys))]
 
 
 _OUTLET_BODIES = """SELECT a.article_id, a.outlet, a.body FROM articles a
                     JOIN (SELECT unnest($ids::BIGINT[]) AS article_id) USING (article_id) ORDER BY 1"""
 
 
-def find_boilerplate(con, ids: list[int], options: dict | None = None) -> frozenset[int]:
-    """The sentences the outlets of these articles repeat (discovery.boilerplate_keys)."""
-    opts = {**disc.DEFAULTS, **(options or {})}
-
-    def articles():
-        for rows in rows_by_id(con, _OUTLET_BODIES, ids, fetch=FETCH_BATCH, size=CHUNK):
-            yield from python_rows(rows.select(["outlet", "body"]))
-
-    return disc.boilerplate_keys(articles(), min_articles=opts["boilerplate_min_articles"],
-                                 min_share=opts["boilerplate_min_share"])
+def find_boilerplate(con, ids: list[int], options: dict | None = None) -> list[int]:
+    """The sentences the outlets of these articles repeat (boilerplate.find)."""
+    return boilerplate.find(rows_by_id(con, _OUTLET_BODIES, ids, fetch=FETCH_BATCH, size=FETCH_BATCH), options)
 
 
 def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None = None,
-                    executor=None, boilerplate: frozenset[int] = frozenset()) -> list[list[str]]:
+                    executor=None, boilerplate_keys: tuple[int, ...] = ()) -> list[list[str]]:
     feats: list[list[str]] = []
-    items = ((lang, rows, boilerplate) for rows in _rows(con, ids))
+    items = ((lang, rows, boilerplate_keys) for rows in _rows(con, ids))
     for (_, rows, _), part in ordered_map(executor, features_of, items, window=WINDOW):
         feats.extend(part)
         if keep_texts is not None and len(keep_texts) < SURFACE_SAMPLE:
@@ -140,24 +140,49 @@ def _fetch_features(con, ids: list[int], lang: str, keep_texts: list[str] | None
     return feats
 
 
-def fit_language(con, lang: str, *, options: dict | None = None, executor=None) -> tuple[str, int]:
-    """Fit a new model for ``lang`` and replace the old one; returns (model_id, articles assigned)."""
+@dataclass
+class PendingFit:
+    """A language's fit under way: its sample and the model to come (a future, or a done result)."""
+
+    lang: str
+    n_documents: int
+    ids: list[int]
+    input_key: str
+    result: object  # Future or callable returning (model, terms, surface forms)
+
+
+def fitted(feats: list[list[str]], texts: list[str], lang: str, options: dict | None,
+           n_boilerplate: int) -> tuple[disc.Model, list, dict]:
+    """The model of the features, its top terms and their surface forms (what a worker runs)."""
+    model = disc.fit(feats, lang, **(options or {}))
+    model.params["boilerplate_sentences"] = n_boilerplate
+    terms = disc.top_terms(model, N_TERMS)
+    wanted = {k for topic in terms for k, _ in topic}
+    return model, terms, disc.surface_forms(disc.word_key_pairs(texts, lang), wanted)
+
+
+def start_fit(con, lang: str, *, options: dict | None = None, executor=None) -> PendingFit:
+    """Read ``lang``'s fit sample and start fitting it (in ``executor`` when given)."""
     n_documents = con.execute("SELECT count(*) FROM articles WHERE lang = $lang", {"lang": lang}).fetchone()[0]
     ids = sorted(int(r[0]) for r in con.execute(
         f"SELECT article_id FROM articles WHERE lang = $lang ORDER BY {_SAMPLE_ORDER} LIMIT $n",
         {"lang": lang, "n": MAX_FIT_DOCUMENTS}).fetchall())
     texts: list[str] = []
-    boilerplate = find_boilerplate(con, ids, options)
-    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor, boilerplate=boilerplate)
-    model = disc.fit(feats, lang, **(options or {}))
-    model.params["boilerplate_sentences"] = len(boilerplate)
+    keys = tuple(find_boilerplate(con, ids, options))
+    feats = _fetch_features(con, ids, lang, keep_texts=texts, executor=executor, boilerplate_keys=keys)
     fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
                               "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
-    input_key = f"{params_key(options)}-{fingerprint}"
+    args = (feats, texts, lang, options, len(keys))
+    result = executor.submit(fitted, *args) if executor is not None else (lambda: fitted(*args))
+    return PendingFit(lang, n_documents, ids, f"{params_key(options)}-{fingerprint}", result)
+
+
+def store_fit(con, fit: PendingFit) -> tuple[str, int]:
+    """Wait for a started fit and replace the language's model with it; returns (model_id,
+    articles assigned). Raises discovery.TooLittleText when the text cannot support a model."""
+    model, terms, surface = fit.result.result() if isinstance(fit.result, Future) else fit.result()
+    lang, ids, n_documents, input_key = fit.lang, fit.ids, fit.n_documents, fit.input_key
     model_id = f"nmf-{lang}-{hashlib.sha256(input_key.encode()).hexdigest()[:10]}"
-    terms = disc.top_terms(model, N_TERMS)
-    wanted = {k for topic in terms for k, _ in topic}
-    surface = disc.surface_forms(disc.word_key_pairs(texts, lang), wanted)
     topic_ids = [f"model:{lang}:{k + 1:02d}" for k in range(model.n_topics)]
     labels = [" / ".join(surface.get(k, k) for k, _ in topic[:3]) or f"{lang} topic {i + 1}"
               for i, topic in enumerate(terms)]
