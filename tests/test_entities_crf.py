@@ -161,3 +161,20 @@ def test_french_institutions_written_in_lower_case_are_kept():
     start = army.index("armée")
     assert rec.clean(army, start, start + len("armée turque"), "LOC") is None
     assert rec.clean(army, start, start + len("armée turque"), "ORG") is not None
+
+
+def test_the_outlets_own_programme_is_not_a_place():
+    # Jawhara FM's guests speak "في برنامج بوليتيكا": the programme, not a place or a person
+    texts = [p.read_text(encoding="utf-8") for p in sorted(ANT.glob("*.txt"))]
+    texts = [t for t in texts if "برنامج \"بوليتيكا\"" in t or "برنامج بوليتيكا" in t]
+    assert len(texts) >= 5
+    spans = [s for found in crf.crf_spans(texts, "ar") for s in found]
+    assert not [s for s in spans if "بوليتيكا" in s.surface]
+    assert sum(s.label == "PER" for s in spans) >= len(texts)  # the guests are still found
+
+
+def test_a_programme_word_takes_only_the_name_right_after_it():
+    rec = crf.recogniser("fr")
+    text = "Dans l'émission « Quotidien », Emmanuel Macron a parlé du programme."
+    assert rec.after_programme_word(text, text.index("Quotidien"))
+    assert not rec.after_programme_word(text, text.index("Emmanuel"))

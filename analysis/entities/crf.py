@@ -53,6 +53,14 @@ TRIGGERS = {
         porte-parole directeur directrice chef ambassadeur ambassadrice gouverneur wali pape imam
         monsieur madame""".split()),
 }
+# A name right after one of these (quotes between them allowed) is a broadcast programme or a
+# column, usually the outlet's own ("في برنامج بوليتيكا"), not a place or a person.
+PROGRAMME_WORDS = {
+    "ar": frozenset(fold(w) for w in "برنامج البرنامج ببرنامج لبرنامج وبرنامج حصة الحصة بحصة فقرة".split()),
+    "en": frozenset("programme program show column".split()),
+    "fr": frozenset(fold(w) for w in "émission programme magazine chronique rubrique".split()),
+}
+_BEFORE_NAME = re.compile(r"(\w+)[\s\"'«»“”‘’]*$")
 # Words followed by a full stop that does not end the sentence.
 ABBREVIATIONS = (TRIGGERS["en"] | TRIGGERS["fr"] | {"st", "mt", "vs", "jr", "sr"}) - {"me"}
 
@@ -194,10 +202,16 @@ class Recogniser:
         if offset > 0:
             start += offset
         end = start + len(surface)
+        if self.after_programme_word(text, start):
+            return None
         letters = [c for c in surface if c.isalpha()]
         if len(letters) < 2 or (self.lang != "ar" and not letters[0].isupper() and not self.institution(surface, label)):
             return None
         return NerSpan(start, end, label, surface, fold(surface), "crf")
+
+    def after_programme_word(self, text: str, start: int) -> bool:
+        before = _BEFORE_NAME.search(text, max(0, start - 40), start)
+        return before is not None and fold(before[1]) in PROGRAMME_WORDS[self.lang]
 
     def institution(self, surface: str, label: str) -> bool:
         """A French institution written in lower case (``ministère de l'Intérieur``, ``armée
