@@ -79,7 +79,7 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
     # mentions of an entity the entities table lacks are not counted, whichever way
     known = " AND ".join(["TRUE", *filters])
     if rollups.answer(con, source=source):
-        params["grouped_by"] = rollups.grouped_by(by)
+        params.update(rollups.window(freq=freq, by=by, start=start, end=end))
         counted = rollups.counts_sql(kind="entity", freq=freq, unit=unit,
                                      items=f"item IN (SELECT e.entity_id FROM entities e WHERE {known})")
         em = f"em AS (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
