@@ -277,7 +277,13 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     """``trends.period_totals`` (same arguments, same frame), from the rollups while they are fresh."""
     if not answer(con, source=source):
         return trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
-    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    return rolled_totals(con, freq=freq, by=by, unit=unit, start=start, end=end)
+
+
+def rolled_totals(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
+                  start: dt.date | str | None, end: dt.date | str | None) -> pd.DataFrame:
+    """``period_totals`` from the rollups, for a caller that has just seen them fresh (``answer``)."""
+    trends.check_options(freq=freq, by=by, unit=unit)
     sql = f"""
         WITH {totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)}
         SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
