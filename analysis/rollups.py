@@ -150,8 +150,11 @@ def fresh(con: duckdb.DuckDBPyConnection) -> bool:
     if not has_table(con, "rollup_state"):
         return False
     try:
-        return bool(scalar(con, "SELECT rollups_fresh()"))
-    except duckdb.CatalogException:  # a table they count was dropped: they cannot be fresh
+        # The layout is checked here too: a database opened read-only keeps the macro it was
+        # given, which may predate the layout column.
+        return bool(scalar(con, "SELECT rollups_fresh() AND coalesce((SELECT any_value(layout) FROM rollup_state) = $layout, false)",
+                           {"layout": LAYOUT}))
+    except (duckdb.CatalogException, duckdb.BinderException):  # a table they count was dropped, or no layout column
         return False
 
 

@@ -199,3 +199,29 @@ def test_a_database_without_rollups_answers_from_the_raw_tables(sample_db_path):
             con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
     finally:
         con.close()
+
+
+def test_rollups_of_an_older_layout_are_not_fresh(tmp_path):
+    """A database whose rollups were built before rollup_periods: its rollup_state has no
+    layout column, and its freshness macro does not ask for one, until a writable open
+    updates the schema. Those rollups are not read either way."""
+    path = tmp_path / "old.duckdb"
+    con = analysis.connect(path)
+    con.execute("ALTER TABLE rollup_state DROP COLUMN layout")
+    con.execute("INSERT INTO rollup_state VALUES (1, now(), true, 0, NULL, 0, 0, 0, 0, 0)")
+    con.execute("""CREATE OR REPLACE MACRO rollups_fresh() AS (SELECT true)""")
+    con.execute("DELETE FROM schema_state")  # as if an older release had applied its schema
+    con.close()
+    con = analysis.connect(path, read_only=True)
+    try:
+        assert not rollups.fresh(con)
+    finally:
+        con.close()
+    con = analysis.connect(path)
+    try:
+        assert analysis.db.scalar(con, "SELECT layout FROM rollup_state") is None
+        assert not rollups.fresh(con)
+        con.execute("UPDATE rollup_state SET layout = $layout", {"layout": rollups.LAYOUT})
+        assert rollups.fresh(con)  # the same empty tables, counted by this layout
+    finally:
+        con.close()
