@@ -202,6 +202,16 @@ def window(*, freq: str, by: str | None, start: dt.date | str | None, end: dt.da
     return {**params, "full_start": full_start, "full_end": full_end}
 
 
+def sums_days(params: dict) -> bool:
+    """True when a question with these ``window`` parameters sums day rows (days asked for, or a
+    period cut by the window) rather than reading stored periods alone."""
+    if "full_start" not in params:
+        return True
+    start, end = params["start"], params["end"]
+    return (start is not None and start != params["full_start"]) or \
+        (end is not None and end + dt.timedelta(days=1) != params["full_end"])
+
+
 def period_start(freq: str, day: dt.date) -> dt.date:
     """First day of the week (Monday, as date_trunc) or month holding ``day``."""
     return day - dt.timedelta(days=day.weekday()) if freq == "week" else day.replace(day=1)

@@ -97,6 +97,15 @@ def test_window_splits_whole_periods_from_cut_ones(freq, start, end, full):
 
 def test_days_have_no_stored_periods():
     assert "full_start" not in rollups.window(freq="day", by="lang", start="2016-10-05", end=None)
+    assert rollups.sums_days(rollups.window(freq="day", by=None, start=None, end=None))
+
+
+@pytest.mark.parametrize(("freq", "start", "end", "sums"), [
+    ("week", None, None, False), ("week", "2016-10-03", "2016-11-27", False), ("month", None, "2016-11-30", False),
+    ("week", "2016-10-04", None, True), ("week", None, "2016-11-26", True), ("month", "2016-11-08", "2016-11-10", True),
+])
+def test_only_a_cut_period_sums_days(freq, start, end, sums):
+    assert rollups.sums_days(rollups.window(freq=freq, by=None, start=start, end=end)) is sums
 
 
 def test_rollups_answer_as_the_raw_tables_do(enriched_copy):

@@ -85,8 +85,10 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
         # the ranking, which joins one total per entity rather than every period's row.
         counted = rollups.counts_sql(kind="entity", freq=freq, unit=unit,
                                      items="list_contains($ids, item)" if chosen is not None else "TRUE")
-        # not materialised: the second read gets the ranked ids as a filter and skips the others' rows
-        em = f"em AS NOT MATERIALIZED (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
+        # Stored periods alone are read twice (not materialised): the second read gets the ranked
+        # ids as a filter and skips the other entities' rows. Sums of day rows are made once.
+        once = "MATERIALIZED" if rollups.sums_days(params) else "NOT MATERIALIZED"
+        em = f"em AS {once} (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
     else:
         units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
         doc_col = _DOC_COLUMN[source]
