@@ -20,6 +20,7 @@ tables; their lifespans (the ``headline_lifespans`` view) come from ``headline_s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from contextlib import contextmanager
 
 import duckdb
@@ -41,10 +42,16 @@ ITEMS = {
     "primary_topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE is_primary",
 }
 
-STATE = """INSERT INTO rollup_state SELECT 1, now(), true, (SELECT count(*) FROM articles),
+# The tables a build writes; rollups_fresh() (analysis/sql/rollups.sql) wants this value, so rollups
+# built before a table was added are rebuilt rather than read without it.
+LAYOUT = 2
+# Periods summed when the rollups are built (rollup_periods); days stay the finest grain.
+STORED_FREQS = ("week", "month")
+
+STATE = f"""INSERT INTO rollup_state SELECT 1, now(), true, (SELECT count(*) FROM articles),
                (SELECT max(article_id) FROM articles), (SELECT count(*) FROM article_stories),
                (SELECT count(*) FROM mentions), (SELECT count(*) FROM article_topics),
-               (SELECT count(*) FROM headlines), (SELECT count(*) FROM sightings)"""
+               (SELECT count(*) FROM headlines), (SELECT count(*) FROM sightings), {LAYOUT}"""
 
 HEADLINE_SPANS = """
     INSERT INTO headline_spans
@@ -64,9 +71,9 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
     which a per-day update could miss. Returns counts for the enrich summary."""
     if not rebuild and fresh(con):
         return {"rebuilt": 0, "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
-    steps = len(ITEMS) + len(GROUPED_BY) + 1
+    steps = len(ITEMS) + len(GROUPED_BY) + len(STORED_FREQS) + 1
     with transaction(con), progress_bar("rollups", steps, enabled=progress, unit="steps") as bar:
-        for table in ("rollup_days", "rollup_story_days", "headline_spans", "rollup_state"):  # fixed names
+        for table in ("rollup_days", "rollup_story_days", "rollup_periods", "headline_spans", "rollup_state"):  # fixed names
             con.execute(f"DELETE FROM {table}")
         try:
             # each article's items once, for the three groupings
@@ -79,12 +86,16 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
                 bar.advance()
         finally:
             con.execute("DROP TABLE IF EXISTS _rollup_items")
+        for freq in STORED_FREQS:
+            _build_periods(con, freq)
+            bar.advance()
         con.execute(HEADLINE_SPANS)
         con.execute(STATE)
         bar.advance()
     counts = con.execute("""SELECT (SELECT count(*) FROM rollup_days), (SELECT count(*) FROM rollup_story_days),
-                                   (SELECT count(*) FROM headline_spans)""").fetchall()[0]
-    return {"rebuilt": 1, "day_rows": counts[0], "story_day_rows": counts[1], "headlines": counts[2]}
+                                   (SELECT count(*) FROM rollup_periods), (SELECT count(*) FROM headline_spans)""").fetchall()[0]
+    return {"rebuilt": 1, "day_rows": counts[0], "story_day_rows": counts[1], "period_rows": counts[2],
+            "headlines": counts[3]}
 
 
 def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
@@ -121,13 +132,29 @@ def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
         con.execute("DROP TABLE IF EXISTS _rollup_units")
 
 
+def _build_periods(con: duckdb.DuckDBPyConnection, freq: str) -> None:
+    """rollup_periods rows of ``freq``: the day rows summed as a reader would sum them over
+    whole periods, one kind and grouping at a time (bounded memory; the tables are clustered
+    by kind and grouping, so each statement reads its own part)."""
+    for kind, by in itertools.product(KINDS, GROUPED_BY.values()):
+        params = {"kind": kind, "grouped_by": by, "freq": freq}
+        con.execute(f"""
+            INSERT INTO rollup_periods
+            SELECT $kind, item, $grouped_by, grp, $freq, period, n_placements, n_mentions, n_stories
+            FROM ({day_counts_sql(kind=kind, freq=freq, unit='stories', days='TRUE')})
+            ORDER BY item, grp, period""", params)
+
+
 def fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the rollups exist and nothing they count has changed since they were built."""
     if not has_table(con, "rollup_state"):
         return False
     try:
-        return bool(scalar(con, "SELECT rollups_fresh()"))
-    except duckdb.CatalogException:  # a table they count was dropped: they cannot be fresh
+        # The layout is checked here too: a database opened read-only keeps the macro it was
+        # given, which may predate the layout column.
+        return bool(scalar(con, "SELECT rollups_fresh() AND coalesce((SELECT any_value(layout) FROM rollup_state) = $layout, false)",
+                           {"layout": LAYOUT}))
+    except (duckdb.CatalogException, duckdb.BinderException):  # a table they count was dropped, or no layout column
         return False
 
 
@@ -161,32 +188,87 @@ def grouped_by(by: str | None) -> str:
     return GROUPED_BY[by]
 
 
-def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE") -> str:
-    """SQL of (period, grp, item, n_documents, n_mentions) per period of ``freq`` from the
-    rollups of ``kind``, with the parameters ``$grouped_by``, ``$start``, ``$end``.
+def window(*, freq: str, by: str | None, start: dt.date | str | None, end: dt.date | str | None) -> dict:
+    """The parameters of ``counts_sql`` and ``totals_sql``: ``$grouped_by``, the window
+    ``$start``/``$end`` (either may be NULL) and the whole periods inside it,
+    ``$full_start`` <= period < ``$full_end`` for weeks and months (NULL: unbounded; none when
+    the window lies inside one period)."""
+    start, end = trends.as_date(start), trends.as_date(end)
+    params = {"grouped_by": grouped_by(by), "start": start, "end": end}
+    if freq not in STORED_FREQS:
+        return params
+    full_start = start if start is None or start == period_start(freq, start) else next_period(freq, start)
+    full_end = None if end is None else period_start(freq, end + dt.timedelta(days=1))
+    return {**params, "full_start": full_start, "full_end": full_end}
 
-    ``items`` is a condition on the column ``item`` (bound values only). ``n_documents``
-    counts ``unit`` as ``trends.units_sql`` does: placements add up over days; stories are
-    the one-day stories of each day plus the distinct stories spread over several days."""
-    if kind not in KINDS:
-        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    trends.check_options(freq=freq, by=None, unit=unit)
-    where = f"""kind = '{kind}' AND grouped_by = $grouped_by AND ({items})
-                AND ($start IS NULL OR day >= $start) AND ($end IS NULL OR day <= $end)"""
+
+def sums_days(params: dict) -> bool:
+    """True when a question with these ``window`` parameters sums day rows (days asked for, or a
+    period cut by the window) rather than reading stored periods alone."""
+    if "full_start" not in params:
+        return True
+    start, end = params["start"], params["end"]
+    return (start is not None and start != params["full_start"]) or \
+        (end is not None and end + dt.timedelta(days=1) != params["full_end"])
+
+
+def period_start(freq: str, day: dt.date) -> dt.date:
+    """First day of the week (Monday, as date_trunc) or month holding ``day``."""
+    return day - dt.timedelta(days=day.weekday()) if freq == "week" else day.replace(day=1)
+
+
+def next_period(freq: str, day: dt.date) -> dt.date:
+    first = period_start(freq, day)
+    if freq == "week":
+        return first + dt.timedelta(days=7)
+    return (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def day_counts_sql(*, kind: str, freq: str, unit: str, days: str, items: str = "TRUE") -> str:
+    """SQL of (period, grp, item, n_placements, n_mentions, n_stories) per period of ``freq``
+    summed from the day rows of ``kind`` (parameter ``$grouped_by``) whose ``day`` meets the
+    condition ``days``. Stories (unit "stories"; NULL otherwise) are the one-day stories of each
+    day plus the distinct stories spread over several days."""
+    where = f"kind = '{kind}' AND grouped_by = $grouped_by AND ({items}) AND ({days})"
     period = f"CAST(date_trunc('{freq}', day) AS DATE)"
-    cells = f"""SELECT {period} AS period, grp, item, sum(n_placements) AS n_placements,
-                       sum(n_mentions) AS n_mentions, sum(n_day_stories) AS n_day_stories
+    cells = f"""SELECT {period} AS period, grp, item, CAST(sum(n_placements) AS BIGINT) AS n_placements,
+                       CAST(sum(n_mentions) AS BIGINT) AS n_mentions, sum(n_day_stories) AS n_day_stories
                 FROM rollup_days WHERE {where} GROUP BY ALL"""
     if unit == "placements":
-        return f"""SELECT period, grp, item, CAST(n_placements AS BIGINT) AS n_documents,
-                          CAST(n_mentions AS BIGINT) AS n_mentions FROM ({cells})"""
+        return f"SELECT period, grp, item, n_placements, n_mentions, NULL::BIGINT AS n_stories FROM ({cells})"
     return f"""
-        SELECT c.period, c.grp, c.item, CAST(c.n_day_stories + coalesce(s.n_spread, 0) AS BIGINT) AS n_documents,
-               CAST(c.n_mentions AS BIGINT) AS n_mentions
+        SELECT c.period, c.grp, c.item, c.n_placements, c.n_mentions,
+               CAST(c.n_day_stories + coalesce(s.n_spread, 0) AS BIGINT) AS n_stories
         FROM ({cells}) c
         LEFT JOIN (SELECT {period} AS period, grp, item, count(DISTINCT story_id) AS n_spread
                    FROM rollup_story_days WHERE {where} GROUP BY ALL) s
           ON s.period = c.period AND s.grp IS NOT DISTINCT FROM c.grp AND s.item = c.item"""
+
+
+def counts_sql(*, kind: str, freq: str, unit: str, items: str = "TRUE") -> str:
+    """SQL of (period, grp, item, n_documents, n_mentions) per period of ``freq`` from the
+    rollups of ``kind``, with the parameters of ``window``.
+
+    ``items`` is a condition on the column ``item`` (bound values only). ``n_documents``
+    counts ``unit`` as ``trends.units_sql`` does. Whole weeks and months are read from
+    rollup_periods; a period the window cuts is summed from its days in the window."""
+    if kind not in KINDS:
+        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    trends.check_options(freq=freq, by=None, unit=unit)
+    n_documents = "n_stories" if unit == "stories" else "n_placements"
+    in_window = "($start IS NULL OR day >= $start) AND ($end IS NULL OR day <= $end)"
+    if freq not in STORED_FREQS:
+        days = day_counts_sql(kind=kind, freq=freq, unit=unit, days=in_window, items=items)
+        return f"SELECT period, grp, item, {n_documents} AS n_documents, n_mentions FROM ({days})"
+    whole = "($full_start IS NULL OR {0} >= $full_start) AND ($full_end IS NULL OR {0} < $full_end)"
+    cut = day_counts_sql(kind=kind, freq=freq, unit=unit, items=items,
+                         days=f"{in_window} AND NOT ({whole.format('day')})")
+    return f"""
+        SELECT period, grp, item, {n_documents} AS n_documents, n_mentions FROM rollup_periods
+        WHERE kind = '{kind}' AND grouped_by = $grouped_by AND freq = '{freq}' AND ({items})
+          AND {whole.format('period')}
+        UNION ALL
+        SELECT period, grp, item, {n_documents}, n_mentions FROM ({cut})"""
 
 
 def totals_sql(*, freq: str, unit: str) -> str:
@@ -208,10 +290,15 @@ def period_totals(con: duckdb.DuckDBPyConnection, *, freq: str = "week", by: str
     """``trends.period_totals`` (same arguments, same frame), from the rollups while they are fresh."""
     if not answer(con, source=source):
         return trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
-    trends.check_options(freq=freq, by=by, unit=unit, source=source)
+    return rolled_totals(con, freq=freq, by=by, unit=unit, start=start, end=end)
+
+
+def rolled_totals(con: duckdb.DuckDBPyConnection, *, freq: str, by: str | None, unit: str,
+                  start: dt.date | str | None, end: dt.date | str | None) -> pd.DataFrame:
+    """``period_totals`` from the rollups, for a caller that has just seen them fresh (``answer``)."""
+    trends.check_options(freq=freq, by=by, unit=unit)
     sql = f"""
         WITH {totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)}
         SELECT period, grp AS "group", n_documents, incomplete FROM period_totals ORDER BY period, grp"""
-    params = {"start": trends.as_date(start), "end": trends.as_date(end), "thin": trends.THIN_PERIOD_SHARE,
-              "grouped_by": grouped_by(by)}
+    params = {**window(freq=freq, by=by, start=start, end=end), "thin": trends.THIN_PERIOD_SHARE}
     return con.execute(sql, params).df()

@@ -22,6 +22,10 @@ from tests.trends_fixtures import english_texts
 
 # Windows that start and end inside weeks and months, so a story spread over days is cut.
 WINDOWS = [{}, {"start": "2016-10-05", "end": "2016-11-17"}, {"start": "2016-10-12"}, {"end": "2016-12-01"}]
+# Whole weeks (Monday to Sunday), whole months, and a window inside one week: the stored periods
+# alone, and the day rows alone.
+EDGES = [{"start": "2016-10-03", "end": "2016-11-27"}, {"start": "2016-10-01", "end": "2016-11-30"},
+         {"start": "2016-11-08", "end": "2016-11-10"}]
 VIEWS = {"headline_lifespans": "SELECT * FROM headline_lifespans ORDER BY headline_id",
          "entity_frequencies": "SELECT * FROM entity_frequencies ORDER BY period, entity_id",
          "topic_shares_weekly": "SELECT * FROM topic_shares_weekly ORDER BY period, source, topic_id",
@@ -44,6 +48,12 @@ def answers(con) -> dict[str, pd.DataFrame]:
         out[f"topics any {window}"] = topic_frequencies(con, freq="week", primary_only=False, by="outlet", **window)
         out[f"topics model {window}"] = topic_frequencies(con, freq="month", source="model", by="lang",
                                                           unit="placements", **window)
+    for (freq, by, unit), window in itertools.product(
+            itertools.product(("week", "month"), (None, "lang"), ("stories", "placements")), EDGES):
+        options = {"freq": freq, "by": by, "unit": unit, **window}
+        out[f"entities {options}"] = entity_frequencies(con, **options)
+        out[f"topics {options}"] = topic_frequencies(con, primary_only=False, **options)
+        out[f"totals {options}"] = rollups.period_totals(con, **options)
     for name, sql in VIEWS.items():
         out[name] = con.execute(sql).df()
     return out
@@ -69,6 +79,33 @@ def enriched_copy(enriched_sample_db, tmp_path) -> Path:
 
 def test_rollups_run_after_the_stages_they_count():
     assert list(enrich.STAGES)[-1] == "rollups"
+
+
+@pytest.mark.parametrize(("freq", "start", "end", "full"), [
+    ("week", None, None, (None, None)),
+    ("week", "2016-10-03", "2016-11-27", ("2016-10-03", "2016-11-28")),  # Monday to Sunday: all whole
+    ("week", "2016-10-05", "2016-11-17", ("2016-10-10", "2016-11-14")),
+    ("week", "2016-11-08", "2016-11-10", ("2016-11-14", "2016-11-07")),  # inside one week: none whole
+    ("month", "2016-10-01", "2016-11-30", ("2016-10-01", "2016-12-01")),
+    ("month", "2016-10-05", "2016-12-31", ("2016-11-01", "2017-01-01")),
+    ("month", "2016-12-02", None, ("2017-01-01", None)),
+])
+def test_window_splits_whole_periods_from_cut_ones(freq, start, end, full):
+    params = rollups.window(freq=freq, by=None, start=start, end=end)
+    assert (params["full_start"], params["full_end"]) == tuple(x and pd.Timestamp(x).date() for x in full)
+
+
+def test_days_have_no_stored_periods():
+    assert "full_start" not in rollups.window(freq="day", by="lang", start="2016-10-05", end=None)
+    assert rollups.sums_days(rollups.window(freq="day", by=None, start=None, end=None))
+
+
+@pytest.mark.parametrize(("freq", "start", "end", "sums"), [
+    ("week", None, None, False), ("week", "2016-10-03", "2016-11-27", False), ("month", None, "2016-11-30", False),
+    ("week", "2016-10-04", None, True), ("week", None, "2016-11-26", True), ("month", "2016-11-08", "2016-11-10", True),
+])
+def test_only_a_cut_period_sums_days(freq, start, end, sums):
+    assert rollups.sums_days(rollups.window(freq=freq, by=None, start=start, end=end)) is sums
 
 
 def test_rollups_answer_as_the_raw_tables_do(enriched_copy):
@@ -119,6 +156,7 @@ def test_stale_rollups_are_not_used(enriched_copy, tmp_path):
     try:
         # Rollups that lie: fresh, they are what the frequencies say ...
         con.execute("UPDATE rollup_days SET n_placements = n_placements + 1000 WHERE kind = 'total'")
+        con.execute("UPDATE rollup_periods SET n_placements = n_placements + 1000 WHERE kind = 'total'")
         inflated = rollups.period_totals(con, freq="month", unit="placements")
         raw_total = analysis.db.scalar(con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
         assert inflated["n_documents"].sum() > raw_total
@@ -143,6 +181,11 @@ def test_writers_mark_them_stale(enriched_copy, tmp_path):
         enrich.run(con, stages=["rollups"], progress=False)
         assert rollups.fresh(con)
         assert rollups.run(con, progress=False)["rebuilt"] == 0  # fresh: nothing to do
+        # rollups built before rollup_periods existed are not read, and are rebuilt
+        con.execute("UPDATE rollup_state SET layout = NULL")
+        assert not rollups.fresh(con)
+        assert rollups.run(con, progress=False)["rebuilt"] == 1
+        assert rollups.fresh(con)
         loaded = load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
         enrich.run(con, stages=["rollups"], progress=False)
         assert rollups.fresh(con)
@@ -163,5 +206,31 @@ def test_a_database_without_rollups_answers_from_the_raw_tables(sample_db_path):
         totals = rollups.period_totals(con, freq="month", unit="placements")
         assert totals["n_documents"].sum() == analysis.db.scalar(
             con, "SELECT count(*) FROM articles WHERE published_date IS NOT NULL")
+    finally:
+        con.close()
+
+
+def test_rollups_of_an_older_layout_are_not_fresh(tmp_path):
+    """A database whose rollups were built before rollup_periods: its rollup_state has no
+    layout column, and its freshness macro does not ask for one, until a writable open
+    updates the schema. Those rollups are not read either way."""
+    path = tmp_path / "old.duckdb"
+    con = analysis.connect(path)
+    con.execute("ALTER TABLE rollup_state DROP COLUMN layout")
+    con.execute("INSERT INTO rollup_state VALUES (1, now(), true, 0, NULL, 0, 0, 0, 0, 0)")
+    con.execute("""CREATE OR REPLACE MACRO rollups_fresh() AS (SELECT true)""")
+    con.execute("DELETE FROM schema_state")  # as if an older release had applied its schema
+    con.close()
+    con = analysis.connect(path, read_only=True)
+    try:
+        assert not rollups.fresh(con)
+    finally:
+        con.close()
+    con = analysis.connect(path)
+    try:
+        assert analysis.db.scalar(con, "SELECT layout FROM rollup_state") is None
+        assert not rollups.fresh(con)
+        con.execute("UPDATE rollup_state SET layout = $layout", {"layout": rollups.LAYOUT})
+        assert rollups.fresh(con)  # the same empty tables, counted by this layout
     finally:
         con.close()

@@ -78,11 +78,17 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
         params["types"] = list(types)
     # mentions of an entity the entities table lacks are not counted, whichever way
     known = " AND ".join(["TRUE", *filters])
-    if rollups.answer(con, source=source):
-        params["grouped_by"] = rollups.grouped_by(by)
+    rolled = rollups.answer(con, source=source)
+    if rolled:
+        params.update(rollups.window(freq=freq, by=by, start=start, end=end))
+        # Named entities are read alone; otherwise every row is read and the filter waits for
+        # the ranking, which joins one total per entity rather than every period's row.
         counted = rollups.counts_sql(kind="entity", freq=freq, unit=unit,
-                                     items=f"item IN (SELECT e.entity_id FROM entities e WHERE {known})")
-        em = f"em AS (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
+                                     items="list_contains($ids, item)" if chosen is not None else "TRUE")
+        # Stored periods alone are read twice (not materialised): the second read gets the ranked
+        # ids as a filter and skips the other entities' rows. Sums of day rows are made once.
+        once = "MATERIALIZED" if rollups.sums_days(params) else "NOT MATERIALIZED"
+        em = f"em AS {once} (SELECT period, grp, item AS entity_id, n_documents, n_mentions FROM ({counted}))"
     else:
         units = trends.units_sql(con, freq=freq, by=by, unit=unit, source=source)
         doc_col = _DOC_COLUMN[source]
@@ -93,14 +99,17 @@ def entity_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", en
                FROM units u JOIN m USING (doc_id) GROUP BY ALL)"""
     sql = f"""
         WITH {em},
-        ranked AS (SELECT entity_id, sum(n_documents) AS total FROM em GROUP BY entity_id
-                   ORDER BY total DESC, entity_id LIMIT $top)
+        ranked AS (SELECT t.entity_id, t.total
+                   FROM (SELECT entity_id, sum(n_documents) AS total FROM em GROUP BY entity_id) t
+                   JOIN entities e USING (entity_id) WHERE {known}
+                   ORDER BY t.total DESC, t.entity_id LIMIT $top)
         SELECT em.period, em.grp AS "group", em.entity_id, e.name AS entity, e.type,
                em.n_documents, em.n_mentions
         FROM em JOIN ranked USING (entity_id) JOIN entities e USING (entity_id)"""
     params["top"] = len(chosen) if chosen is not None else int(top)
     counts = con.execute(sql, params).df()
-    totals = rollups.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end)
+    totals = (rollups.rolled_totals(con, freq=freq, by=by, unit=unit, start=start, end=end) if rolled
+              else trends.period_totals(con, freq=freq, by=by, unit=unit, source=source, start=start, end=end))
     if counts.empty or totals.empty:
         return trends.empty_frequencies(COLUMNS, ITEM_DTYPES)
     items = counts[["entity_id", "entity", "type"]].drop_duplicates().assign(label=lambda f: f["entity"])

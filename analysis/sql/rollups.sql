@@ -28,6 +28,23 @@ CREATE TABLE IF NOT EXISTS rollup_story_days (
     story_id   BIGINT NOT NULL
 );
 
+-- Whole weeks and months, summed from the two tables above when they are built: a question over
+-- whole periods reads these, and only the days of a period cut by its window are summed at ask time.
+CREATE TABLE IF NOT EXISTS rollup_periods (
+    kind         VARCHAR NOT NULL CHECK (kind IN ('total', 'entity', 'topic', 'primary_topic')),
+    item         VARCHAR NOT NULL,
+    grouped_by   VARCHAR NOT NULL CHECK (grouped_by IN ('none', 'lang', 'outlet')),
+    grp          VARCHAR,
+    freq         VARCHAR NOT NULL CHECK (freq IN ('week', 'month')),
+    period       DATE NOT NULL,
+    n_placements BIGINT NOT NULL CHECK (n_placements > 0),
+    n_mentions   BIGINT NOT NULL CHECK (n_mentions >= 0),
+    n_stories    BIGINT NOT NULL CHECK (n_stories > 0 AND n_stories <= n_placements),
+    CHECK (grouped_by <> 'none' OR grp IS NULL),
+    CHECK ((kind = 'total') = (item = '')),
+    CHECK (period = date_trunc(freq, period))
+);
+
 -- No primary key: DuckDB keeps a key's index in memory, and this table has a row per headline.
 CREATE TABLE IF NOT EXISTS headline_spans (
     headline_id    BIGINT NOT NULL,
@@ -50,16 +67,20 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     n_mentions        BIGINT NOT NULL,
     n_article_topics  BIGINT NOT NULL,
     n_headlines       BIGINT NOT NULL,
-    n_sightings       BIGINT NOT NULL
+    n_sightings       BIGINT NOT NULL,
+    layout            INTEGER
 );
+-- Rollups built before a table was added to them lack it: rollups_fresh() wants the layout now.
+ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS layout INTEGER;
 
 -- Writers mark the rollups invalid (analysis.rollups.invalidate); the counts catch a writer that
 -- did not. count(*) and max() of a column are answered from DuckDB's table statistics.
+-- layout = 2 is analysis.rollups.LAYOUT (the tables this file defines).
 -- SET VARIABLE rollups_off = true makes one connection compute from the raw tables (to compare).
 -- (Joined rather than compared to scalar subqueries: DuckDB plans those far slower.)
 CREATE OR REPLACE MACRO rollups_fresh() AS (
     SELECT coalesce(any_value(
-        s.valid AND NOT coalesce(getvariable('rollups_off'), false)
+        s.valid AND NOT coalesce(getvariable('rollups_off'), false) AND s.layout = 2
         AND s.n_articles = a.n AND s.max_article_id IS NOT DISTINCT FROM a.max_id
         AND s.n_article_stories = st.n AND s.n_mentions = m.n AND s.n_article_topics = t.n
         AND s.n_headlines = h.n AND s.n_sightings = g.n), false)
@@ -90,6 +111,17 @@ COMMENT ON COLUMN rollup_story_days.grp IS 'As rollup_days.grp.';
 COMMENT ON COLUMN rollup_story_days.day IS 'A publication date of one of the story''s articles.';
 COMMENT ON COLUMN rollup_story_days.story_id IS 'The story (article_stories.story_id; minus the article_id for an article not linked yet).';
 
+COMMENT ON TABLE rollup_periods IS 'rollup_days and rollup_story_days summed over whole weeks and months: a frequency over whole periods reads one row per period, group and item. Used only while rollups_fresh() is true.';
+COMMENT ON COLUMN rollup_periods.kind IS 'As rollup_days.kind.';
+COMMENT ON COLUMN rollup_periods.item IS 'As rollup_days.item.';
+COMMENT ON COLUMN rollup_periods.grouped_by IS 'As rollup_days.grouped_by.';
+COMMENT ON COLUMN rollup_periods.grp IS 'As rollup_days.grp.';
+COMMENT ON COLUMN rollup_periods.freq IS 'week (weeks start on Monday) or month.';
+COMMENT ON COLUMN rollup_periods.period IS 'First day of the week or month.';
+COMMENT ON COLUMN rollup_periods.n_placements IS 'Articles of the period.';
+COMMENT ON COLUMN rollup_periods.n_mentions IS 'Mentions of the entity in those articles (0 for other kinds).';
+COMMENT ON COLUMN rollup_periods.n_stories IS 'Distinct stories of those articles (an article not linked to a story is its own).';
+
 COMMENT ON TABLE headline_spans IS 'Per ticker headline, what the headline_lifespans view computes from every sighting. Used only while rollups_fresh() is true.';
 COMMENT ON COLUMN headline_spans.headline_id IS 'The headline.';
 COMMENT ON COLUMN headline_spans.first_seen IS 'Earliest sighting time (NULL when no sighting has a known time).';
@@ -111,3 +143,4 @@ COMMENT ON COLUMN rollup_state.n_mentions IS 'count(*) of mentions when built.';
 COMMENT ON COLUMN rollup_state.n_article_topics IS 'count(*) of article_topics when built.';
 COMMENT ON COLUMN rollup_state.n_headlines IS 'count(*) of headlines when built.';
 COMMENT ON COLUMN rollup_state.n_sightings IS 'count(*) of sightings when built.';
+COMMENT ON COLUMN rollup_state.layout IS 'Which tables the build wrote (analysis.rollups.LAYOUT); rollups of another layout are not used.';

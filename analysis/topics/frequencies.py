@@ -68,7 +68,7 @@ def topic_frequencies(con: duckdb.DuckDBPyConnection, *, freq: str = "week", top
     params = {"start": trends.as_date(start), "end": trends.as_date(end), "thin": trends.THIN_PERIOD_SHARE,
               "ids": chosen if chosen is not None else all_ids}
     if rollups.answer(con, source=documents):
-        params["grouped_by"] = rollups.grouped_by(by)
+        params.update(rollups.window(freq=freq, by=by, start=start, end=end))
         kind = "primary_topic" if primary_only else "topic"
         counted = f"""{rollups.totals_sql(freq=freq, unit=unit)}, {trends.flags_sql(freq=freq)},
         counts AS (SELECT period, grp, item AS topic_id, n_documents AS n
