@@ -20,6 +20,7 @@ import shutil
 import time
 import uuid
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,13 +243,37 @@ def _documents(kind: str, columns: dict, through_doc: int | None = None):
         yield doc
 
 
+def article_columns(batch: pa.RecordBatch) -> dict:
+    """The columns ``_documents`` reads, from a batch of ``articles`` rows (article_id, lang,
+    title, body, outlet, published_date), texts folded."""
+    return {"id": batch.column("article_id").to_pylist(), "lang": batch.column("lang").to_pylist(),
+            "day": batch.column("published_date").to_pylist(),
+            **{name: fold_column(batch.column(name)) for name in TEXT_FIELDS}}
+
+
 def article_documents(batch: pa.RecordBatch):
-    """The index documents of a batch of ``articles`` rows (article_id, lang, title, body,
-    outlet, published_date)."""
-    return _documents("article", {
-        "id": batch.column("article_id").to_pylist(), "lang": batch.column("lang").to_pylist(),
-        "day": batch.column("published_date").to_pylist(),
-        **{name: fold_column(batch.column(name)) for name in TEXT_FIELDS}})
+    """The index documents of a batch of ``articles`` rows."""
+    return _documents("article", article_columns(batch))
+
+
+def _folded_ahead(batches):
+    """``article_columns`` of each batch, the next batch folded in a worker thread while the
+    caller indexes this one: Polars folds without the GIL, so folding and feeding the writer
+    share the cores with tantivy's own indexing threads instead of taking turns. The batches
+    are read on the caller's thread, from the caller's connection (and transaction)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="search-fold") as pool:
+        pending = None
+        try:
+            for batch in batches:
+                ahead = pool.submit(article_columns, batch)
+                if pending is not None:
+                    yield pending.result()
+                pending = ahead
+            if pending is not None:
+                yield pending.result()
+        finally:
+            if pending is not None:
+                pending.cancel()
 
 
 def _headline_documents(table: pa.Table, through_doc: int):
@@ -273,11 +298,11 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
     try:
         n_art = 0
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
-            for batch in _article_batches(con, cov.max_article, top_article):
-                for doc in article_documents(batch):
+            for columns in _folded_ahead(_article_batches(con, cov.max_article, top_article)):
+                for doc in _documents("article", columns):
                     writer.add_document(doc)
-                n_art += batch.num_rows
-                bar.advance(batch.num_rows)
+                n_art += len(columns["id"])
+                bar.advance(len(columns["id"]))
         n_head = 0
         if has_new_pages:
             rows = _headline_rows(con, cov.through_doc, top_doc)
