@@ -51,8 +51,15 @@ class IndexOutOfStep(PresswatchError, RuntimeError):
 
 
 def analyzer() -> tantivy.TextAnalyzer:
-    """Words are runs of letters and digits (Arabic letters included); text arrives folded."""
+    """The words of folded text: runs of letters and digits (Arabic letters included)."""
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES)).build())
+
+
+def stored_analyzer() -> tantivy.TextAnalyzer:
+    """The index's tokenizer: ``fold_column`` leaves only whitespace between the words, so
+    it gives the tokens ``analyzer`` gives of the folded text."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
             .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES)).build())
 
 
@@ -114,7 +121,7 @@ def _open(path: Path, *, create: bool) -> SearchIndex | None:
         path.mkdir(parents=True)
     sch = schema()
     index = tantivy.Index(sch, path=str(path), reuse=not create)
-    index.register_tokenizer(TOKENIZER, analyzer())
+    index.register_tokenizer(TOKENIZER, stored_analyzer())
     if create:
         # the build id tells a process holding the old index that it was replaced
         marker.write_text(json.dumps({"format": FORMAT, "build": uuid.uuid4().hex}))
@@ -225,7 +232,7 @@ def _headline_rows(con, low: int, high: int) -> pa.Table:
 
 def _documents(kind: str, columns: dict, through_doc: int | None = None):
     """One tantivy document per row of ``columns`` (``id``, ``lang``, ``day`` and the text
-    fields, texts already folded)."""
+    fields, texts from ``fold_column``)."""
     texts = [(name, columns[name]) for name in TEXT_FIELDS if name in columns]
     for i, (doc_id, lang, day) in enumerate(zip(columns["id"], columns["lang"], columns["day"])):
         doc = tantivy.Document()
