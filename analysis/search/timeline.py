@@ -6,10 +6,10 @@ Only which documents match comes from the search index.
 
 Articles over all outlets and languages are counted without listing the matches: the index
 counts matching articles per day (an aggregation on its date field), and only the matches
-linked to a story of several articles (``article_stories``) come back as ids, to count their
-distinct stories. An article of no such story is a story of its own, so per period: stories =
-matching articles - matching linked articles + their distinct stories. Other counts (per
-outlet or language, headlines) join the ids of every match with the counting units.
+that share their story (``article_stories``) with another article of the same period come back
+as ids, to count their distinct stories. Any other article is a story of its own in its period,
+so per period: stories = matching articles - those shared matches + their distinct stories.
+Other counts (per outlet or language, headlines) join the ids of every match with the units.
 """
 
 from __future__ import annotations
@@ -98,8 +98,11 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
 def _table_names(con, options: dict) -> tuple[str, str]:
     """Names of the units and totals tables: they change with the options, the database state
     and the story links."""
-    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
-    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
+    stories, key = (("article_stories", "article_id") if options["source"] == "articles"
+                    else ("headline_stories", "headline_id"))
+    # a fingerprint of every link: re-linking can keep the count and the sum of the story ids
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(hash({key}, story_id)), 0) FROM {stories}")
+                    .fetchall()[0])
               if options["unit"] == "stories" and trends.has_table(con, stories) else None)
     key = (str(index_path(con)), checked_state(con), linked, *sorted(options.items()))
     suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
@@ -135,7 +138,8 @@ def _tables(con, options: dict) -> tuple[str, str]:
 LIST_MATCHES_UP_TO = 1.0
 
 # Per temporary units table (one database state and set of options): the period totals, and
-# the linked articles (sorted ids, their periods and stories) with the index query finding them.
+# the articles sharing their story with another article of the same period (sorted ids, their
+# periods and stories) with the index query finding them.
 _CACHE: dict[str, tuple[pd.DataFrame, tuple | None]] = {}
 
 
@@ -145,10 +149,12 @@ def _cached(con, idx: SearchIndex, units: str, totals: str, options: dict) -> tu
         frame = con.execute(f"""SELECT period, grp AS "group", n_documents AS n_total, incomplete
                                 FROM {totals} ORDER BY period""").df()
         linked = None
-        if options["unit"] == "stories" and trends.has_table(con, "article_stories"):
-            rows = con.execute(f"""SELECT u.doc_id, u.period, u.unit_id FROM {units} u
-                                   SEMI JOIN article_stories s ON s.article_id = u.doc_id
-                                   ORDER BY u.doc_id""").fetchnumpy()
+        if options["unit"] == "stories":
+            # Only a story with several articles in one period counts fewer stories than
+            # articles there; every other article is a story of its own in its period.
+            rows = con.execute(f"""SELECT doc_id, period, unit_id FROM {units}
+                                   QUALIFY count(*) OVER (PARTITION BY period, unit_id) > 1
+                                   ORDER BY doc_id""").fetchnumpy()
             if len(rows["doc_id"]):
                 linked = (rows["doc_id"].astype(np.int64), rows["period"].astype("datetime64[D]"),
                           rows["unit_id"].astype(np.int64),
