@@ -273,14 +273,20 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-@pytest.mark.parametrize("list_up_to", [1.0, 0.0])  # list the matches / intersect the linked ids
-def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list_up_to, monkeypatch):  # noqa: F811
-    """Over all outlets the index counts matches per day and only story-linked matches come back
-    as ids: the result must be the distinct stories the counting units give for every match."""
+# dense_ids 0: ids looked up by bisection; list_up_to 0: the shared articles intersected with the matches
+@pytest.mark.parametrize(("freq", "dense_ids", "list_up_to"), [("week", 4, 3.0), ("day", 4, 3.0), ("week", 0, 3.0),
+                                                               ("week", 4, 0.0), ("month", 0, 0.0)])
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, dense_ids, list_up_to,  # noqa: F811
+                                                        monkeypatch):
+    """Over all outlets the index counts matches per day and only the matches sharing their
+    story in their period come back as ids: the result must be the distinct stories the
+    counting units give for every match."""
     from analysis import trends
     from analysis.search import timeline
 
+    monkeypatch.setattr(timeline, "DENSE_IDS", dense_ids)
     monkeypatch.setattr(timeline, "LIST_MATCHES_UP_TO", list_up_to)
+    monkeypatch.setattr(timeline, "_CACHE", {})
     con = analysis.connect(enriched_sample_db, read_only=True)
     try:
         for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
@@ -288,9 +294,10 @@ def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list
             linked = con.execute("SELECT count(*) FROM article_stories WHERE list_contains($ids, article_id)",
                                  {"ids": ids}).fetchall()[0][0]
             expected = dict(con.execute(f"""
-                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq="week", by=None, unit="stories")})
+                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq=freq, by=None, unit="stories")})
                 WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
-            frame = attention(con, query, freq="week")
+            frame = attention(con, query, freq=freq)
+            assert frame.dtypes.equals(attention(con, query, freq=freq, by="lang").dtypes)
             got = frame[frame["n_documents"] > 0]
             assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
             assert sum(expected.values()) < len(ids)  # linked articles share stories: fewer stories than matches
