@@ -27,7 +27,7 @@ import tantivy
 from analysis import trends
 from analysis.errors import InvalidArgument
 from analysis.search.index import SearchIndex, checked_state, index_path, open_index
-from analysis.search.matches import compiled, matching_ids, parse_query
+from analysis.search.matches import compiled, ids_of, matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
@@ -102,7 +102,7 @@ def _table_names(con, options: dict) -> tuple[str, str]:
     stories, key = (("article_stories", "article_id") if options["source"] == "articles"
                     else ("headline_stories", "headline_id"))
     # a fingerprint of every link: re-linking can keep the count and the sum of the story ids
-    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(hash({key}, story_id)), 0) FROM {stories}")
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash({key}, story_id)), 0) FROM {stories}")
                     .fetchall()[0])
               if options["unit"] == "stories" and trends.has_table(con, stories) else None)
     key = (str(index_path(con)), checked_state(con), linked, *sorted(options.items()))
@@ -147,8 +147,6 @@ class _Units:
     shared: np.ndarray | None
     slot: np.ndarray | None  # article id -> row, or -1; None when ids are too sparse for a table
     n_shared: int = 0  # stories ranked in ``shared``
-    n_shared_articles: int = 0  # rows with a story in ``shared``
-    _shared_query: tantivy.Query | None = None
 
     def rows(self, doc_ids: np.ndarray) -> np.ndarray:
         """The rows of these article ids, those without one (undated, outside the window) left out."""
@@ -169,12 +167,6 @@ class _Units:
             out += np.bincount(pairs // self.n_shared, minlength=len(self.frame))
             out -= np.bincount(self.period[shared], minlength=len(self.frame))
         return out
-
-    def shared_query(self, schema: tantivy.Schema) -> tantivy.Query:
-        """The articles sharing their story in their period (built once, when first needed)."""
-        if self._shared_query is None:
-            self._shared_query = tantivy.Query.term_set_query(schema, "id", self.ids[self.shared >= 0].tolist())
-        return self._shared_query
 
 
 # The arrays of the last units table used: a notebook's queries share them.
@@ -207,55 +199,16 @@ def _units(con, units: str, totals: str, options: dict) -> _Units:
         if len(ids) and 0 <= ids[0] and ids[-1] < DENSE_IDS * (len(ids) + 256):
             slot = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
             slot[ids] = np.arange(len(ids))
-        _CACHE[units] = _Units(frame, ids, period, shared, slot, n_shared, int(rows["shared"].sum()) if n_shared else 0)
+        _CACHE[units] = _Units(frame, ids, period, shared, slot, n_shared)
     return _CACHE[units]
 
 
-# Listing a match costs about a third of testing a shared article's id (a term set query), so
-# the matches are listed when they are at most this many times the shared articles, else the
-# shared articles are intersected with them.
-LIST_MATCHES_UP_TO = 3.0
-
-
-def _day_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[np.ndarray, np.ndarray]:
-    """(day, matching documents) for every day with a match, from the index's date field."""
-    agg = searcher.aggregate(query, {"days": {"date_histogram": {"field": "date", "fixed_interval": "1d",
-                                                                 "min_doc_count": 1}}})
-    buckets = agg["days"]["buckets"]
-    days = np.array([b["key"] for b in buckets], dtype=np.int64).astype("datetime64[ms]").astype("datetime64[D]")
-    return days, np.array([b["doc_count"] for b in buckets], dtype=np.int64)
-
-
-def period_of(days: np.ndarray, freq: str) -> np.ndarray:
-    """The first day of each day's period: ``date_trunc(freq, day)`` (ISO weeks start on Monday)."""
-    if freq == "day":
-        return days
-    if freq == "week":
-        return days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")  # 1970-01-01 was a Thursday
-    if freq == "month":
-        return days.astype("datetime64[M]").astype("datetime64[D]")
-    return days.astype("datetime64[Y]").astype("datetime64[D]")
-
-
-def _stories(searcher: tantivy.Searcher, schema: tantivy.Schema, matches: tantivy.Query, table: _Units,
-             freq: str) -> np.ndarray:
-    """Matching stories per period of ``table.frame``: the index counts the matches per day, and
-    only the matches sharing their story in their period come back as ids."""
-    days, n = _day_counts(searcher, matches)
-    periods = table.frame["period"].to_numpy().astype("datetime64[D]")
-    counts = np.bincount(np.searchsorted(periods, period_of(days, freq)), weights=n,
-                         minlength=len(periods)).astype(np.int64)
-    n_shared = table.n_shared_articles
-    if not n_shared or not n.sum():
-        return counts
-    if n.sum() <= LIST_MATCHES_UP_TO * n_shared:  # a limit of every document: undated matches too
-        hits = searcher.search(matches, max(searcher.num_docs, 1), count=False, order_by_field="id").hits
-    else:
-        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, matches),
-                                            (tantivy.Occur.Must, table.shared_query(schema))])
-        hits = searcher.search(both, n_shared, count=False, order_by_field="id").hits
-    rows = table.rows(np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits)))
-    return counts + table.correction(rows)
+def _stories(searcher: tantivy.Searcher, matches: tantivy.Query, table: _Units) -> np.ndarray:
+    """Matching stories per period of ``table.frame``, from the ids of every match (listing
+    them cost less than a date histogram plus a term set query of the shared articles' ids)."""
+    rows = table.rows(ids_of(searcher, matches))
+    counts = np.bincount(table.period[rows], minlength=len(table.frame))
+    return counts if table.shared is None else counts + table.correction(rows)
 
 
 def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, units: str,
@@ -266,7 +219,7 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, u
     counts = np.zeros((len(frame), len(wanted)), dtype=np.int64)
     for j, query in enumerate(wanted):
         matches = compiled(idx, parse_query(query), headlines=False, start=options["start"], end=options["end"])
-        counts[:, j] = _stories(searcher, idx.schema, matches, table, options["freq"])
+        counts[:, j] = _stories(searcher, matches, table)
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({
