@@ -222,11 +222,11 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, u
         counts[:, j] = _stories(searcher, matches, table)
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
-    return pd.DataFrame({
+    return pd.DataFrame({  # in the order of COLUMNS
         "period": np.repeat(frame["period"].to_numpy().astype(trends.FREQUENCY_DTYPES["period"]), len(wanted)),
         "group": np.full(len(n_total), None, dtype=object), "query": queries, "label": queries,
         "n_documents": counts.ravel(), "n_total": n_total, "share": counts.ravel() / n_total,
-        "incomplete": np.repeat(frame["incomplete"].to_numpy().astype(bool), len(wanted))})[COLUMNS]
+        "incomplete": np.repeat(frame["incomplete"].to_numpy().astype(bool), len(wanted))})
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
