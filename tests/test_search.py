@@ -273,14 +273,15 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-@pytest.mark.parametrize("list_up_to", [1.0, 0.0])  # list the matches / intersect the linked ids
-def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list_up_to, monkeypatch):  # noqa: F811
-    """Over all outlets the index counts matches per day and only story-linked matches come back
-    as ids: the result must be the distinct stories the counting units give for every match."""
+@pytest.mark.parametrize(("freq", "dense_ids"), [("week", 4), ("day", 4), ("month", 0)])  # 0: ids found by bisection
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, dense_ids, monkeypatch):  # noqa: F811
+    """Over all outlets the matches' ids are counted in numpy with arrays of the counting
+    units: the result must be the distinct stories the units give for every match."""
     from analysis import trends
     from analysis.search import timeline
 
-    monkeypatch.setattr(timeline, "LIST_MATCHES_UP_TO", list_up_to)
+    monkeypatch.setattr(timeline, "DENSE_IDS", dense_ids)
+    monkeypatch.setattr(timeline, "_CACHE", {})
     con = analysis.connect(enriched_sample_db, read_only=True)
     try:
         for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
@@ -288,11 +289,53 @@ def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, list
             linked = con.execute("SELECT count(*) FROM article_stories WHERE list_contains($ids, article_id)",
                                  {"ids": ids}).fetchall()[0][0]
             expected = dict(con.execute(f"""
-                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq="week", by=None, unit="stories")})
+                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq=freq, by=None, unit="stories")})
                 WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
-            frame = attention(con, query, freq="week")
+            frame = attention(con, query, freq=freq)
+            assert frame.dtypes.equals(attention(con, query, freq=freq, by="lang").dtypes)
             got = frame[frame["n_documents"] > 0]
             assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
             assert sum(expected.values()) < len(ids)  # linked articles share stories: fewer stories than matches
+    finally:
+        con.close()
+
+
+def _stories_per_period(con, query: str, freq: str) -> dict:
+    from analysis import trends
+
+    ids = matching_ids(con, query).tolist()
+    return dict(con.execute(f"""
+        SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq=freq, by=None, unit="stories")})
+        WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
+
+
+def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # noqa: F811
+    """``enrich`` may re-link stories keeping the number of links and the sum of their story
+    ids: the next attention call counts the new stories, not those of its cached tables."""
+    import shutil
+
+    query = "NOT maroc"  # most articles: some week holds four of them
+    path = tmp_path / "relinked.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+    try:
+        ids = matching_ids(con, query).tolist()
+        week = con.execute("""SELECT list(article_id ORDER BY article_id) FROM articles
+                              WHERE list_contains($ids, article_id) AND published_date IS NOT NULL
+                              GROUP BY date_trunc('week', published_date) HAVING count(*) >= 4
+                              ORDER BY count(*) DESC LIMIT 1""", {"ids": ids}).fetchall()[0][0]
+        a, b, c, d = week[:4]
+        weekly = []
+        for links in ({a: a, b: a, c: c, d: c}, {a: a, b: b, c: c, d: a + c - b}):  # same sum of story ids
+            for article, story in links.items():
+                changed = con.execute("UPDATE article_stories SET story_id = $s WHERE article_id = $a",
+                                      {"s": story, "a": article}).fetchall()
+                assert changed == [(1,)]
+            for freq in ("week", "day"):
+                frame = attention(con, query, freq=freq)
+                got = frame[frame["n_documents"] > 0]
+                assert dict(zip(got["period"].dt.date, got["n_documents"])) == _stories_per_period(con, query, freq)
+            weekly.append(attention(con, query, freq="week"))
+        assert not weekly[0]["n_documents"].equals(weekly[1]["n_documents"])  # the re-linking shows
     finally:
         con.close()

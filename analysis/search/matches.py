@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
+from operator import itemgetter
 
 import duckdb
 import numpy as np
@@ -103,13 +104,14 @@ def matching_ids(con: duckdb.DuckDBPyConnection, query: str, *, headlines: bool 
     """The ids (article_id or headline_id) of every document matching ``query``, unordered."""
     tree = parse_query(query)
     idx = idx or open_index(con)
-    searcher = idx.searcher()
-    q = compiled(idx, tree, headlines=headlines, start=start, end=end)
-    n = searcher.search(q, 1, count=True).count
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    hits = searcher.search(q, n, count=False, order_by_field="id").hits
-    return np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits))
+    return ids_of(idx.searcher(), compiled(idx, tree, headlines=headlines, start=start, end=end))
+
+
+def ids_of(searcher: tantivy.Searcher, query: tantivy.Query) -> np.ndarray:
+    """The ids of every document matching a compiled query, in one pass: a limit of every
+    document costs no more than counting the matches first would (a second pass)."""
+    hits = searcher.search(query, max(searcher.num_docs, 1), count=False, order_by_field="id").hits
+    return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
 
 
 def _spans(folded: str, terms: list[parser.Words]) -> list[tuple[int, int]]:

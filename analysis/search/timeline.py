@@ -4,12 +4,12 @@ The counting rules are ``analysis.trends``': the same units (stories by default)
 period totals and incomplete flag, so a query's share sits beside a topic's or an entity's.
 Only which documents match comes from the search index.
 
-Articles over all outlets and languages are counted without listing the matches: the index
-counts matching articles per day (an aggregation on its date field), and only the matches
-linked to a story of several articles (``article_stories``) come back as ids, to count their
-distinct stories. An article of no such story is a story of its own, so per period: stories =
-matching articles - matching linked articles + their distinct stories. Other counts (per
-outlet or language, headlines) join the ids of every match with the counting units.
+Articles over all outlets and languages are counted in numpy: the index lists the ids of every
+match in one pass, and arrays of the counting units (cached per database state, story links
+and options) give each its period and, when it shares its story with another article of the
+same period, that story. Per period: stories = matching articles - those shared matches + their
+distinct stories. Other counts (per outlet or language, headlines) join the ids of every match
+with the counting units in SQL.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -26,7 +27,7 @@ import tantivy
 from analysis import trends
 from analysis.errors import InvalidArgument
 from analysis.search.index import SearchIndex, checked_state, index_path, open_index
-from analysis.search.matches import compiled, matching_ids, parse_query
+from analysis.search.matches import compiled, ids_of, matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
@@ -68,7 +69,7 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
         units, totals = _table_names(con, options)
         if units not in _CACHE:
             _tables(con, options)
-        return _typed(_attention_by_day(con, idx, wanted, options, units, totals))
+        return _attention_by_day(con, idx, wanted, options, units, totals)
     units, totals = _tables(con, options)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
@@ -98,8 +99,11 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
 def _table_names(con, options: dict) -> tuple[str, str]:
     """Names of the units and totals tables: they change with the options, the database state
     and the story links."""
-    stories = "article_stories" if options["source"] == "articles" else "headline_stories"
-    linked = (tuple(con.execute(f"SELECT count(*), coalesce(sum(story_id), 0) FROM {stories}").fetchall()[0])
+    stories, key = (("article_stories", "article_id") if options["source"] == "articles"
+                    else ("headline_stories", "headline_id"))
+    # a fingerprint of every link: re-linking can keep the count and the sum of the story ids
+    linked = (tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash({key}, story_id)), 0) FROM {stories}")
+                    .fetchall()[0])
               if options["unit"] == "stories" and trends.has_table(con, stories) else None)
     key = (str(index_path(con)), checked_state(con), linked, *sorted(options.items()))
     suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
@@ -130,102 +134,99 @@ def _tables(con, options: dict) -> tuple[str, str]:
     return units, totals
 
 
-# Matches are listed when they are at most this many times the linked articles, else the
-# linked articles are intersected with them (see ``_linked_correction``).
-LIST_MATCHES_UP_TO = 1.0
+@dataclass
+class _Units:
+    """The counting units of one units table (one database state and set of options), as
+    arrays a query's matches are counted with: one row per dated article, by article id."""
 
-# Per temporary units table (one database state and set of options): the period totals, and
-# the linked articles (sorted ids, their periods and stories) with the index query finding them.
-_CACHE: dict[str, tuple[pd.DataFrame, tuple | None]] = {}
+    frame: pd.DataFrame  # the period totals: period, group, n_total, incomplete
+    ids: np.ndarray  # article ids, ascending
+    period: np.ndarray  # each row's period, as a row of ``frame``
+    # each row's story when it shares it with another article of the same period, else -1
+    # (ranks 0..n, not story ids): only those count fewer stories than articles
+    shared: np.ndarray | None
+    slot: np.ndarray | None  # article id -> row, or -1; None when ids are too sparse for a table
+    n_shared: int = 0  # stories ranked in ``shared``
+
+    def rows(self, doc_ids: np.ndarray) -> np.ndarray:
+        """The rows of these article ids, those without one (undated, outside the window) left out."""
+        if self.slot is not None:
+            at = self.slot[doc_ids[(doc_ids >= 0) & (doc_ids < len(self.slot))]]
+            return at[at >= 0]
+        at = np.searchsorted(self.ids, doc_ids)
+        inside = at < len(self.ids)
+        return at[inside][self.ids[at[inside]] == doc_ids[inside]]
+
+    def correction(self, rows: np.ndarray) -> np.ndarray:
+        """Per period of ``frame``: distinct stories minus articles among matching ``rows``."""
+        shared = rows[self.shared[rows] >= 0]
+        out = np.zeros(len(self.frame), dtype=np.int64)
+        if len(shared):
+            # each (period, story) pair once: a story of several matches in a period counts one
+            pairs = np.unique(self.period[shared].astype(np.int64) * self.n_shared + self.shared[shared])
+            out += np.bincount(pairs // self.n_shared, minlength=len(self.frame))
+            out -= np.bincount(self.period[shared], minlength=len(self.frame))
+        return out
 
 
-def _cached(con, idx: SearchIndex, units: str, totals: str, options: dict) -> tuple[pd.DataFrame, tuple | None]:
+# The arrays of the last units table used: a notebook's queries share them.
+_CACHE: dict[str, _Units] = {}
+# Article ids are mostly dense; an id -> row table is used while it holds at most this many
+# slots per article.
+DENSE_IDS = 4
+
+
+def _units(con, units: str, totals: str, options: dict) -> _Units:
     if units not in _CACHE:
         _CACHE.clear()
         frame = con.execute(f"""SELECT period, grp AS "group", n_documents AS n_total, incomplete
                                 FROM {totals} ORDER BY period""").df()
-        linked = None
-        if options["unit"] == "stories" and trends.has_table(con, "article_stories"):
-            rows = con.execute(f"""SELECT u.doc_id, u.period, u.unit_id FROM {units} u
-                                   SEMI JOIN article_stories s ON s.article_id = u.doc_id
-                                   ORDER BY u.doc_id""").fetchnumpy()
-            if len(rows["doc_id"]):
-                linked = (rows["doc_id"].astype(np.int64), rows["period"].astype("datetime64[D]"),
-                          rows["unit_id"].astype(np.int64),
-                          tantivy.Query.term_set_query(idx.schema, "id", rows["doc_id"].tolist()))
-        _CACHE[units] = (frame, linked)
+        # A story with several articles in one period counts fewer stories than articles
+        # there; every other article is a story of its own in its period.
+        rows = con.execute(f"""SELECT doc_id, period, unit_id,
+                                      count(*) OVER (PARTITION BY period, unit_id) > 1 AS shared
+                               FROM {units} ORDER BY doc_id""").fetchnumpy()
+        ids = rows["doc_id"].astype(np.int64)
+        periods = frame["period"].to_numpy().astype("datetime64[D]")
+        period = np.searchsorted(periods, rows["period"].astype("datetime64[D]")).astype(np.int32)
+        shared, n_shared = None, 0
+        if options["unit"] == "stories" and rows["shared"].any():
+            mask = rows["shared"].astype(bool)
+            stories, rank = np.unique(rows["unit_id"][mask], return_inverse=True)
+            shared, n_shared = np.full(len(ids), -1, dtype=np.int64), len(stories)
+            shared[mask] = rank
+        slot = None
+        if len(ids) and 0 <= ids[0] and ids[-1] < DENSE_IDS * (len(ids) + 256):
+            slot = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
+            slot[ids] = np.arange(len(ids))
+        _CACHE[units] = _Units(frame, ids, period, shared, slot, n_shared)
     return _CACHE[units]
 
 
-def _day_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[np.ndarray, np.ndarray]:
-    """(day, matching documents) for every day with a match, from the index's date field."""
-    agg = searcher.aggregate(query, {"days": {"date_histogram": {"field": "date", "fixed_interval": "1d",
-                                                                 "min_doc_count": 1}}})
-    buckets = agg["days"]["buckets"]
-    days = np.array([b["key"] for b in buckets], dtype=np.int64).astype("datetime64[ms]").astype("datetime64[D]")
-    return days, np.array([b["doc_count"] for b in buckets], dtype=np.int64)
-
-
-def period_of(days: np.ndarray, freq: str) -> np.ndarray:
-    """The first day of each day's period: ``date_trunc(freq, day)`` (ISO weeks start on Monday)."""
-    if freq == "day":
-        return days
-    if freq == "week":
-        return days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")  # 1970-01-01 was a Thursday
-    if freq == "month":
-        return days.astype("datetime64[M]").astype("datetime64[D]")
-    return days.astype("datetime64[Y]").astype("datetime64[D]")
+def _stories(searcher: tantivy.Searcher, matches: tantivy.Query, table: _Units) -> np.ndarray:
+    """Matching stories per period of ``table.frame``, from the ids of every match (listing
+    them cost less than a date histogram plus a term set query of the shared articles' ids)."""
+    rows = table.rows(ids_of(searcher, matches))
+    counts = np.bincount(table.period[rows], minlength=len(table.frame))
+    return counts if table.shared is None else counts + table.correction(rows)
 
 
 def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, units: str,
                       totals: str) -> pd.DataFrame:
-    frame, linked = _cached(con, idx, units, totals, options)
-    periods = frame["period"].to_numpy().astype("datetime64[D]")
+    table = _units(con, units, totals, options)
+    frame = table.frame
     searcher = idx.searcher()
-    counts = np.zeros((len(periods), len(wanted)), dtype=np.int64)
+    counts = np.zeros((len(frame), len(wanted)), dtype=np.int64)
     for j, query in enumerate(wanted):
         matches = compiled(idx, parse_query(query), headlines=False, start=options["start"], end=options["end"])
-        days, n = _day_counts(searcher, matches)
-        keys, inverse = np.unique(period_of(days, options["freq"]), return_inverse=True)
-        per_period = dict(zip(keys, np.bincount(inverse, weights=n, minlength=len(keys)).astype(np.int64)))
-        if linked is not None:
-            for period, correction in _linked_correction(searcher, matches, linked, int(n.sum())).items():
-                per_period[period] = per_period.get(period, 0) + correction
-        counts[:, j] = [per_period.get(p, 0) for p in periods]
-    n_total = frame["n_total"].to_numpy()
-    out = pd.DataFrame({
-        "period": np.repeat(frame["period"].to_numpy(), len(wanted)),
-        "group": None, "query": np.tile(np.array(wanted, dtype=object), len(frame)),
-        "n_documents": counts.ravel(), "n_total": np.repeat(n_total, len(wanted)),
-        "share": counts.ravel() / np.repeat(n_total, len(wanted)),
-        "incomplete": np.repeat(frame["incomplete"].to_numpy(), len(wanted))})
-    out["label"] = out["query"]
-    return out
-
-
-def _linked_correction(searcher, matches: tantivy.Query, linked: tuple, n_matches: int) -> dict:
-    """Per period, distinct stories minus articles among the matches linked to a story."""
-    doc_ids, periods, stories, is_linked = linked
-    # Listing a match or testing a linked id cost about the same, so take the smaller set: the
-    # matches themselves, or the linked ids intersected with them, in one pass (no count first).
-    if n_matches <= LIST_MATCHES_UP_TO * len(doc_ids):
-        result = searcher.search(matches, max(n_matches, 1), count=True, order_by_field="id")
-        if result.count > n_matches:  # undated matches, which the day counts leave out
-            result = searcher.search(matches, result.count, count=False, order_by_field="id")
-    else:
-        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, matches), (tantivy.Occur.Must, is_linked)])
-        result = searcher.search(both, len(doc_ids), count=False, order_by_field="id")
-    hits = result.hits
-    if not hits:
-        return {}
-    ids = np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits))
-    at = np.searchsorted(doc_ids, ids)
-    at = at[(at < len(doc_ids)) & (doc_ids[np.minimum(at, len(doc_ids) - 1)] == ids)]
-    if not len(at):
-        return {}
-    pairs = pd.DataFrame({"period": periods[at], "story": stories[at]})
-    grouped = pairs.groupby("period")["story"].agg(["nunique", "size"])
-    return dict(zip(grouped.index.to_numpy().astype("datetime64[D]"), grouped["nunique"] - grouped["size"]))
+        counts[:, j] = _stories(searcher, matches, table)
+    n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
+    queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
+    return pd.DataFrame({  # in the order of COLUMNS
+        "period": np.repeat(frame["period"].to_numpy().astype(trends.FREQUENCY_DTYPES["period"]), len(wanted)),
+        "group": np.full(len(n_total), None, dtype=object), "query": queries, "label": queries,
+        "n_documents": counts.ravel(), "n_total": n_total, "share": counts.ravel() / n_total,
+        "incomplete": np.repeat(frame["incomplete"].to_numpy().astype(bool), len(wanted))})
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
