@@ -40,8 +40,8 @@ FORMAT = 1
 TOKENIZER = "presswatch"
 # Tokens longer than this many UTF-8 bytes (glued URLs, base64) are left out of the index.
 MAX_TOKEN_BYTES = 100
-# Rows per batch: fold_column's Polars call builds its character table anew each time (about
-# 50 ms), so a batch's titles, bodies and outlets are folded together, in few large batches.
+# Rows per batch: fold_column's Polars call builds its table of every folded character anew each
+# time, so a batch's titles, bodies and outlets are folded together, in few large batches.
 BATCH = 5000
 ID_RANGE = 50_000
 # Split between the indexing threads (one per core): a larger share means fewer segments to merge.
