@@ -30,6 +30,7 @@ from analysis import trends
 from analysis.db import has_table, scalar, transaction
 from analysis.errors import InvalidArgument
 from analysis.progress import progress_bar
+from analysis.report.periods import Period
 
 GROUPED_BY = {None: "none", "lang": "lang", "outlet": "outlet"}
 KINDS = ("total", "entity", "topic", "primary_topic")
@@ -197,8 +198,9 @@ def window(*, freq: str, by: str | None, start: dt.date | str | None, end: dt.da
     params = {"grouped_by": grouped_by(by), "start": start, "end": end}
     if freq not in STORED_FREQS:
         return params
-    full_start = start if start is None or start == period_start(freq, start) else next_period(freq, start)
-    full_end = None if end is None else period_start(freq, end + dt.timedelta(days=1))
+    first = None if start is None else Period.containing(freq, start)
+    full_start = start if first is None or start == first.start else first.end + dt.timedelta(days=1)
+    full_end = None if end is None else Period.containing(freq, end + dt.timedelta(days=1)).start
     return {**params, "full_start": full_start, "full_end": full_end}
 
 
@@ -210,18 +212,6 @@ def sums_days(params: dict) -> bool:
     start, end = params["start"], params["end"]
     return (start is not None and start != params["full_start"]) or \
         (end is not None and end + dt.timedelta(days=1) != params["full_end"])
-
-
-def period_start(freq: str, day: dt.date) -> dt.date:
-    """First day of the week (Monday, as date_trunc) or month holding ``day``."""
-    return day - dt.timedelta(days=day.weekday()) if freq == "week" else day.replace(day=1)
-
-
-def next_period(freq: str, day: dt.date) -> dt.date:
-    first = period_start(freq, day)
-    if freq == "week":
-        return first + dt.timedelta(days=7)
-    return (first + dt.timedelta(days=32)).replace(day=1)
 
 
 def day_counts_sql(*, kind: str, freq: str, unit: str, days: str, items: str = "TRUE") -> str:
