@@ -13,8 +13,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from concurrent.futures import Future
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -148,7 +149,7 @@ class PendingFit:
     n_documents: int
     ids: list[int]
     input_key: str
-    result: object  # Future or callable returning (model, terms, surface forms)
+    outcome: Callable[[], tuple[disc.Model, list, dict]]  # waits for the fit when it runs elsewhere
 
 
 def fitted(feats: list[list[str]], texts: list[str], lang: str, options: dict | None,
@@ -173,14 +174,14 @@ def start_fit(con, lang: str, *, options: dict | None = None, executor=None) -> 
     fingerprint = con.execute("SELECT bit_xor(hash(article_id, content_sha256)) FROM articles "
                               "WHERE article_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": ids}).fetchone()[0]
     args = (feats, texts, lang, options, len(keys))
-    result = executor.submit(fitted, *args) if executor is not None else (lambda: fitted(*args))
-    return PendingFit(lang, n_documents, ids, f"{params_key(options)}-{fingerprint}", result)
+    outcome = executor.submit(fitted, *args).result if executor is not None else partial(fitted, *args)
+    return PendingFit(lang, n_documents, ids, f"{params_key(options)}-{fingerprint}", outcome)
 
 
 def store_fit(con, fit: PendingFit) -> tuple[str, int]:
     """Wait for a started fit and replace the language's model with it; returns (model_id,
     articles assigned). Raises discovery.TooLittleText when the text cannot support a model."""
-    model, terms, surface = fit.result.result() if isinstance(fit.result, Future) else fit.result()
+    model, terms, surface = fit.outcome()
     lang, ids, n_documents, input_key = fit.lang, fit.ids, fit.n_documents, fit.input_key
     model_id = f"nmf-{lang}-{hashlib.sha256(input_key.encode()).hexdigest()[:10]}"
     topic_ids = [f"model:{lang}:{k + 1:02d}" for k in range(model.n_topics)]
