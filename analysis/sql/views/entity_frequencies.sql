@@ -1,7 +1,7 @@
 -- Monthly entity frequencies over articles, counted in placements (every stored article) so the
 -- view needs no other stage; the Python function entity_frequencies() adds stories, weeks/days,
 -- groups and headlines. The incomplete flag follows analysis/trends.py (first or last month of
--- the data, or fewer than 0.25 x the median month). Counts come from rollup_days
+-- the data, or fewer than 0.25 x the median month). Counts come from rollup_periods
 -- (analysis/rollups.py) while rollups_fresh(), else from every mention.
 CREATE OR REPLACE VIEW entity_frequencies AS
 WITH docs AS (
@@ -9,11 +9,9 @@ WITH docs AS (
     FROM articles WHERE published_date IS NOT NULL AND NOT rollups_fresh()
 ),
 rolled AS (
-    SELECT CAST(date_trunc('month', day) AS DATE) AS period, kind, item,
-           CAST(sum(n_placements) AS BIGINT) AS n_documents, CAST(sum(n_mentions) AS BIGINT) AS n_mentions
-    FROM rollup_days
-    WHERE kind IN ('total', 'entity') AND grouped_by = 'none' AND rollups_fresh()
-    GROUP BY ALL
+    SELECT period, kind, item, n_placements AS n_documents, n_mentions
+    FROM rollup_periods
+    WHERE freq = 'month' AND kind IN ('total', 'entity') AND grouped_by = 'none' AND rollups_fresh()
 ),
 totals AS (
     SELECT period, count(*) AS n_period_documents FROM docs GROUP BY period

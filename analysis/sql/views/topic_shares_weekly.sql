@@ -1,7 +1,7 @@
 -- Primary-topic shares of articles per week, for both taxonomy and model topics.
 -- Counts placements (every stored article); topic_frequencies() in Python also counts stories
 -- and fills zero periods. Periods with no article of a topic have no row here. Counts come from
--- rollup_days (analysis/rollups.py) while rollups_fresh(), else from every topic score.
+-- rollup_periods (analysis/rollups.py) while rollups_fresh(), else from every topic score.
 CREATE OR REPLACE VIEW topic_shares_weekly AS
 WITH dated AS (
     SELECT article_id, CAST(date_trunc('week', published_date) AS DATE) AS period
@@ -9,10 +9,9 @@ WITH dated AS (
     WHERE published_date IS NOT NULL AND NOT rollups_fresh()
 ),
 rolled AS (
-    SELECT CAST(date_trunc('week', day) AS DATE) AS period, kind, item, CAST(sum(n_placements) AS BIGINT) AS n
-    FROM rollup_days
-    WHERE kind IN ('total', 'primary_topic') AND grouped_by = 'none' AND rollups_fresh()
-    GROUP BY ALL
+    SELECT period, kind, item, n_placements AS n
+    FROM rollup_periods
+    WHERE freq = 'week' AND kind IN ('total', 'primary_topic') AND grouped_by = 'none' AND rollups_fresh()
 ),
 totals AS (
     SELECT period, count(*) AS n_total FROM dated GROUP BY period
