@@ -32,6 +32,7 @@ from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
 from analysis.search.folding import fold_column
 from analysis.search.parser import TEXT_FIELDS, midnight
+from analysis.workers import ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -273,18 +274,8 @@ def _folded_ahead(batches):
     share the cores with tantivy's own indexing threads instead of taking turns. The batches
     are read on the caller's thread, from the caller's connection (and transaction)."""
     with ThreadPoolExecutor(1, thread_name_prefix="search-fold") as pool:
-        pending = None
-        try:
-            for batch in batches:
-                ahead = pool.submit(article_columns, batch)
-                if pending is not None:
-                    yield pending.result()
-                pending = ahead
-            if pending is not None:
-                yield pending.result()
-        finally:
-            if pending is not None:
-                pending.cancel()
+        for _, columns in ordered_map(pool, article_columns, batches, window=2):
+            yield columns
 
 
 def _headline_documents(table: pa.Table, through_doc: int):
