@@ -126,10 +126,10 @@ def test_in_memory_database_has_no_index():
 
 def test_second_writer_waits_then_says_busy(db):
     from analysis.errors import DatabaseBusy
-    from analysis.search.index import _writer
+    from analysis.search.index import open_writer
 
     idx = open_index(db)
     holder = idx.index.writer(50_000_000, 1)  # e.g. another process updating the index
     with pytest.raises(DatabaseBusy, match="being updated by another process"):
-        _writer(idx, wait=0.3)
+        open_writer(idx, wait=0.3)
     holder.rollback()

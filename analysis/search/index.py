@@ -109,7 +109,9 @@ class SearchIndex:
 MARKER = "presswatch-search.json"
 
 
-def _open(path: Path, *, create: bool) -> SearchIndex | None:
+def open_at(path: Path, *, create: bool) -> SearchIndex | None:
+    """The index at ``path``: None when there is none of this format; ``create`` starts an
+    empty one in its place."""
     marker = path / MARKER
     if not create:
         try:
@@ -152,7 +154,7 @@ def _index_state(path: Path) -> tuple:
 _CHECKED: dict[Path, tuple[tuple, SearchIndex]] = {}
 
 
-def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
+def open_writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
     """The index's one writer; another process updating the same index holds its lock."""
     start = time.monotonic()
     while True:
@@ -278,6 +280,19 @@ def _folded_ahead(batches):
             yield columns
 
 
+def add_articles(writer: tantivy.IndexWriter, batches, advance=None) -> int:
+    """Add the documents of batches of ``articles`` rows (``article_columns``' columns) to
+    the writer; ``advance(n)`` is called after each batch. Returns the articles added."""
+    n = 0
+    for columns in _folded_ahead(batches):
+        for doc in _documents("article", columns):
+            writer.add_document(doc)
+        n += len(columns["id"])
+        if advance:
+            advance(len(columns["id"]))
+    return n
+
+
 def _headline_documents(table: pa.Table, through_doc: int):
     return _documents("headline", {
         "id": table.column("headline_id").to_pylist(), "lang": table.column("lang").to_pylist(),
@@ -296,15 +311,10 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
         {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
     if not new_articles and not has_new_pages:
         return 0, 0
-    writer = _writer(idx)
+    writer = open_writer(idx)
     try:
-        n_art = 0
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
-            for columns in _folded_ahead(_article_batches(con, cov.max_article, top_article)):
-                for doc in _documents("article", columns):
-                    writer.add_document(doc)
-                n_art += len(columns["id"])
-                bar.advance(len(columns["id"]))
+            n_art = add_articles(writer, _article_batches(con, cov.max_article, top_article), bar.advance)
         n_head = 0
         if has_new_pages:
             rows = _headline_rows(con, cov.through_doc, top_doc)
@@ -338,7 +348,7 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
     state = (database_state(con), _index_state(path))
     if path in _CHECKED and _CHECKED[path][0] == state:
         return _CHECKED[path][1]
-    idx = _open(path, create=False)
+    idx = open_at(path, create=False)
     if idx is None:
         if not rebuild:
             raise IndexOutOfStep(f"no search index at {path}; build it with analysis.search.rebuild_index(con)")
@@ -370,13 +380,16 @@ def checked_state(con: duckdb.DuckDBPyConnection) -> tuple:
 
 
 def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:
-    """Bring the search index beside the database up to date, if there is one (what a load
-    calls, so the next search starts at once). False when there is none, or another process
-    is updating it: then that process, or the next search, brings it up to date."""
+    """Bring the search index beside the database up to date, if there is one, and the index
+    of linked articles in step with the story links (what load and enrich call, so the next
+    search or attention starts at once). False when there is none, or another process is
+    updating it: then that process, or the next search, brings it up to date."""
+    from analysis.search.linked import linked_index  # it builds on this module
+
     if not (index_path(con) / MARKER).exists():
         return False
     try:
-        open_index(con, progress=progress)
+        linked_index(con, open_index(con, progress=progress))
     except DatabaseBusy as exc:
         log.warning("%s", exc)
         return False
@@ -390,7 +403,7 @@ def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> 
     # Built aside and swapped in, so other readers keep the old index until the new one is whole.
     fresh = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        _update(con, _open(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
+        _update(con, open_at(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
         old = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.old")
         if path.exists():
             path.rename(old)
@@ -398,6 +411,6 @@ def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> 
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    idx = _open(path, create=False)
+    idx = open_at(path, create=False)
     _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx
