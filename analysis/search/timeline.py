@@ -27,8 +27,8 @@ import tantivy
 
 from analysis import trends
 from analysis.errors import InvalidArgument
-from analysis.search.index import SearchIndex, checked_state, index_path, open_index
 from analysis.search import linked
+from analysis.search.index import SearchIndex, checked_state, index_path, open_index
 from analysis.search.matches import compiled, ids_of, matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
