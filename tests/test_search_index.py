@@ -133,3 +133,25 @@ def test_second_writer_waits_then_says_busy(db):
     with pytest.raises(DatabaseBusy, match="being updated by another process"):
         open_writer(idx, wait=0.3)
     holder.rollback()
+
+
+def test_state_is_read_once_per_read_only_connection(db, tmp_path, corpus):
+    """A read-only connection's database cannot change while it is open (no process may write
+    it), so its state is read once; a writable connection sees every load at once."""
+    from analysis.search.index import database_state
+
+    assert database_state(db)[0] == 121
+    load(db, [_slice(corpus, tmp_path, 120, 130)], workers=1)
+    assert database_state(db)[0] == 131
+    db.close()
+    reader = analysis.connect(tmp_path / "a.duckdb", read_only=True)
+    try:
+        calls = []
+        assert analysis.db.kept(reader, "x", lambda: calls.append(1) or len(calls)) == 1
+        assert analysis.db.kept(reader, "x", lambda: calls.append(1) or len(calls)) == 1
+        assert database_state(reader)[0] == 131 and open_index(reader).searcher().num_docs > 131
+        writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(tmp_path / 'a.duckdb')!r})"],
+                                capture_output=True, text=True)
+        assert writer.returncode != 0 and "lock" in writer.stderr  # the premise: no writer while it reads
+    finally:
+        reader.close()

@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
+from analysis.db import kept
 from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
 from analysis.search.folding import fold_column
@@ -136,10 +137,10 @@ def open_at(path: Path, *, create: bool) -> SearchIndex | None:
 def database_state(con: duckdb.DuckDBPyConnection) -> tuple:
     """What changes when the database gains or loses articles, pages or headlines (cheap:
     counts and maxima come from DuckDB's metadata)."""
-    return tuple(con.execute(
+    return kept(con, "search.database_state", lambda: tuple(con.execute(
         """SELECT (SELECT count(*) FROM articles), (SELECT coalesce(max(article_id), 0) FROM articles),
                   (SELECT coalesce(max(document_id), 0) FROM documents), (SELECT count(*) FROM headlines)"""
-    ).fetchall()[0])
+    ).fetchall()[0]))
 
 
 def _index_state(path: Path) -> tuple:

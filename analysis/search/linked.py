@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import tantivy
 
-from analysis.db import has_table
+from analysis.db import has_table, kept
 from analysis.search.index import BATCH, SearchIndex, add_articles, checked_state, open_at, open_writer
 
 MARKER = "linked.json"
@@ -46,10 +46,14 @@ def links_fingerprint(con: duckdb.DuckDBPyConnection, source: str = "articles") 
     """A fingerprint of every story link of articles or headlines (None without a links table):
     re-linking can keep the count and the sum of the story ids, so every link is hashed."""
     table, key = ("article_stories", "article_id") if source == "articles" else ("headline_stories", "headline_id")
-    if not has_table(con, table):
-        return None
-    return tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash({key}, story_id)), 0) FROM {table}")
-                 .fetchall()[0])
+
+    def fingerprint():
+        if not has_table(con, table):
+            return None
+        return tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash({key}, story_id)), 0) FROM {table}")
+                     .fetchall()[0])
+
+    return kept(con, f"search.links.{table}", fingerprint)
 
 
 def all_ids(idx: SearchIndex) -> np.ndarray:
