@@ -356,6 +356,7 @@ def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # 
     import shutil
 
     from analysis.search import linked, open_index, update_index
+    from analysis.search.index import kind_ids
 
     path = tmp_path / "linked.duckdb"
     shutil.copyfile(enriched_sample_db, path)
@@ -365,7 +366,7 @@ def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # 
         return [r[0] for r in con.execute(linked.MEMBERS_SQL).fetchall()]
 
     def indexed() -> list[int]:
-        return linked.all_ids(linked.linked_index(con, open_index(con))).tolist()
+        return kind_ids(linked.linked_index(con, open_index(con)), "article").tolist()
 
     try:
         open_index(con)

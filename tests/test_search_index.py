@@ -155,3 +155,25 @@ def test_state_is_read_once_per_read_only_connection(db, tmp_path, corpus):
         assert writer.returncode != 0 and "lock" in writer.stderr  # the premise: no writer while it reads
     finally:
         reader.close()
+
+
+def test_unload_repairs_the_index_instead_of_rebuilding_it(db, tmp_path, corpus):
+    """Unloading the first of two loads: the index drops exactly its articles and headlines
+    (same matches as a fresh rebuild) without being rebuilt (same build marker)."""
+    from analysis.ingest.unload import unload
+
+    load(db, [_slice(corpus, tmp_path, 120, 200)], workers=1)
+    idx = open_index(db)
+    build = json.loads((idx.path / "presswatch-search.json").read_text())["build"]
+    queries = ["france", "NOT zzzz", "maroc"]
+    unload(db, 1)  # the first load: 120 WiNER articles and the seed page
+    repaired = {q: sorted(matching_ids(db, q).tolist()) for q in queries}
+    heads = sorted(matching_ids(db, "NOT zzzz", headlines=True).tolist())
+    assert json.loads((idx.path / "presswatch-search.json").read_text())["build"] == build
+    cov = coverage(open_index(db, rebuild=False))
+    assert cov.n_articles == _n_articles(db) == 80
+    assert cov.n_headlines == db.execute("SELECT count(*) FROM headlines").fetchall()[0][0]
+    rebuild_index(db)
+    assert repaired == {q: sorted(matching_ids(db, q).tolist()) for q in queries}
+    assert heads == sorted(matching_ids(db, "NOT zzzz", headlines=True).tolist())
+    assert repaired["NOT zzzz"] and min(repaired["NOT zzzz"]) > 121

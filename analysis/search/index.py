@@ -21,10 +21,12 @@ import time
 import uuid
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import tantivy
 
@@ -46,6 +48,8 @@ MAX_TOKEN_BYTES = 100
 # time, so a batch's titles, bodies and outlets are folded together, in few large batches.
 BATCH = 5000
 ID_RANGE = 50_000
+# ids per delete query: a term set query of every id at once would be one large allocation
+DELETE_CHUNK = 10_000
 # Split between the indexing threads (one per core): a larger share means fewer segments to merge.
 WRITER_HEAP = 1_000_000_000
 
@@ -168,6 +172,21 @@ def open_writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
                 raise DatabaseBusy(f"the search index {idx.path} is being updated by another process; "
                                    "try again when it has finished") from None
             time.sleep(0.2)
+
+
+@contextmanager
+def committing(idx: SearchIndex):
+    """The index's writer; what it was given is committed in one commit when the block ends,
+    and rolled back if it raises (or on Ctrl-C)."""
+    writer = open_writer(idx)
+    try:
+        yield writer
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    idx.index.reload()
 
 
 @dataclass
@@ -319,11 +338,7 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
         n_head = 0
         if has_new_pages:
             rows = _headline_rows(con, cov.through_doc, top_doc)
-            ids = rows.column("headline_id").to_pylist()
-            for start in range(0, len(ids), 10_000):
-                writer.delete_documents_by_query(tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", "headline")),
-                    (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id", ids[start:start + 10_000]))]))
+            delete_ids(idx, writer, "headline", rows.column("headline_id").to_numpy())
             for doc in _headline_documents(rows, top_doc):
                 writer.add_document(doc)
             n_head = rows.num_rows
@@ -336,13 +351,67 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
     return n_art, n_head
 
 
+def kind_ids(idx: SearchIndex, kind: str) -> np.ndarray:
+    """The ids of every article (``kind="article"``) or headline of the index, ascending."""
+    searcher = idx.searcher()
+    hits = searcher.search(tantivy.Query.term_query(idx.schema, "kind", kind), max(searcher.num_docs, 1),
+                           count=False, order_by_field="id").hits
+    return np.sort(np.fromiter((value for value, _ in hits), dtype=np.int64, count=len(hits)))
+
+
+def add_articles_by_id(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids: np.ndarray,
+                       advance=None) -> int:
+    """Add the documents of these articles (ids of the database) to the writer."""
+    if not len(ids):
+        return 0
+    name = f"search_ids_{uuid.uuid4().hex}"
+    con.register(name, pa.table({"article_id": ids}))
+    try:
+        return add_articles(writer, con.sql(f"""
+            SELECT article_id, lang, title, body, outlet, published_date FROM articles
+            WHERE article_id IN (SELECT article_id FROM {name}) ORDER BY article_id""").to_arrow_reader(BATCH),
+            advance)
+    finally:
+        con.unregister(name)
+
+
+def delete_ids(idx: SearchIndex, writer: tantivy.IndexWriter, kind: str, ids: np.ndarray) -> None:
+    """Delete these articles (``kind="article"``) or headlines from the index."""
+    for start in range(0, len(ids), DELETE_CHUNK):
+        writer.delete_documents_by_query(tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", kind)),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id",
+                                                              ids[start:start + DELETE_CHUNK].tolist()))]))
+
+
+def _repair(con, idx: SearchIndex, *, progress: bool) -> None:
+    """Make the index's articles the database's, deleting those it lacks and adding those it
+    misses, and index every headline again (an unload also moves headlines' first sightings),
+    in one commit: cheaper than a rebuild when an unload or a lost update left a few behind."""
+    have = kind_ids(idx, "article")
+    want = con.execute("SELECT article_id FROM articles ORDER BY article_id").fetchnumpy()["article_id"]
+    want = want.astype(np.int64)
+    gone = np.setdiff1d(have, want, assume_unique=True)
+    missing = np.setdiff1d(want, have, assume_unique=True)
+    top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
+    with committing(idx) as writer:
+        delete_ids(idx, writer, "article", gone)
+        with progress_bar("indexing for search", len(missing), enabled=progress, unit="articles") as bar:
+            add_articles_by_id(con, writer, missing, bar.advance)
+        writer.delete_documents_by_query(tantivy.Query.term_query(idx.schema, "kind", "headline"))
+        for doc in _headline_documents(_headline_rows(con, 0, top_doc), top_doc):
+            writer.add_document(doc)
+
+
 def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: bool = True,
                progress: bool = False) -> SearchIndex:
     """The database's search index, brought up to date and checked.
 
-    New articles and headlines are indexed (``update``); an index that is missing, of another
-    format, or out of step with the database (it holds articles the database lacks or misses
-    some) is rebuilt when ``rebuild`` is true, else ``IndexOutOfStep`` says how to rebuild it.
+    New articles and headlines are indexed (``update``). An index out of step with the
+    database (it holds articles the database lacks or misses some: after an unload, say) is
+    repaired when ``rebuild`` is true: the articles it lacks deleted, those it misses added,
+    the headlines indexed again. One that is missing, of another format, or still out of step
+    is rebuilt. With ``rebuild`` false, ``IndexOutOfStep`` says how to rebuild it.
     The database may be open read-only: the index is a separate directory.
     """
     path = index_path(con)
@@ -366,8 +435,15 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
         if not rebuild:
             raise IndexOutOfStep(f"the search index {path} is out of step with the database: {problem}; "
                                  "rebuild it with analysis.search.rebuild_index(con)")
-        log.warning("search index %s out of step (%s): rebuilding", path, problem)
-        return rebuild_index(con, progress=progress)
+        log.warning("search index %s out of step (%s): repairing", path, problem)
+        _repair(con, idx, progress=progress)
+        cov = coverage(idx)
+        problem = out_of_step(con, cov)
+        if problem is None and cov.n_headlines != database_state(con)[3]:
+            problem = "its headlines still differ"
+        if problem is not None:
+            log.warning("search index %s still out of step (%s): rebuilding", path, problem)
+            return rebuild_index(con, progress=progress)
     if update:
         _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx

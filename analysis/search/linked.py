@@ -22,15 +22,19 @@ import uuid
 
 import duckdb
 import numpy as np
-import pyarrow as pa
-import tantivy
 
 from analysis.db import has_table, kept
-from analysis.search.index import BATCH, SearchIndex, add_articles, checked_state, open_at, open_writer
+from analysis.search.index import (
+    SearchIndex,
+    add_articles_by_id,
+    checked_state,
+    committing,
+    delete_ids,
+    kind_ids,
+    open_at,
+)
 
 MARKER = "linked.json"
-# ids per delete query: a term set query of every id at once would be one large allocation
-DELETE_CHUNK = 10_000
 MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 
 # Dated articles whose story holds another article (any date: a window or period is applied
@@ -56,41 +60,16 @@ def links_fingerprint(con: duckdb.DuckDBPyConnection, source: str = "articles") 
     return kept(con, f"search.links.{table}", fingerprint)
 
 
-def all_ids(idx: SearchIndex) -> np.ndarray:
-    """The id of every document of an index, ascending."""
-    searcher = idx.searcher()
-    hits = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1), count=False,
-                           order_by_field="id").hits
-    return np.sort(np.fromiter((value for value, _ in hits), dtype=np.int64, count=len(hits)))
-
-
-def _sync(con: duckdb.DuckDBPyConnection, idx: SearchIndex, want: np.ndarray) -> None:
+def _sync(idx: SearchIndex, con: duckdb.DuckDBPyConnection, want: np.ndarray) -> None:
     """Make the index hold exactly the articles ``want``."""
-    have = all_ids(idx)
+    have = kind_ids(idx, "article")
     added = np.setdiff1d(want, have, assume_unique=True)
     gone = np.setdiff1d(have, want, assume_unique=True)
     if not len(added) and not len(gone):
         return
-    writer = open_writer(idx)
-    try:
-        for start in range(0, len(gone), DELETE_CHUNK):
-            writer.delete_documents_by_query(
-                tantivy.Query.term_set_query(idx.schema, "id", gone[start:start + DELETE_CHUNK].tolist()))
-        if len(added):
-            name = f"linked_ids_{uuid.uuid4().hex}"
-            con.register(name, pa.table({"article_id": added}))
-            try:
-                add_articles(writer, con.sql(f"""
-                    SELECT article_id, lang, title, body, outlet, published_date FROM articles
-                    WHERE article_id IN (SELECT article_id FROM {name}) ORDER BY article_id""").to_arrow_reader(BATCH))
-            finally:
-                con.unregister(name)
-        writer.commit()
-        writer.wait_merging_threads()
-    except BaseException:
-        writer.rollback()
-        raise
-    idx.index.reload()
+    with committing(idx) as writer:
+        delete_ids(idx, writer, "article", gone)
+        add_articles_by_id(con, writer, added)
 
 
 # index path -> (the marker it was opened with, the open index or None)
@@ -122,7 +101,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     idx = None
     if used:
         idx = (open_at(path, create=False) if marker else None) or open_at(path, create=True)
-        _sync(con, idx, want)
+        _sync(idx, con, want)
     else:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
