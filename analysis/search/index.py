@@ -361,18 +361,20 @@ def kind_ids(idx: SearchIndex, kind: str) -> np.ndarray:
 
 def add_articles_by_id(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids: np.ndarray,
                        advance=None) -> int:
-    """Add the documents of these articles (ids of the database) to the writer."""
-    if not len(ids):
-        return 0
-    name = f"search_ids_{uuid.uuid4().hex}"
-    con.register(name, pa.table({"article_id": ids}))
-    try:
-        return add_articles(writer, con.sql(f"""
-            SELECT article_id, lang, title, body, outlet, published_date FROM articles
-            WHERE article_id IN (SELECT article_id FROM {name}) ORDER BY article_id""").to_arrow_reader(BATCH),
-            advance)
-    finally:
-        con.unregister(name)
+    """Add the documents of these articles (ids of the database, ascending) to the writer."""
+    return add_articles(writer, _batches_of(con, ids), advance)
+
+
+def _batches_of(con, ids: np.ndarray):
+    # A batch of ids per query, found through the id's min/max statistics: sorting many
+    # bodies at once would not fit DuckDB's memory limit.
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        yield from con.sql(
+            """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+               WHERE article_id BETWEEN $low AND $high AND list_contains($ids, article_id)
+               ORDER BY article_id""",
+            params={"low": int(chunk[0]), "high": int(chunk[-1]), "ids": chunk.tolist()}).to_arrow_reader(BATCH)
 
 
 def delete_ids(idx: SearchIndex, writer: tantivy.IndexWriter, kind: str, ids: np.ndarray) -> None:
