@@ -60,7 +60,7 @@ def links_fingerprint(con: duckdb.DuckDBPyConnection, source: str = "articles") 
     return kept(con, f"search.links.{table}", fingerprint)
 
 
-def _sync(idx: SearchIndex, con: duckdb.DuckDBPyConnection, want: np.ndarray) -> None:
+def _sync(con: duckdb.DuckDBPyConnection, idx: SearchIndex, want: np.ndarray) -> None:
     """Make the index hold exactly the articles ``want``."""
     have = kind_ids(idx, "article")
     added = np.setdiff1d(want, have, assume_unique=True)
@@ -101,7 +101,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     idx = None
     if used:
         idx = (open_at(path, create=False) if marker else None) or open_at(path, create=True)
-        _sync(idx, con, want)
+        _sync(con, idx, want)
     else:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
