@@ -331,8 +331,7 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
         {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
     if not new_articles and not has_new_pages:
         return 0, 0
-    writer = open_writer(idx)
-    try:
+    with committing(idx) as writer:
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
             n_art = add_articles(writer, _article_batches(con, cov.max_article, top_article), bar.advance)
         n_head = 0
@@ -342,12 +341,6 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
             for doc in _headline_documents(rows, top_doc):
                 writer.add_document(doc)
             n_head = rows.num_rows
-        writer.commit()
-        writer.wait_merging_threads()
-    except BaseException:
-        writer.rollback()
-        raise
-    idx.index.reload()
     return n_art, n_head
 
 
