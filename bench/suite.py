@@ -4,7 +4,7 @@
     python -m bench --sizes 10000 100000 1000000     # the 1M size is opt-in (hours on 2 cores)
     python -m bench --sizes 100000 --spark           # + the Spark engine vs the local engine
     python -m bench --sizes 2000 --repeat 1 --only load enrich
-    python -m bench --sizes 2000 --only search --search-copies 10   # search at 1M articles (a stand-in)
+    python -m bench --sizes 100000 --only search    # search at 100k, then at 1M articles (a stand-in)
 
 For each N: generated page dumps (bench.generate) are loaded into a fresh database, then
 enriched stage by stage (the registry path: stories, topics, entities without recognisers),
@@ -15,8 +15,8 @@ extrapolated (spaCy runs at ~35-80 articles/s/core: hours at 100k), then entity 
 frequencies, the weekly report and five ad-hoc SQL queries run on the result, and the search
 index is built and queried (bench.search). An N-record Parquet article export is loaded too.
 Last, search is measured at archive scale on a stand-in (``--search-copies``, default 10: the
-100k-article search database copied ten times, bench.standin), which takes minutes where
-loading and enriching a million pages takes hours.
+search database of the largest size, 100k articles by default, copied ten times by
+bench.standin), which takes minutes where loading and enriching a million pages takes hours.
 Every measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
 process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
@@ -260,11 +260,11 @@ def bench_search(run: Run, counts: dict, **_) -> None:
              per_query_ms={x["query"]: x["matches_and_attention_ms"] for x in queries})
 
 
-def bench_search_standin(copies: int, repeat: int) -> None:
+def bench_search_standin(n: int, copies: int, repeat: int) -> None:
     """Search at archive scale without hours of loading and enriching: bench.search on
-    bench.standin's ``copies``-times copy of its 100k-article database (index build, then
-    every query); the summary line is the slowest query's."""
-    _, _, rss, _, out = run_measured([sys.executable, "-m", "bench.search", "--n", "100000", "--copies", str(copies),
+    bench.standin's ``copies``-times copy of its N-article database (index build, then every
+    query); the summary line is the slowest query's."""
+    _, _, rss, _, out = run_measured([sys.executable, "-m", "bench.search", "--n", str(n), "--copies", str(copies),
                                       "--repeat", str(max(repeat, 5))])
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     for line in lines:
@@ -403,8 +403,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--default", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
     parser.add_argument("--search-copies", type=int, default=10,
-                        help="also measure search on a stand-in this many times the 100k search database "
-                             "(bench.standin; 0 to skip)")
+                        help="also measure search on a stand-in this many times the search database of the "
+                             "largest size (bench.standin; 0 to skip)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.rmtree(workdir, ignore_errors=True)
     growth(lines)
     if "search" in groups and args.search_copies > 1:
-        bench_search_standin(args.search_copies, args.repeat)
+        bench_search_standin(max(args.sizes), args.search_copies, args.repeat)
 
 
 def _memory_gb() -> float | None:

@@ -44,6 +44,10 @@ def test_every_stage_prints_one_measurement(lines):
         assert line["peak_rss_mb"] > 20 and line["peak_tree_rss_mb"] >= line["peak_rss_mb"], line
         assert line["db_mb"] > 0 and isinstance(line["load_avg_1min"], float), line
     assert by_stage["machine"]["cores"] == os.cpu_count()
+    standin = [line for line in lines if line.get("standin_copies") == 10]
+    built = next(line for line in standin if line["stage"] == "search.index_build")
+    assert 9 * N <= built["n"] <= 10 * N  # ten copies of N generated articles
+    assert {line["stage"] for line in standin} >= {"search.query", "search.matches_and_attention"}
 
 
 def test_a_stage_memory_counts_its_processes_together():
