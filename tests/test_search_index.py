@@ -17,7 +17,7 @@ import analysis
 from analysis.errors import InvalidArgument
 from analysis.ingest import load
 from analysis.search import IndexOutOfStep, matching_ids, open_index, rebuild_index
-from analysis.search.index import coverage, index_path
+from analysis.search.index import article_documents, coverage, index_path
 
 
 def _slice(corpus, tmp_path, start: int, stop: int):
@@ -83,6 +83,26 @@ def test_index_missing_articles_is_refused_or_rebuilt(db):
     with pytest.raises(IndexOutOfStep, match="misses some of the database's 121 articles"):
         open_index(db, rebuild=False)
     assert 7 in set(matching_ids(db, "NOT zzzz").tolist())
+
+
+def test_article_indexed_twice_is_repaired(db):
+    """Two processes adding the same articles would index them twice: the check sees more
+    articles than the database has, and the repair leaves each once."""
+    idx = open_index(db)
+    writer = idx.index.writer(50_000_000, 1)
+    batch = next(db.sql("SELECT article_id, lang, title, body, outlet, published_date FROM articles "
+                        "WHERE article_id IN (3, 5)").to_arrow_reader(10))
+    for doc in article_documents(batch):
+        writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    build = json.loads((idx.path / "presswatch-search.json").read_text())["build"]
+    with pytest.raises(IndexOutOfStep, match="holds 123 articles"):
+        open_index(db, rebuild=False)
+    assert coverage(open_index(db)).n_articles == 121
+    assert json.loads((idx.path / "presswatch-search.json").read_text())["build"] == build  # repaired, not rebuilt
+    assert sorted(matching_ids(db, "NOT zzzz").tolist()) == sorted(r[0] for r in db.execute(
+        "SELECT article_id FROM articles").fetchall())
 
 
 def test_index_of_another_format_is_rebuilt(db):

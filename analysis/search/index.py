@@ -380,16 +380,18 @@ def delete_ids(idx: SearchIndex, writer: tantivy.IndexWriter, kind: str, ids: np
 
 
 def _repair(con, idx: SearchIndex, *, progress: bool) -> None:
-    """Make the index's articles the database's, deleting those it lacks and adding those it
-    misses, and index every headline again (an unload also moves headlines' first sightings),
+    """Make the index's articles the database's, once each: deleting those it lacks, adding
+    those it misses, and index every headline again (an unload also moves headlines' first sightings),
     in one commit: cheaper than a rebuild when an unload or a lost update left a few behind."""
-    have = kind_ids(idx, "article")
     want = con.execute("SELECT article_id FROM articles ORDER BY article_id").fetchnumpy()["article_id"]
     want = want.astype(np.int64)
-    gone = np.setdiff1d(have, want, assume_unique=True)
-    missing = np.setdiff1d(want, have, assume_unique=True)
     top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
     with committing(idx) as writer:
+        idx.index.reload()  # another process may have repaired it while this one waited for the writer
+        have, copies = np.unique(kind_ids(idx, "article"), return_counts=True)
+        twice = have[copies > 1]  # added twice: deleted, then added once
+        gone = np.union1d(np.setdiff1d(have, want, assume_unique=True), twice)
+        missing = np.union1d(np.setdiff1d(want, have, assume_unique=True), np.intersect1d(twice, want))
         delete_ids(idx, writer, "article", gone)
         with progress_bar("indexing for search", len(missing), enabled=progress, unit="articles") as bar:
             add_articles_by_id(con, writer, missing, bar.advance)

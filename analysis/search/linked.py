@@ -60,14 +60,19 @@ def links_fingerprint(con: duckdb.DuckDBPyConnection, source: str = "articles") 
     return kept(con, f"search.links.{table}", fingerprint)
 
 
+def _differences(idx: SearchIndex, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    have = kind_ids(idx, "article")
+    return np.setdiff1d(want, have, assume_unique=True), np.setdiff1d(have, want, assume_unique=True)
+
+
 def _sync(con: duckdb.DuckDBPyConnection, idx: SearchIndex, want: np.ndarray) -> None:
     """Make the index hold exactly the articles ``want``."""
-    have = kind_ids(idx, "article")
-    added = np.setdiff1d(want, have, assume_unique=True)
-    gone = np.setdiff1d(have, want, assume_unique=True)
+    added, gone = _differences(idx, want)
     if not len(added) and not len(gone):
         return
     with committing(idx) as writer:
+        idx.index.reload()  # another process may have synced it while this one waited for the writer
+        added, gone = _differences(idx, want)
         delete_ids(idx, writer, "article", gone)
         add_articles_by_id(con, writer, added)
 
