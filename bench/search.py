@@ -12,6 +12,7 @@ larger copy of it instead (cached too; ``--no-build`` then reuses its index). On
 - search.index_build: a full rebuild; articles per wall second and per CPU second (all
   threads), the index's size against the UTF-8 size of the titles and bodies;
 - search.open_check: opening the index when nothing changed (the per-call consistency check);
+- search.index_size: after the queries, the index's folder with the linked articles' index in it;
 - search.query: per query, the median over --repeat runs of the ranked matches without
   snippets, with snippets, the weekly attention series (stories), and matches + attention;
   ``attention_first_ms`` is the first call, which computes the period totals.
@@ -120,6 +121,11 @@ def main(argv: list[str] | None = None) -> None:
              attention_first_ms=first,
              attention_ms=_median_ms(lambda q=query: attention(con, q, freq="week"), args.repeat),
              matches_and_attention_ms=_median_ms(both, args.repeat), load_average=os.getloadavg()[0])
+    # the index of linked articles (built by the first attention call) lives inside the index's folder
+    path = open_index(con).path
+    linked_bytes = _dir_bytes(path / "linked") if (path / "linked").exists() else 0
+    emit(stage="search.index_size", n=n_articles, index_mb=_dir_bytes(path) / 2**20, linked_mb=linked_bytes / 2**20,
+         index_share_of_text=_dir_bytes(path) / text_bytes, linked_share_of_text=linked_bytes / text_bytes)
     con.close()
 
 
