@@ -11,7 +11,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -245,6 +246,25 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     result left open (e.g. after ``fetchone()``) blocks the next statement on the connection."""
     rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
     return rows[0][0] if rows else None
+
+
+# connection -> {key: value} of what ``kept`` computed on it
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def kept(con: duckdb.DuckDBPyConnection, key: str, compute: Callable[[], object]):
+    """``compute()``, computed once per read-only connection: no process can write a file
+    while another holds it open for reading, so what it reads cannot change. Computed
+    afresh on every call on a connection that may write."""
+    memo = _KEPT.get(con)
+    if memo is None:
+        read_only = bool(scalar(con, "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"))
+        memo = _KEPT[con] = {} if read_only else False
+    if memo is False:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

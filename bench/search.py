@@ -3,13 +3,16 @@
     python -m bench.search                     # 100k generated articles, 7 runs per query
     python -m bench.search --n 20000 --repeat 5
     python -m bench.search --db /tmp/x/base.duckdb  # any database (its index is built beside it)
+    python -m bench.search --copies 10 --no-build   # 1M: the 100k database copied 10 times
 
 The database holds N articles of ``bench.generate``'s export (real WiNER-fr and ANT articles
 rendered by analysis.pagegen, 70 % French, 30 % Arabic, bodies of 5,000+ characters), loaded
-once and cached in $PRESSWATCH_BENCH_DIR. One JSON line per measurement:
+once and cached in $PRESSWATCH_BENCH_DIR; ``--copies K`` measures ``bench.standin``'s K-times
+larger copy of it instead (cached too; ``--no-build`` then reuses its index). One JSON line per measurement:
 - search.index_build: a full rebuild; articles per wall second and per CPU second (all
   threads), the index's size against the UTF-8 size of the titles and bodies;
 - search.open_check: opening the index when nothing changed (the per-call consistency check);
+- search.index_size: after the queries, the index's folder with the linked articles' index in it;
 - search.query: per query, the median over --repeat runs of the ranked matches without
   snippets, with snippets, the weekly attention series (stories), and matches + attention;
   ``attention_first_ms`` is the first call, which computes the period totals.
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--copies", type=int, default=1, help="Measure a stand-in K times larger (bench.standin).")
     parser.add_argument("--db", type=Path, help="A database to measure instead of N generated articles.")
     parser.add_argument("--no-build", action="store_true", help="Time the queries on the index as it is.")
     args = parser.parse_args(argv)
@@ -84,7 +88,12 @@ def main(argv: list[str] | None = None) -> None:
         search,
     )
 
-    con = analysis.connect(args.db or database(args.n), read_only=True)
+    path = args.db or database(args.n)
+    if args.copies > 1:
+        from bench import standin
+
+        path = standin.build(path, path.with_name(f"{path.stem}-x{args.copies}.duckdb"), args.copies)
+    con = analysis.connect(path, read_only=True)
     n_articles, text_bytes = con.execute(
         "SELECT count(*), sum(strlen(coalesce(title, '')) + strlen(body)) FROM articles").fetchall()[0]
     if not args.no_build:
@@ -112,6 +121,11 @@ def main(argv: list[str] | None = None) -> None:
              attention_first_ms=first,
              attention_ms=_median_ms(lambda q=query: attention(con, q, freq="week"), args.repeat),
              matches_and_attention_ms=_median_ms(both, args.repeat), load_average=os.getloadavg()[0])
+    # the index of linked articles (built by the first attention call) lives inside the index's folder
+    path = open_index(con).path
+    linked_bytes = _dir_bytes(path / "linked") if (path / "linked").exists() else 0
+    emit(stage="search.index_size", n=n_articles, index_mb=_dir_bytes(path) / 2**20, linked_mb=linked_bytes / 2**20,
+         index_share_of_text=_dir_bytes(path) / text_bytes, linked_share_of_text=linked_bytes / text_bytes)
     con.close()
 
 

@@ -4,6 +4,7 @@
     python -m bench --sizes 10000 100000 1000000     # the 1M size is opt-in (hours on 2 cores)
     python -m bench --sizes 100000 --spark           # + the Spark engine vs the local engine
     python -m bench --sizes 2000 --repeat 1 --only load enrich
+    python -m bench --sizes 100000 --only search    # search at 100k, then at 1M articles (a stand-in)
 
 For each N: generated page dumps (bench.generate) are loaded into a fresh database, then
 enriched stage by stage (the registry path: stories, topics, entities without recognisers),
@@ -13,6 +14,11 @@ language and month, learned names matched everywhere: ``enrich.entities_default`
 extrapolated (spaCy runs at ~35-80 articles/s/core: hours at 100k), then entity and topic
 frequencies, the weekly report and five ad-hoc SQL queries run on the result, and the search
 index is built and queried (bench.search). An N-record Parquet article export is loaded too.
+At the largest size the frequencies are measured again on a stand-in of the enriched database
+(``--archive-copies``, default 10, bench.standin.archive) with its rollups built by the
+rollups stage. Last, search is measured at archive scale on a stand-in (``--search-copies``, default 10: the
+search database of the largest size, 100k articles by default, copied ten times by
+bench.standin), which takes minutes where loading and enriching a million pages takes hours.
 Every measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
 process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
@@ -127,7 +133,7 @@ class Run:
 
 
 def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, workdir: Path,
-               lines: list[dict], workers: int | None = None) -> None:
+               lines: list[dict], workers: int | None = None, archive_copies: int = 0) -> None:
     from bench.generate import pages_folder
 
     run = Run(n, workdir, repeat, lines, workers)
@@ -145,6 +151,8 @@ def bench_size(n: int, *, groups: tuple[str, ...], repeat: int, spacy_n: int, wo
     for group, step in steps:
         if group in groups:
             _guarded(run, group, lambda: step(run, counts, groups=groups, spacy_n=spacy_n))
+    if archive_copies > 1 and {"enrich", "frequencies"} <= set(groups):
+        _guarded(run, "frequencies", lambda: bench_archive_standin(run, archive_copies))
     if "spark" in groups:
         from bench.suite_spark import bench_spark
 
@@ -224,6 +232,28 @@ def bench_frequencies(run: Run, counts: dict, **_) -> None:
                  first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"])
 
 
+def bench_archive_standin(run: Run, copies: int) -> None:
+    """The frequencies at archive scale: bench.standin.archive's ``copies``-times copy of the
+    enriched database, its rollups built by the rollups stage, then ``bench_frequencies``'
+    measurements on it (lines marked ``standin_copies``)."""
+    from bench import standin
+
+    target = run.workdir / f"archive-x{copies}.duckdb"
+    started = time.perf_counter()
+    standin.archive(run.db, target, copies)
+    copied = time.perf_counter() - started
+    timing, _ = measure([*PRESSWATCH, "--db", str(target), "enrich", "--stage", "rollups", "--no-progress"])
+    counts = corpus_counts(target)
+    emit(stage="standin.archive", n=run.n * copies, seconds=copied, rollups_seconds=timing["seconds"],
+         rollups_cpu_seconds=timing["cpu_seconds"], standin_copies=copies, **counts)
+    for name, raw in [("entities_week", False), ("topics_week", False), ("headline_lifespans", False)]:
+        timing, result = measure(child("frequencies", str(target), "--name", name, "--repeat", str(run.repeat)))
+        emit(stage=f"frequencies.{name}", n=run.n * copies, seconds=result["median_s"], rows=result["rows"],
+             first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"],
+             articles=counts["articles"], standin_copies=copies, load_avg_1min=round(os.getloadavg()[0], 2))
+    target.unlink()
+
+
 def bench_queries(run: Run, counts: dict, **_) -> None:
     for name, raw in [(name, False) for name in QUERIES] + [(name, True) for name in RAW_QUERIES]:
         timing, result = measure(child("query", str(run.db), "--name", name, "--repeat", str(run.repeat),
@@ -254,6 +284,25 @@ def bench_search(run: Run, counts: dict, **_) -> None:
                                               "load_avg_1min": slowest["load_average"]},
              articles=counts["articles"], slowest_query=slowest["query"],
              per_query_ms={x["query"]: x["matches_and_attention_ms"] for x in queries})
+
+
+def bench_search_standin(n: int, copies: int, repeat: int) -> None:
+    """Search at archive scale without hours of loading and enriching: bench.search on
+    bench.standin's ``copies``-times copy of its N-article database (index build, then every
+    query); the summary line is the slowest query's."""
+    _, _, rss, _, out = run_measured([sys.executable, "-m", "bench.search", "--n", str(n), "--copies", str(copies),
+                                      "--repeat", str(max(repeat, 5))])
+    lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    for line in lines:
+        if "seconds" in line:  # a row of the suite's table: n counts pages there, as for the sizes
+            line = {**line, "n": n * copies, "articles": line["n"], "items_per_s": line["articles_per_s"]}
+        emit(**line, standin_copies=copies)
+    queries = [x for x in lines if x["stage"] == "search.query"]
+    slowest = max(queries, key=lambda x: x["matches_and_attention_ms"])
+    emit(stage="search.matches_and_attention", n=n * copies, articles=slowest["n"],
+         seconds=slowest["matches_and_attention_ms"] / 1000,
+         slowest_query=slowest["query"], per_query_ms={x["query"]: x["matches_and_attention_ms"] for x in queries},
+         standin_copies=copies, peak_rss_mb=rss, load_avg_1min=slowest["load_average"])
 
 
 def bench_spacy(run: Run, counts: dict, registry_total: dict, spacy_n: int) -> None:
@@ -382,6 +431,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--default", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help="processes for the enrichment stages (default: all cores)")
+    parser.add_argument("--archive-copies", type=int, default=10,
+                        help="also measure the frequencies on a stand-in this many times the largest size's "
+                             "enriched database (bench.standin; 0 to skip)")
+    parser.add_argument("--search-copies", type=int, default=10,
+                        help="also measure search on a stand-in this many times the search database of the "
+                             "largest size (bench.standin; 0 to skip)")
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
@@ -407,11 +462,13 @@ def main(argv: list[str] | None = None) -> None:
         workdir.mkdir(parents=True)
         try:
             bench_size(n, groups=groups, repeat=args.repeat, spacy_n=args.spacy_n, workdir=workdir, lines=lines,
-                       workers=args.workers)
+                       workers=args.workers, archive_copies=args.archive_copies if n == max(args.sizes) else 0)
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
     growth(lines)
+    if "search" in groups and args.search_copies > 1:
+        bench_search_standin(max(args.sizes), args.search_copies, args.repeat)
 
 
 def _memory_gb() -> float | None:

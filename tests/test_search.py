@@ -273,15 +273,22 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-@pytest.mark.parametrize(("freq", "dense_ids"), [("week", 4), ("day", 4), ("month", 0)])  # 0: ids found by bisection
-def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, dense_ids, monkeypatch):  # noqa: F811
-    """Over all outlets the matches' ids are counted in numpy with arrays of the counting
-    units: the result must be the distinct stories the units give for every match."""
+@pytest.mark.parametrize(("freq", "dense_ids", "max_share"),
+                         [("week", 4, 0.5), ("day", 4, 0.5), ("month", 0, 0.5),  # 0: ids found by bisection
+                          ("week", 4, 0.0)])  # 0.0: no index of linked articles, every match listed
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, dense_ids, max_share,  # noqa: F811
+                                                        monkeypatch):
+    """Over all outlets tantivy counts the matches per day and the linked ones are counted in
+    numpy with arrays of the counting units: the result must be the distinct stories the
+    units give for every match."""
     from analysis import trends
-    from analysis.search import timeline
+    from analysis.search import linked as linked_module
+    from analysis.search import open_index, timeline
 
     monkeypatch.setattr(timeline, "DENSE_IDS", dense_ids)
     monkeypatch.setattr(timeline, "_CACHE", {})
+    monkeypatch.setattr(linked_module, "_OPEN", {})
+    monkeypatch.setattr(linked_module, "MAX_SHARE", max_share)
     con = analysis.connect(enriched_sample_db, read_only=True)
     try:
         for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
@@ -292,6 +299,7 @@ def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq
                 SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq=freq, by=None, unit="stories")})
                 WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
             frame = attention(con, query, freq=freq)
+            assert (linked_module.linked_index(con, open_index(con)) is None) == (max_share == 0)
             assert frame.dtypes.equals(attention(con, query, freq=freq, by="lang").dtypes)
             got = frame[frame["n_documents"] > 0]
             assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
@@ -337,5 +345,51 @@ def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # no
                 assert dict(zip(got["period"].dt.date, got["n_documents"])) == _stories_per_period(con, query, freq)
             weekly.append(attention(con, query, freq="week"))
         assert not weekly[0]["n_documents"].equals(weekly[1]["n_documents"])  # the re-linking shows
+    finally:
+        con.close()
+
+
+def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # noqa: F811
+    """The index of linked articles holds exactly the dated articles whose story holds
+    another: after a re-linking (one pair split, a new pair made) and after a marker left
+    behind by an interrupted update, the next attention call brings it back in step."""
+    import shutil
+
+    from analysis.search import linked, open_index, update_index
+    from analysis.search.index import kind_ids
+
+    path = tmp_path / "linked.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+
+    def members() -> list[int]:
+        return [r[0] for r in con.execute(linked.MEMBERS_SQL).fetchall()]
+
+    def indexed() -> list[int]:
+        return kind_ids(linked.linked_index(con, open_index(con)), "article").tolist()
+
+    try:
+        open_index(con)
+        assert update_index(con)  # what load and enrich call: it builds the linked index too
+        assert (open_index(con).path / "linked" / linked.MARKER).exists()
+        before = members()
+        assert before and indexed() == before
+        pair = con.execute("""SELECT story_id, max(article_id) FROM article_stories GROUP BY story_id
+                              HAVING count(*) = 2 LIMIT 1""").fetchall()[0]
+        alone = con.execute("""SELECT a.article_id FROM articles a JOIN article_stories s USING (article_id)
+                               WHERE s.story_id = a.article_id AND a.published_date IS NOT NULL
+                                 AND s.story_id IN (SELECT story_id FROM article_stories
+                                                    GROUP BY story_id HAVING count(*) = 1)
+                               ORDER BY a.article_id DESC LIMIT 2""").fetchall()
+        con.execute("UPDATE article_stories SET story_id = article_id WHERE article_id = $a", {"a": pair[1]})
+        con.execute("UPDATE article_stories SET story_id = $s WHERE article_id = $a",
+                    {"s": alone[1][0], "a": alone[0][0]})
+        attention(con, "maroc")
+        after = members()
+        assert pair[1] not in after and {alone[0][0], alone[1][0]} <= set(after)
+        assert indexed() == after
+        (open_index(con).path / "linked" / linked.MARKER).write_text("{}")  # an update cut short
+        linked._OPEN.clear()
+        assert indexed() == after
     finally:
         con.close()

@@ -17,7 +17,7 @@ import analysis
 from analysis.errors import InvalidArgument
 from analysis.ingest import load
 from analysis.search import IndexOutOfStep, matching_ids, open_index, rebuild_index
-from analysis.search.index import coverage, index_path
+from analysis.search.index import article_documents, coverage, index_path
 
 
 def _slice(corpus, tmp_path, start: int, stop: int):
@@ -85,6 +85,26 @@ def test_index_missing_articles_is_refused_or_rebuilt(db):
     assert 7 in set(matching_ids(db, "NOT zzzz").tolist())
 
 
+def test_article_indexed_twice_is_repaired(db):
+    """Two processes adding the same articles would index them twice: the check sees more
+    articles than the database has, and the repair leaves each once."""
+    idx = open_index(db)
+    writer = idx.index.writer(50_000_000, 1)
+    batch = next(db.sql("SELECT article_id, lang, title, body, outlet, published_date FROM articles "
+                        "WHERE article_id IN (3, 5)").to_arrow_reader(10))
+    for doc in article_documents(batch):
+        writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    build = json.loads((idx.path / "presswatch-search.json").read_text())["build"]
+    with pytest.raises(IndexOutOfStep, match="holds 123 articles"):
+        open_index(db, rebuild=False)
+    assert coverage(open_index(db)).n_articles == 121
+    assert json.loads((idx.path / "presswatch-search.json").read_text())["build"] == build  # repaired, not rebuilt
+    assert sorted(matching_ids(db, "NOT zzzz").tolist()) == sorted(r[0] for r in db.execute(
+        "SELECT article_id FROM articles").fetchall())
+
+
 def test_index_of_another_format_is_rebuilt(db):
     idx = open_index(db)
     (idx.path / "presswatch-search.json").write_text(json.dumps({"format": -1}))
@@ -126,10 +146,54 @@ def test_in_memory_database_has_no_index():
 
 def test_second_writer_waits_then_says_busy(db):
     from analysis.errors import DatabaseBusy
-    from analysis.search.index import _writer
+    from analysis.search.index import open_writer
 
     idx = open_index(db)
     holder = idx.index.writer(50_000_000, 1)  # e.g. another process updating the index
     with pytest.raises(DatabaseBusy, match="being updated by another process"):
-        _writer(idx, wait=0.3)
+        open_writer(idx, wait=0.3)
     holder.rollback()
+
+
+def test_state_is_read_once_per_read_only_connection(db, tmp_path, corpus):
+    """A read-only connection's database cannot change while it is open (no process may write
+    it), so its state is read once; a writable connection sees every load at once."""
+    from analysis.search.index import database_state
+
+    assert database_state(db)[0] == 121
+    load(db, [_slice(corpus, tmp_path, 120, 130)], workers=1)
+    assert database_state(db)[0] == 131
+    db.close()
+    reader = analysis.connect(tmp_path / "a.duckdb", read_only=True)
+    try:
+        calls = []
+        assert analysis.db.kept(reader, "x", lambda: calls.append(1) or len(calls)) == 1
+        assert analysis.db.kept(reader, "x", lambda: calls.append(1) or len(calls)) == 1
+        assert database_state(reader)[0] == 131 and open_index(reader).searcher().num_docs > 131
+        writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(tmp_path / 'a.duckdb')!r})"],
+                                capture_output=True, text=True)
+        assert writer.returncode != 0 and "lock" in writer.stderr  # the premise: no writer while it reads
+    finally:
+        reader.close()
+
+
+def test_unload_repairs_the_index_instead_of_rebuilding_it(db, tmp_path, corpus):
+    """Unloading the first of two loads: the index drops exactly its articles and headlines
+    (same matches as a fresh rebuild) without being rebuilt (same build marker)."""
+    from analysis.ingest.unload import unload
+
+    load(db, [_slice(corpus, tmp_path, 120, 200)], workers=1)
+    idx = open_index(db)
+    build = json.loads((idx.path / "presswatch-search.json").read_text())["build"]
+    queries = ["france", "NOT zzzz", "maroc"]
+    unload(db, 1)  # the first load: 120 WiNER articles and the seed page
+    repaired = {q: sorted(matching_ids(db, q).tolist()) for q in queries}
+    heads = sorted(matching_ids(db, "NOT zzzz", headlines=True).tolist())
+    assert json.loads((idx.path / "presswatch-search.json").read_text())["build"] == build
+    cov = coverage(open_index(db, rebuild=False))
+    assert cov.n_articles == _n_articles(db) == 80
+    assert cov.n_headlines == db.execute("SELECT count(*) FROM headlines").fetchall()[0][0]
+    rebuild_index(db)
+    assert repaired == {q: sorted(matching_ids(db, q).tolist()) for q in queries}
+    assert heads == sorted(matching_ids(db, "NOT zzzz", headlines=True).tolist())
+    assert repaired["NOT zzzz"] and min(repaired["NOT zzzz"]) > 121

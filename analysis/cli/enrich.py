@@ -52,6 +52,9 @@ def enrich(ctx, stages, rebuild, progress, engine, master, input_dir, out_dir, n
         results = enrich_mod.run(con, stages=list(stages) or None, rebuild=rebuild,
                                  progress=show_progress(con, progress), workers=workers or default_workers(),
                                  options={"entities": entities})
+        from analysis.search import update_index  # a search index beside the database follows its stories
+
+        update_index(con, progress=show_progress(con, progress))
     if not results:
         click.echo("no enrichment stages are installed")
     for name, counts in results.items():

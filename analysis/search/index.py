@@ -21,13 +21,16 @@ import time
 import uuid
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import tantivy
 
+from analysis.db import kept
 from analysis.errors import DatabaseBusy, InvalidArgument, PresswatchError
 from analysis.progress import progress_bar
 from analysis.search.folding import fold_column
@@ -45,6 +48,8 @@ MAX_TOKEN_BYTES = 100
 # time, so a batch's titles, bodies and outlets are folded together, in few large batches.
 BATCH = 5000
 ID_RANGE = 50_000
+# ids per delete query: a term set query of every id at once would be one large allocation
+DELETE_CHUNK = 10_000
 # Split between the indexing threads (one per core): a larger share means fewer segments to merge.
 WRITER_HEAP = 1_000_000_000
 
@@ -109,7 +114,9 @@ class SearchIndex:
 MARKER = "presswatch-search.json"
 
 
-def _open(path: Path, *, create: bool) -> SearchIndex | None:
+def open_at(path: Path, *, create: bool) -> SearchIndex | None:
+    """The index at ``path``: None when there is none of this format; ``create`` starts an
+    empty one in its place."""
     marker = path / MARKER
     if not create:
         try:
@@ -134,10 +141,10 @@ def _open(path: Path, *, create: bool) -> SearchIndex | None:
 def database_state(con: duckdb.DuckDBPyConnection) -> tuple:
     """What changes when the database gains or loses articles, pages or headlines (cheap:
     counts and maxima come from DuckDB's metadata)."""
-    return tuple(con.execute(
+    return kept(con, "search.database_state", lambda: tuple(con.execute(
         """SELECT (SELECT count(*) FROM articles), (SELECT coalesce(max(article_id), 0) FROM articles),
                   (SELECT coalesce(max(document_id), 0) FROM documents), (SELECT count(*) FROM headlines)"""
-    ).fetchall()[0])
+    ).fetchall()[0]))
 
 
 def _index_state(path: Path) -> tuple:
@@ -152,7 +159,7 @@ def _index_state(path: Path) -> tuple:
 _CHECKED: dict[Path, tuple[tuple, SearchIndex]] = {}
 
 
-def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
+def open_writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
     """The index's one writer; another process updating the same index holds its lock."""
     start = time.monotonic()
     while True:
@@ -165,6 +172,21 @@ def _writer(idx: SearchIndex, *, wait: float = 30.0) -> tantivy.IndexWriter:
                 raise DatabaseBusy(f"the search index {idx.path} is being updated by another process; "
                                    "try again when it has finished") from None
             time.sleep(0.2)
+
+
+@contextmanager
+def committing(idx: SearchIndex):
+    """The index's writer; what it was given is committed in one commit when the block ends,
+    and rolled back if it raises (or on Ctrl-C)."""
+    writer = open_writer(idx)
+    try:
+        yield writer
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    idx.index.reload()
 
 
 @dataclass
@@ -278,6 +300,19 @@ def _folded_ahead(batches):
             yield columns
 
 
+def add_articles(writer: tantivy.IndexWriter, batches, advance=None) -> int:
+    """Add the documents of batches of ``articles`` rows (``article_columns``' columns) to
+    the writer; ``advance(n)`` is called after each batch. Returns the articles added."""
+    n = 0
+    for columns in _folded_ahead(batches):
+        for doc in _documents("article", columns):
+            writer.add_document(doc)
+        n += len(columns["id"])
+        if advance:
+            advance(len(columns["id"]))
+    return n
+
+
 def _headline_documents(table: pa.Table, through_doc: int):
     return _documents("headline", {
         "id": table.column("headline_id").to_pylist(), "lang": table.column("lang").to_pylist(),
@@ -296,49 +331,91 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
         {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
     if not new_articles and not has_new_pages:
         return 0, 0
-    writer = _writer(idx)
-    try:
-        n_art = 0
+    with committing(idx) as writer:
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
-            for columns in _folded_ahead(_article_batches(con, cov.max_article, top_article)):
-                for doc in _documents("article", columns):
-                    writer.add_document(doc)
-                n_art += len(columns["id"])
-                bar.advance(len(columns["id"]))
+            n_art = add_articles(writer, _article_batches(con, cov.max_article, top_article), bar.advance)
         n_head = 0
         if has_new_pages:
             rows = _headline_rows(con, cov.through_doc, top_doc)
-            ids = rows.column("headline_id").to_pylist()
-            for start in range(0, len(ids), 10_000):
-                writer.delete_documents_by_query(tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", "headline")),
-                    (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id", ids[start:start + 10_000]))]))
+            delete_ids(idx, writer, "headline", rows.column("headline_id").to_numpy())
             for doc in _headline_documents(rows, top_doc):
                 writer.add_document(doc)
             n_head = rows.num_rows
-        writer.commit()
-        writer.wait_merging_threads()
-    except BaseException:
-        writer.rollback()
-        raise
-    idx.index.reload()
     return n_art, n_head
+
+
+def kind_ids(idx: SearchIndex, kind: str) -> np.ndarray:
+    """The ids of every article (``kind="article"``) or headline of the index, ascending."""
+    searcher = idx.searcher()
+    hits = searcher.search(tantivy.Query.term_query(idx.schema, "kind", kind), max(searcher.num_docs, 1),
+                           count=False, order_by_field="id").hits
+    return np.sort(np.fromiter((value for value, _ in hits), dtype=np.int64, count=len(hits)))
+
+
+def add_articles_by_id(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids: np.ndarray,
+                       advance=None) -> int:
+    """Add the documents of these articles (ids of the database, ascending) to the writer."""
+    return add_articles(writer, _batches_of(con, ids), advance)
+
+
+def _batches_of(con, ids: np.ndarray):
+    # A batch of ids per query, found through the id's min/max statistics: sorting many
+    # bodies at once would not fit DuckDB's memory limit.
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        yield from con.sql(
+            """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+               WHERE article_id BETWEEN $low AND $high AND list_contains($ids, article_id)
+               ORDER BY article_id""",
+            params={"low": int(chunk[0]), "high": int(chunk[-1]), "ids": chunk.tolist()}).to_arrow_reader(BATCH)
+
+
+def delete_ids(idx: SearchIndex, writer: tantivy.IndexWriter, kind: str, ids: np.ndarray) -> None:
+    """Delete these articles (``kind="article"``) or headlines from the index."""
+    for start in range(0, len(ids), DELETE_CHUNK):
+        writer.delete_documents_by_query(tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "kind", kind)),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(idx.schema, "id",
+                                                              ids[start:start + DELETE_CHUNK].tolist()))]))
+
+
+def _repair(con, idx: SearchIndex, *, progress: bool) -> None:
+    """Make the index's articles the database's, once each: deleting those it lacks, adding
+    those it misses, and index every headline again (an unload also moves headlines' first sightings),
+    in one commit: cheaper than a rebuild when an unload or a lost update left a few behind."""
+    want = con.execute("SELECT article_id FROM articles ORDER BY article_id").fetchnumpy()["article_id"]
+    want = want.astype(np.int64)
+    top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
+    with committing(idx) as writer:
+        idx.index.reload()  # another process may have repaired it while this one waited for the writer
+        have, copies = np.unique(kind_ids(idx, "article"), return_counts=True)
+        twice = have[copies > 1]  # added twice: deleted, then added once
+        gone = np.union1d(np.setdiff1d(have, want, assume_unique=True), twice)
+        missing = np.union1d(np.setdiff1d(want, have, assume_unique=True), np.intersect1d(twice, want))
+        delete_ids(idx, writer, "article", gone)
+        with progress_bar("indexing for search", len(missing), enabled=progress, unit="articles") as bar:
+            add_articles_by_id(con, writer, missing, bar.advance)
+        writer.delete_documents_by_query(tantivy.Query.term_query(idx.schema, "kind", "headline"))
+        for doc in _headline_documents(_headline_rows(con, 0, top_doc), top_doc):
+            writer.add_document(doc)
 
 
 def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: bool = True,
                progress: bool = False) -> SearchIndex:
     """The database's search index, brought up to date and checked.
 
-    New articles and headlines are indexed (``update``); an index that is missing, of another
-    format, or out of step with the database (it holds articles the database lacks or misses
-    some) is rebuilt when ``rebuild`` is true, else ``IndexOutOfStep`` says how to rebuild it.
+    New articles and headlines are indexed (``update``). An index out of step with the
+    database (it holds articles the database lacks or misses some: after an unload, say) is
+    repaired when ``rebuild`` is true: the articles it lacks deleted, those it misses added,
+    the headlines indexed again. One that is missing, of another format, or still out of step
+    is rebuilt. With ``rebuild`` false, ``IndexOutOfStep`` says how to rebuild it.
     The database may be open read-only: the index is a separate directory.
     """
     path = index_path(con)
     state = (database_state(con), _index_state(path))
     if path in _CHECKED and _CHECKED[path][0] == state:
         return _CHECKED[path][1]
-    idx = _open(path, create=False)
+    idx = open_at(path, create=False)
     if idx is None:
         if not rebuild:
             raise IndexOutOfStep(f"no search index at {path}; build it with analysis.search.rebuild_index(con)")
@@ -355,8 +432,15 @@ def open_index(con: duckdb.DuckDBPyConnection, *, update: bool = True, rebuild: 
         if not rebuild:
             raise IndexOutOfStep(f"the search index {path} is out of step with the database: {problem}; "
                                  "rebuild it with analysis.search.rebuild_index(con)")
-        log.warning("search index %s out of step (%s): rebuilding", path, problem)
-        return rebuild_index(con, progress=progress)
+        log.warning("search index %s out of step (%s): repairing", path, problem)
+        _repair(con, idx, progress=progress)
+        cov = coverage(idx)
+        problem = out_of_step(con, cov)
+        if problem is None and cov.n_headlines != database_state(con)[3]:
+            problem = "its headlines still differ"
+        if problem is not None:
+            log.warning("search index %s still out of step (%s): rebuilding", path, problem)
+            return rebuild_index(con, progress=progress)
     if update:
         _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx
@@ -370,13 +454,16 @@ def checked_state(con: duckdb.DuckDBPyConnection) -> tuple:
 
 
 def update_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> bool:
-    """Bring the search index beside the database up to date, if there is one (what a load
-    calls, so the next search starts at once). False when there is none, or another process
-    is updating it: then that process, or the next search, brings it up to date."""
+    """Bring the search index beside the database up to date, if there is one, and the index
+    of linked articles in step with the story links (what load and enrich call, so the next
+    search or attention starts at once). False when there is none, or another process is
+    updating it: then that process, or the next search, brings it up to date."""
+    from analysis.search.linked import linked_index  # it builds on this module
+
     if not (index_path(con) / MARKER).exists():
         return False
     try:
-        open_index(con, progress=progress)
+        linked_index(con, open_index(con, progress=progress))
     except DatabaseBusy as exc:
         log.warning("%s", exc)
         return False
@@ -390,7 +477,7 @@ def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> 
     # Built aside and swapped in, so other readers keep the old index until the new one is whole.
     fresh = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        _update(con, _open(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
+        _update(con, open_at(fresh, create=True), Coverage(0, 0, 0, 0, 0), progress=progress)
         old = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.old")
         if path.exists():
             path.rename(old)
@@ -398,6 +485,6 @@ def rebuild_index(con: duckdb.DuckDBPyConnection, *, progress: bool = False) -> 
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    idx = _open(path, create=False)
+    idx = open_at(path, create=False)
     _CHECKED[path] = ((database_state(con), _index_state(path)), idx)
     return idx

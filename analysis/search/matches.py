@@ -75,7 +75,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headl
     tree = parse_query(query)
     idx = open_index(con)
     searcher = idx.searcher()
-    hits = searcher.search(compiled(idx, tree, headlines=headlines, start=start, end=end), limit).hits
+    hits = searcher.search(compiled(idx, tree, headlines=headlines, start=start, end=end), limit, count=False).hits
     ids = searcher.fast_field_values("id", [address for _, address in hits])
     scores = [score for score, _ in hits]
     terms = parser.highlight_terms(tree)

@@ -4,11 +4,12 @@ The counting rules are ``analysis.trends``': the same units (stories by default)
 period totals and incomplete flag, so a query's share sits beside a topic's or an entity's.
 Only which documents match comes from the search index.
 
-Articles over all outlets and languages are counted in numpy: the index lists the ids of every
-match in one pass, and arrays of the counting units (cached per database state, story links
-and options) give each its period and, when it shares its story with another article of the
-same period, that story. Per period: stories = matching articles - those shared matches + their
-distinct stories. Other counts (per outlet or language, headlines) join the ids of every match
+Articles over all outlets and languages: tantivy counts the matches per day, and only the
+matches among linked articles (``analysis.search.linked``: a story holding others) are listed,
+then counted in numpy with arrays of the counting units (cached per database state, story
+links and options) that give each its period and, when it shares its story with another
+article of the same period, that story. Per period: stories = matching articles - those shared
+matches + their distinct stories. Other counts (per outlet or language, headlines) join the ids of every match
 with the counting units in SQL.
 """
 
@@ -26,6 +27,7 @@ import tantivy
 
 from analysis import trends
 from analysis.errors import InvalidArgument
+from analysis.search import linked
 from analysis.search.index import SearchIndex, checked_state, index_path, open_index
 from analysis.search.matches import compiled, ids_of, matching_ids, parse_query
 
@@ -65,12 +67,13 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     idx = open_index(con)
     options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
                "end": trends.as_date(end)}
+    links = linked.links_fingerprint(con, source) if unit == "stories" else None
     if source == "articles" and by is None:
-        units, totals = _table_names(con, options)
+        units, totals = _table_names(con, options, links)
         if units not in _CACHE:
-            _tables(con, options)
-        return _attention_by_day(con, idx, wanted, options, units, totals)
-    units, totals = _tables(con, options)
+            _tables(con, options, links)
+        return _attention_by_day(con, idx, wanted, options, _units(con, units, totals, options), links)
+    units, totals = _tables(con, options, links)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
                          "doc_id": np.concatenate(ids)})
@@ -96,27 +99,21 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     return _typed(frame)
 
 
-def _table_names(con, options: dict) -> tuple[str, str]:
+def _table_names(con, options: dict, links: tuple | None) -> tuple[str, str]:
     """Names of the units and totals tables: they change with the options, the database state
     and the story links."""
-    stories, key = (("article_stories", "article_id") if options["source"] == "articles"
-                    else ("headline_stories", "headline_id"))
-    # a fingerprint of every link: re-linking can keep the count and the sum of the story ids
-    linked = (tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash({key}, story_id)), 0) FROM {stories}")
-                    .fetchall()[0])
-              if options["unit"] == "stories" and trends.has_table(con, stories) else None)
-    key = (str(index_path(con)), checked_state(con), linked, *sorted(options.items()))
+    key = (str(index_path(con)), checked_state(con), links, *sorted(options.items()))
     suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
     return f"search_units_{suffix}", f"search_totals_{suffix}"
 
 
-def _tables(con, options: dict) -> tuple[str, str]:
+def _tables(con, options: dict, links: tuple | None) -> tuple[str, str]:
     """Temporary tables of the counting units (``trends.units_sql``) and of their period
     totals (``trends.totals_sql``) for these options and this database state.
 
     Neither depends on the query: without them a notebook comparing queries would recount the
     whole archive for every series. A read-only connection may create temporary tables."""
-    units, totals = _table_names(con, options)
+    units, totals = _table_names(con, options, links)
     existing = {r[0] for r in con.execute(
         """SELECT table_name FROM duckdb_tables()
            WHERE temporary AND (table_name LIKE 'search_units_%' OR table_name LIKE 'search_totals_%')""").fetchall()}
@@ -140,6 +137,7 @@ class _Units:
     arrays a query's matches are counted with: one row per dated article, by article id."""
 
     frame: pd.DataFrame  # the period totals: period, group, n_total, incomplete
+    starts: np.ndarray  # each period's first day (datetime64[D]), ascending
     ids: np.ndarray  # article ids, ascending
     period: np.ndarray  # each row's period, as a row of ``frame``
     # each row's story when it shares it with another article of the same period, else -1
@@ -199,27 +197,41 @@ def _units(con, units: str, totals: str, options: dict) -> _Units:
         if len(ids) and 0 <= ids[0] and ids[-1] < DENSE_IDS * (len(ids) + 256):
             slot = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
             slot[ids] = np.arange(len(ids))
-        _CACHE[units] = _Units(frame, ids, period, shared, slot, n_shared)
+        _CACHE[units] = _Units(frame, periods, ids, period, shared, slot, n_shared)
     return _CACHE[units]
 
 
-def _stories(searcher: tantivy.Searcher, matches: tantivy.Query, table: _Units) -> np.ndarray:
-    """Matching stories per period of ``table.frame``, from the ids of every match (listing
-    them cost less than a date histogram plus a term set query of the shared articles' ids)."""
-    rows = table.rows(ids_of(searcher, matches))
-    counts = np.bincount(table.period[rows], minlength=len(table.frame))
-    return counts if table.shared is None else counts + table.correction(rows)
+def _articles(searcher: tantivy.Searcher, matches: tantivy.Query, table: _Units) -> np.ndarray:
+    """Matching articles per period of ``table.frame``: tantivy counts them per day."""
+    days = searcher.aggregate(matches, {"days": {"date_histogram": {
+        "field": "date", "fixed_interval": "1d", "min_doc_count": 1}}})["days"]["buckets"]
+    counts = np.zeros(len(table.frame), dtype=np.int64)
+    if days:
+        ms = np.array([b["key"] for b in days], dtype=np.float64).astype(np.int64)
+        rows = np.searchsorted(table.starts, (ms // 86_400_000).astype("datetime64[D]"), side="right") - 1
+        n = np.array([b["doc_count"] for b in days], dtype=np.int64)
+        counts += np.bincount(rows[rows >= 0], weights=n[rows >= 0], minlength=len(counts)).astype(np.int64)
+    return counts
 
 
-def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, units: str,
-                      totals: str) -> pd.DataFrame:
-    table = _units(con, units, totals, options)
+def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, table: _Units,
+                      links: tuple | None) -> pd.DataFrame:
+    """Every query's matching articles per period (a histogram inside tantivy), less the
+    matches that share a story in the period, plus those stories. The shared matches are
+    listed from the index of linked articles, or from the main index when there is none."""
     frame = table.frame
     searcher = idx.searcher()
+    shared = linked.linked_index(con, idx, links) if table.shared is not None else None
     counts = np.zeros((len(frame), len(wanted)), dtype=np.int64)
     for j, query in enumerate(wanted):
         matches = compiled(idx, parse_query(query), headlines=False, start=options["start"], end=options["end"])
-        counts[:, j] = _stories(searcher, matches, table)
+        if table.shared is not None and shared is None:
+            rows = table.rows(ids_of(searcher, matches))
+            counts[:, j] = np.bincount(table.period[rows], minlength=len(frame)) + table.correction(rows)
+            continue
+        counts[:, j] = _articles(searcher, matches, table)
+        if shared is not None:
+            counts[:, j] += table.correction(table.rows(ids_of(shared.searcher(), matches)))
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({  # in the order of COLUMNS

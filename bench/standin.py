@@ -1,0 +1,143 @@
+"""K-times larger stand-ins of bench databases, built in minutes.
+
+Loading and enriching a million pages takes hours of both cores. A stand-in copies a smaller
+database K times: ids moved past the original range, dates moved on by the span of the
+original dates, so the archive gets K times longer and no week holds more articles than before.
+
+- ``build``: for search and attention, which depend on the articles, their text and dates,
+  and the story links. Every article and document is copied; stories are linked the way the
+  stories stage does: every article has a row in ``article_stories``, one in ten shares a
+  two-article story.
+- ``archive``: for the frequencies and the ticker, from an enriched database: every table the
+  rollups and the frequency readers read (mentions, topics, stories, sightings), bodies left
+  out (nothing measured there reads them). Headlines, entities and topics are kept once, as
+  in a real archive, where the same names, topics and ticker lines come back day after day.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+
+# Columns moved per copy: ids by the id span, dates and timestamps by the day span.
+ID_COLUMNS = {"article_id", "document_id", "duplicate_of"}
+DATE_TYPES = {"DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
+LINKED_EVERY = 20  # two articles in every twenty share a story
+
+
+def _select(con, table: str) -> str:
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t "
+                          "ORDER BY column_index", {"t": table}).fetchall()
+    out = []
+    for name, kind in columns:
+        if name in ID_COLUMNS:
+            out.append(f"{name} + $k * $ids")
+        elif kind == "DATE":
+            out.append(f"{name} + CAST($k * $days AS INTEGER)")
+        elif kind in DATE_TYPES:
+            out.append(f"{name} + to_days(CAST($k * $days AS INTEGER))")
+        else:
+            out.append(name)
+    return ", ".join(out)
+
+
+def build(source: Path, target: Path, copies: int) -> Path:
+    """``source`` (a loaded database) copied ``copies`` times into ``target`` (cached)."""
+    if target.exists():
+        return target
+    tmp = target.with_suffix(".tmp.duckdb")
+    shutil.copyfile(source, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        ids = con.execute("SELECT greatest(max(article_id), max(document_id)) FROM articles").fetchall()[0][0]
+        low, high = con.execute("SELECT min(published_date), max(published_date) FROM articles").fetchall()[0]
+        step = {"ids": int(ids), "days": (high - low).days + 1}
+        documents, articles = _select(con, "documents"), _select(con, "articles")
+        for k in range(1, copies):
+            con.execute(f"INSERT INTO documents SELECT {documents} FROM documents WHERE document_id <= $ids",
+                        {"k": k, **step})
+            con.execute(f"INSERT INTO articles SELECT {articles} FROM articles WHERE article_id <= $ids "
+                        "ORDER BY article_id", {"k": k, **step})
+        con.execute("DELETE FROM article_stories")
+        con.execute("""
+            INSERT INTO article_stories
+            WITH o AS (SELECT article_id, (row_number() OVER (ORDER BY article_id) - 1) % $every AS r,
+                              lag(article_id) OVER (ORDER BY article_id) AS previous
+                       FROM articles)
+            SELECT article_id, CASE WHEN r = 1 THEN previous ELSE article_id END,
+                   CASE WHEN r = 1 THEN 0.9 END
+            FROM o""", {"every": LINKED_EVERY})
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    tmp.rename(target)
+    return target
+
+
+# Copied once per copy, with their ids and dates moved; everything else read by the
+# frequencies is kept once.
+PER_COPY = ("documents", "articles", "article_stories", "stories", "mentions", "article_topics", "sightings")
+ONCE = ("entities", "aliases", "topics", "topic_labels", "headline_stories", "headline_topics", "outlets", "loads")
+ARTICLE_IDS = {"article_id", "story_id", "first_article_id"}
+DOCUMENT_IDS = {"document_id", "duplicate_of"}
+
+
+def _moved(con, table: str) -> str:
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t "
+                          "AND database_name = 'b' ORDER BY column_index", {"t": table}).fetchall()
+    out = []
+    for name, kind in columns:
+        quoted = f'"{name}"'
+        if name in ARTICLE_IDS:
+            out.append(f"{quoted} + $ka")
+        elif name in DOCUMENT_IDS:
+            out.append(f"{quoted} + $kd")
+        elif (table, name) == ("documents", "path"):
+            out.append(f"{quoted} || '#' || $k")  # (path, record) is unique
+        elif (table, name) == ("articles", "body"):
+            out.append("'x'")
+        elif kind == "DATE":
+            out.append(f"{quoted} + CAST($days AS INTEGER)")
+        elif kind in DATE_TYPES:
+            out.append(f"{quoted} + to_days(CAST($days AS INTEGER))")
+        else:
+            out.append(quoted)
+    return ", ".join(out)
+
+
+def archive(source: Path, target: Path, copies: int) -> Path:
+    """The frequency tables of ``source`` (an enriched database) copied ``copies`` times into
+    ``target``, which must not exist; its rollups are left for the rollups stage to build."""
+    import analysis
+
+    tmp = target.with_suffix(".tmp.duckdb")
+    tmp.unlink(missing_ok=True)
+    con = analysis.connect(tmp)
+    try:
+        con.execute("ATTACH $path AS b (READ_ONLY)", {"path": str(source)})
+        ka, kd = con.execute("SELECT (SELECT max(article_id) FROM b.articles), "
+                             "(SELECT max(document_id) FROM b.documents)").fetchall()[0]
+        low, high = con.execute("SELECT min(published_date), max(published_date) FROM b.articles").fetchall()[0]
+        span = (high - low).days + 1
+        for table in ONCE:
+            con.execute(f"INSERT INTO {table} SELECT * FROM b.{table}")
+        con.execute("""INSERT INTO headlines SELECT * REPLACE (
+                           last_seen + to_days(CAST($span * ($k - 1) AS INTEGER)) AS last_seen,
+                           n_sightings * $k AS n_sightings) FROM b.headlines""", {"span": span, "k": copies})
+        con.execute("INSERT INTO mentions SELECT * FROM b.mentions WHERE headline_id IS NOT NULL")
+        for k in range(copies):
+            step = {"ka": k * int(ka), "kd": k * int(kd), "days": k * span, "k": k}
+            for table in PER_COPY:
+                sql = f"INSERT INTO {table} SELECT {_moved(con, table)} FROM b.{table}"
+                if table == "mentions":
+                    sql += " WHERE article_id IS NOT NULL"
+                con.execute(sql, {name: value for name, value in step.items() if re.search(rf"\${name}\b", sql)})
+        con.execute("DETACH b")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    tmp.rename(target)
+    return target
