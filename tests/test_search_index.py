@@ -197,3 +197,17 @@ def test_unload_repairs_the_index_instead_of_rebuilding_it(db, tmp_path, corpus)
     assert repaired == {q: sorted(matching_ids(db, q).tolist()) for q in queries}
     assert heads == sorted(matching_ids(db, "NOT zzzz", headlines=True).tolist())
     assert repaired["NOT zzzz"] and min(repaired["NOT zzzz"]) > 121
+
+
+def test_an_update_after_waiting_for_the_writer_adds_nothing_twice(db, tmp_path, corpus):
+    """Two processes may find the same new articles; the second takes the writer after the
+    first committed them, and must then look again instead of adding them a second time."""
+    from analysis.search.index import _update, open_at
+
+    idx = open_index(db)
+    stale = coverage(idx)
+    load(db, [_slice(corpus, tmp_path, 120, 150)], workers=1)
+    other = open_at(idx.path, create=False)  # what another process sees
+    assert _update(db, other, coverage(other), progress=False)[0] == 30
+    assert _update(db, idx, stale, progress=False)[0] == 0
+    assert coverage(open_index(db, rebuild=False)).n_articles == _n_articles(db) == 151

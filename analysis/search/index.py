@@ -319,9 +319,9 @@ def _headline_documents(table: pa.Table, through_doc: int):
         "day": table.column("first_seen").to_pylist(), "title": fold_column(table.column("text"))}, through_doc)
 
 
-def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
-    """Add the articles after the index's last one and re-index the headlines of pages read
-    since its last update, in one commit. Returns (articles, headlines) indexed."""
+def _pending(con, cov: Coverage) -> tuple[int, int, int, bool]:
+    """What an update after ``cov`` has to index: (highest article id, new articles, highest
+    document id, whether pages were read since)."""
     top_article = int(con.execute("SELECT coalesce(max(article_id), 0) FROM articles").fetchall()[0][0])
     top_doc = int(con.execute("SELECT coalesce(max(document_id), 0) FROM documents").fetchall()[0][0])
     new_articles = int(con.execute("SELECT count(*) FROM articles WHERE article_id > $low AND article_id <= $high",
@@ -329,9 +329,18 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
     has_new_pages = top_doc > cov.through_doc and con.execute(
         "SELECT count(*) > 0 FROM sightings WHERE document_id > $low AND document_id <= $high",
         {"low": cov.through_doc, "high": top_doc}).fetchall()[0][0]
-    if not new_articles and not has_new_pages:
+    return top_article, new_articles, top_doc, bool(has_new_pages)
+
+
+def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
+    """Add the articles after the index's last one and re-index the headlines of pages read
+    since its last update, in one commit. Returns (articles, headlines) indexed."""
+    if not any(_pending(con, cov)[1::2]):
         return 0, 0
     with committing(idx) as writer:
+        idx.index.reload()  # another process may have indexed them while this one waited for the writer
+        cov = coverage(idx)
+        top_article, new_articles, top_doc, has_new_pages = _pending(con, cov)
         with progress_bar("indexing for search", new_articles, enabled=progress, unit="articles") as bar:
             n_art = add_articles(writer, _article_batches(con, cov.max_article, top_article), bar.advance)
         n_head = 0
