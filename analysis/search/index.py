@@ -8,9 +8,9 @@ accents, Arabic letter forms and harakat).
 The index is its own state: each update adds every article after the index's last
 ``article_id`` in one commit, and each headline carries the last ``documents.document_id`` the
 update had read (``through_doc``), so the maximum id and the counts read from the committed
-index say what it covers. A crash before a
-commit leaves the previous commit; a crash after it leaves a complete one. Nothing is recorded
-anywhere else, so no record can disagree with the index.
+index say what it covers. A crash before a commit leaves the previous commit; a crash after it
+leaves a complete one. Nothing is recorded anywhere else, so no record can disagree with the
+index.
 """
 
 from __future__ import annotations
