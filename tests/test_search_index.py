@@ -63,6 +63,15 @@ def test_index_lives_beside_the_database_and_follows_new_loads(db, tmp_path, cor
     assert coverage(open_index(db, rebuild=False)).n_articles == _n_articles(db) == 301
 
 
+def test_update_and_rebuild_find_the_same_articles(db, tmp_path, corpus):
+    open_index(db)
+    load(db, [_slice(corpus, tmp_path, 120, 300)], workers=1)
+    queries = ["france", '"premier ministre"', "paris -france", "title:maroc OR algérie", "lang:fr date:[2016-01 TO 2016-06]"]
+    updated = [set(matching_ids(db, q).tolist()) for q in queries]  # the first 121 articles, then the next 180
+    rebuild_index(db)
+    assert [set(matching_ids(db, q).tolist()) for q in queries] == updated
+    assert all(updated) and max(map(len, updated)) < 301
+
 def test_index_holding_articles_the_database_lacks_is_refused_or_rebuilt(db, tmp_path, corpus):
     big = analysis.connect(tmp_path / "big.duckdb")
     load(big, [_slice(corpus, tmp_path, 0, 200)], workers=1)

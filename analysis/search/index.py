@@ -5,11 +5,12 @@ headline (its text in ``title``), folded with ``analysis.entities.text.fold`` (a
 time: ``analysis.search.folding``) so queries and documents meet on the same key (case, Latin
 accents, Arabic letter forms and harakat).
 
-The index is its own state: articles are added in ``article_id`` order, and each headline
-carries the last ``documents.document_id`` the update had read (``through_doc``), so the
-maximum id and the counts read from the committed index say what it covers. A crash before a
-commit leaves the previous commit; a crash after it leaves a complete one. Nothing is recorded
-anywhere else, so no record can disagree with the index.
+The index is its own state: each update adds every article after the index's last
+``article_id`` in one commit, and each headline carries the last ``documents.document_id`` the
+update had read (``through_doc``), so the maximum id and the counts read from the committed
+index say what it covers. A crash before a commit leaves the previous commit; a crash after it
+leaves a complete one. Nothing is recorded anywhere else, so no record can disagree with the
+index.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ MAX_TOKEN_BYTES = 100
 # Rows per batch: fold_column's Polars call builds its table of every folded character anew each
 # time, so a batch's titles, bodies and outlets are folded together, in few large batches.
 BATCH = 5000
-ID_RANGE = 50_000
 # ids per delete query: a term set query of every id at once would be one large allocation
 DELETE_CHUNK = 10_000
 # Split between the indexing threads (one per core): a larger share means fewer segments to merge.
@@ -235,14 +235,13 @@ def out_of_step(con: duckdb.DuckDBPyConnection, cov: Coverage) -> str | None:
 
 
 def _article_batches(con, low: int, high: int):
-    """The articles after ``low`` up to ``high``, in id order, as Arrow batches. Read a range
-    of ids at a time: sorting the whole archive's bodies at once would not fit DuckDB's memory
-    limit, and each range is found through the id's min/max statistics."""
-    for start in range(low, high, ID_RANGE):
-        yield from con.sql(
-            """SELECT article_id, lang, title, body, outlet, published_date FROM articles
-               WHERE article_id > $low AND article_id <= $high ORDER BY article_id""",
-            params={"low": start, "high": min(start + ID_RANGE, high)}).to_arrow_reader(BATCH)
+    """The articles after ``low`` up to ``high``, as Arrow batches in the table's order. One
+    commit adds them all, so their order does not matter; sorting them would hold every body
+    of the range before the first batch reached the writer."""
+    return con.sql(
+        """SELECT article_id, lang, title, body, outlet, published_date FROM articles
+           WHERE article_id > $low AND article_id <= $high""",
+        params={"low": low, "high": high}).to_arrow_reader(BATCH)
 
 
 def _headline_rows(con, low: int, high: int) -> pa.Table:
