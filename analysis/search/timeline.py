@@ -9,8 +9,8 @@ matches among linked articles (``analysis.search.linked``: a story holding other
 then counted in numpy with arrays of the counting units (cached per database state, story
 links and options) that give each its period and, when it shares its story with another
 article of the same period, that story. Per period: stories = matching articles - those shared
-matches + their distinct stories. Other counts (per outlet or language, headlines) join the ids of every match
-with the counting units in SQL.
+matches + their distinct stories. Other counts (per outlet or language, headlines) join the
+ids of every match with the counting units in SQL.
 """
 
 from __future__ import annotations
