@@ -16,9 +16,10 @@ frequencies, the weekly report and five ad-hoc SQL queries run on the result, an
 index is built and queried (bench.search). An N-record Parquet article export is loaded too.
 At the largest size the frequencies are measured again on a stand-in of the enriched database
 (``--archive-copies``, default 10, bench.standin.archive) with its rollups built by the
-rollups stage. Last, search is measured at archive scale on a stand-in (``--search-copies``, default 10: the
-search database of the largest size, 100k articles by default, copied ten times by
-bench.standin), which takes minutes where loading and enriching a million pages takes hours.
+rollups stage. Last, search is measured at archive scale on a stand-in (``--search-copies``,
+default 10: the search database of the largest size, 100k articles by default, copied ten
+times by bench.standin), which takes minutes where loading and enriching a million pages
+takes hours.
 Every measurement runs in a fresh process, so ``peak_rss_mb`` is that stage's own (the largest
 process of it: the parser workers and a Spark JVM count alone) and
 ``peak_tree_rss_mb`` the peak of all its processes together (sampled, bench.measure).
@@ -246,7 +247,7 @@ def bench_archive_standin(run: Run, copies: int) -> None:
     counts = corpus_counts(target)
     emit(stage="standin.archive", n=run.n * copies, seconds=copied, rollups_seconds=timing["seconds"],
          rollups_cpu_seconds=timing["cpu_seconds"], standin_copies=copies, **counts)
-    for name, raw in [("entities_week", False), ("topics_week", False), ("headline_lifespans", False)]:
+    for name in ("entities_week", "topics_week", "headline_lifespans"):
         timing, result = measure(child("frequencies", str(target), "--name", name, "--repeat", str(run.repeat)))
         emit(stage=f"frequencies.{name}", n=run.n * copies, seconds=result["median_s"], rows=result["rows"],
              first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"],
@@ -295,7 +296,7 @@ def bench_search_standin(n: int, copies: int, repeat: int) -> None:
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     for line in lines:
         if "seconds" in line:  # a row of the suite's table: n counts pages there, as for the sizes
-            line = {**line, "n": n * copies, "articles": line["n"], "items_per_s": line["articles_per_s"]}
+            line = {**line, "n": n * copies, "articles": line["n"], "items_per_s": line.get("articles_per_s")}
         emit(**line, standin_copies=copies)
     queries = [x for x in lines if x["stage"] == "search.query"]
     slowest = max(queries, key=lambda x: x["matches_and_attention_ms"])
