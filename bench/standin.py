@@ -22,26 +22,40 @@ from pathlib import Path
 
 import duckdb
 
-# Columns moved per copy: ids by the id span, dates and timestamps by the day span.
-ID_COLUMNS = {"article_id", "document_id", "duplicate_of"}
 DATE_TYPES = {"DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
 LINKED_EVERY = 20  # two articles in every twenty share a story
+ARTICLE_IDS = {"article_id", "story_id", "first_article_id"}
+DOCUMENT_IDS = {"document_id", "duplicate_of"}
 
 
-def _select(con, table: str) -> str:
+def _moved(con, database: str, table: str, *, bodies: bool = True) -> str:
+    """The select list of one copy of a table: article ids moved by ``$ka``, document ids by
+    ``$kd``, dates and timestamps by ``$days`` days, paths made unique with ``$k``."""
     columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t "
-                          "ORDER BY column_index", {"t": table}).fetchall()
+                          "AND database_name = $db ORDER BY column_index", {"t": table, "db": database}).fetchall()
     out = []
     for name, kind in columns:
-        if name in ID_COLUMNS:
-            out.append(f"{name} + $k * $ids")
+        quoted = f'"{name}"'
+        if name in ARTICLE_IDS:
+            out.append(f"{quoted} + $ka")
+        elif name in DOCUMENT_IDS:
+            out.append(f"{quoted} + $kd")
+        elif (table, name) == ("documents", "path"):
+            out.append(f"{quoted} || '#' || $k")  # (path, record) is unique
+        elif (table, name) == ("articles", "body") and not bodies:
+            out.append("'x'")
         elif kind == "DATE":
-            out.append(f"{name} + CAST($k * $days AS INTEGER)")
+            out.append(f"{quoted} + CAST($days AS INTEGER)")
         elif kind in DATE_TYPES:
-            out.append(f"{name} + to_days(CAST($k * $days AS INTEGER))")
+            out.append(f"{quoted} + to_days(CAST($days AS INTEGER))")
         else:
-            out.append(name)
+            out.append(quoted)
     return ", ".join(out)
+
+
+def _params(sql: str, values: dict) -> dict:
+    """The values a statement names (DuckDB refuses unused ones)."""
+    return {name: value for name, value in values.items() if re.search(rf"\${name}\b", sql)}
 
 
 def build(source: Path, target: Path, copies: int) -> Path:
@@ -54,13 +68,14 @@ def build(source: Path, target: Path, copies: int) -> Path:
     try:
         ids = con.execute("SELECT greatest(max(article_id), max(document_id)) FROM articles").fetchall()[0][0]
         low, high = con.execute("SELECT min(published_date), max(published_date) FROM articles").fetchall()[0]
-        step = {"ids": int(ids), "days": (high - low).days + 1}
-        documents, articles = _select(con, "documents"), _select(con, "articles")
-        for k in range(1, copies):
-            con.execute(f"INSERT INTO documents SELECT {documents} FROM documents WHERE document_id <= $ids",
-                        {"k": k, **step})
-            con.execute(f"INSERT INTO articles SELECT {articles} FROM articles WHERE article_id <= $ids "
-                        "ORDER BY article_id", {"k": k, **step})
+        database = con.execute("SELECT current_database()").fetchall()[0][0]
+        for table in ("documents", "articles"):
+            sql = (f"INSERT INTO {table} SELECT {_moved(con, database, table)} FROM {table} "
+                   f"WHERE {table[:-1]}_id <= $ids ORDER BY {table[:-1]}_id")
+            for k in range(1, copies):
+                step = {"ka": k * int(ids), "kd": k * int(ids), "days": k * ((high - low).days + 1), "k": k,
+                        "ids": int(ids)}
+                con.execute(sql, _params(sql, step))
         con.execute("DELETE FROM article_stories")
         con.execute("""
             INSERT INTO article_stories
@@ -81,31 +96,6 @@ def build(source: Path, target: Path, copies: int) -> Path:
 # frequencies is kept once.
 PER_COPY = ("documents", "articles", "article_stories", "stories", "mentions", "article_topics", "sightings")
 ONCE = ("entities", "aliases", "topics", "topic_labels", "headline_stories", "headline_topics", "outlets", "loads")
-ARTICLE_IDS = {"article_id", "story_id", "first_article_id"}
-DOCUMENT_IDS = {"document_id", "duplicate_of"}
-
-
-def _moved(con, table: str) -> str:
-    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t "
-                          "AND database_name = 'b' ORDER BY column_index", {"t": table}).fetchall()
-    out = []
-    for name, kind in columns:
-        quoted = f'"{name}"'
-        if name in ARTICLE_IDS:
-            out.append(f"{quoted} + $ka")
-        elif name in DOCUMENT_IDS:
-            out.append(f"{quoted} + $kd")
-        elif (table, name) == ("documents", "path"):
-            out.append(f"{quoted} || '#' || $k")  # (path, record) is unique
-        elif (table, name) == ("articles", "body"):
-            out.append("'x'")
-        elif kind == "DATE":
-            out.append(f"{quoted} + CAST($days AS INTEGER)")
-        elif kind in DATE_TYPES:
-            out.append(f"{quoted} + to_days(CAST($days AS INTEGER))")
-        else:
-            out.append(quoted)
-    return ", ".join(out)
 
 
 def archive(source: Path, target: Path, copies: int) -> Path:
@@ -131,10 +121,10 @@ def archive(source: Path, target: Path, copies: int) -> Path:
         for k in range(copies):
             step = {"ka": k * int(ka), "kd": k * int(kd), "days": k * span, "k": k}
             for table in PER_COPY:
-                sql = f"INSERT INTO {table} SELECT {_moved(con, table)} FROM b.{table}"
+                sql = f"INSERT INTO {table} SELECT {_moved(con, 'b', table, bodies=False)} FROM b.{table}"
                 if table == "mentions":
                     sql += " WHERE article_id IS NOT NULL"
-                con.execute(sql, {name: value for name, value in step.items() if re.search(rf"\${name}\b", sql)})
+                con.execute(sql, _params(sql, step))
         con.execute("DETACH b")
         con.execute("CHECKPOINT")
     finally:
