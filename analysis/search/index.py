@@ -24,6 +24,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import duckdb
@@ -334,7 +335,8 @@ def _pending(con, cov: Coverage) -> tuple[int, int, int, bool]:
 def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[int, int]:
     """Add the articles after the index's last one and re-index the headlines of pages read
     since its last update, in one commit. Returns (articles, headlines) indexed."""
-    if not any(_pending(con, cov)[1::2]):
+    _, new_articles, _, has_new_pages = _pending(con, cov)
+    if not new_articles and not has_new_pages:
         return 0, 0
     with committing(idx) as writer:
         idx.index.reload()  # another process may have indexed them while this one waited for the writer
@@ -352,12 +354,16 @@ def _update(con, idx: SearchIndex, cov: Coverage, *, progress: bool) -> tuple[in
     return n_art, n_head
 
 
+def ids_of(searcher: tantivy.Searcher, query: tantivy.Query) -> np.ndarray:
+    """The ids of every document matching a compiled query, in one pass: a limit of every
+    document costs no more than counting the matches first would (a second pass)."""
+    hits = searcher.search(query, max(searcher.num_docs, 1), count=False, order_by_field="id").hits
+    return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+
+
 def kind_ids(idx: SearchIndex, kind: str) -> np.ndarray:
     """The ids of every article (``kind="article"``) or headline of the index, ascending."""
-    searcher = idx.searcher()
-    hits = searcher.search(tantivy.Query.term_query(idx.schema, "kind", kind), max(searcher.num_docs, 1),
-                           count=False, order_by_field="id").hits
-    return np.sort(np.fromiter((value for value, _ in hits), dtype=np.int64, count=len(hits)))
+    return np.sort(ids_of(idx.searcher(), tantivy.Query.term_query(idx.schema, "kind", kind)))
 
 
 def add_articles_by_id(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids: np.ndarray,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
-from operator import itemgetter
 
 import duckdb
 import numpy as np
@@ -15,7 +14,7 @@ import tantivy
 from analysis.entities.text import fold_with_map
 from analysis.errors import InvalidArgument
 from analysis.search import parser
-from analysis.search.index import SearchIndex, analyzer, open_index
+from analysis.search.index import SearchIndex, analyzer, ids_of, open_index
 from analysis.trends import as_date
 
 ARTICLE_COLUMNS = ["rank", "article_id", "published_date", "outlet", "lang", "title", "score", "snippet"]
@@ -106,12 +105,6 @@ def matching_ids(con: duckdb.DuckDBPyConnection, query: str, *, headlines: bool 
     idx = idx or open_index(con)
     return ids_of(idx.searcher(), compiled(idx, tree, headlines=headlines, start=start, end=end))
 
-
-def ids_of(searcher: tantivy.Searcher, query: tantivy.Query) -> np.ndarray:
-    """The ids of every document matching a compiled query, in one pass: a limit of every
-    document costs no more than counting the matches first would (a second pass)."""
-    hits = searcher.search(query, max(searcher.num_docs, 1), count=False, order_by_field="id").hits
-    return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
 
 
 def _spans(folded: str, terms: list[parser.Words]) -> list[tuple[int, int]]:

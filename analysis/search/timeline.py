@@ -28,8 +28,8 @@ import tantivy
 from analysis import trends
 from analysis.errors import InvalidArgument
 from analysis.search import linked
-from analysis.search.index import SearchIndex, checked_state, index_path, open_index
-from analysis.search.matches import compiled, ids_of, matching_ids, parse_query
+from analysis.search.index import SearchIndex, checked_state, ids_of, index_path, open_index
+from analysis.search.matches import compiled, matching_ids, parse_query
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
@@ -222,6 +222,7 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, t
     frame = table.frame
     searcher = idx.searcher()
     shared = linked.linked_index(con, idx, links) if table.shared is not None else None
+    shared_searcher = shared.searcher() if shared is not None else None
     counts = np.zeros((len(frame), len(wanted)), dtype=np.int64)
     for j, query in enumerate(wanted):
         matches = compiled(idx, parse_query(query), headlines=False, start=options["start"], end=options["end"])
@@ -230,8 +231,8 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, t
             counts[:, j] = np.bincount(table.period[rows], minlength=len(frame)) + table.correction(rows)
             continue
         counts[:, j] = _articles(searcher, matches, table)
-        if shared is not None:
-            counts[:, j] += table.correction(table.rows(ids_of(shared.searcher(), matches)))
+        if shared_searcher is not None:
+            counts[:, j] += table.correction(table.rows(ids_of(shared_searcher, matches)))
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({  # in the order of COLUMNS
