@@ -15,6 +15,12 @@ that exact rather than approximate:
 
 Headlines are counted per sighting day, so their frequencies are computed from the raw
 tables; their lifespans (the ``headline_lifespans`` view) come from ``headline_spans``.
+
+The stage keeps them up to date without recounting the archive: a print per day
+(``rollup_day_prints``, analysis.rollup_changes) says which days' counts can have changed
+since the last build (their articles, or any article of a story they hold), and only those
+days, the weeks and months around them, and the headlines of newer ticker pages are
+recomputed, with the same rows a rebuild writes.
 """
 
 from __future__ import annotations
