@@ -54,9 +54,9 @@ ITEMS = {
 LAYOUT = 3
 # Periods summed when the rollups are built (rollup_periods); days stay the finest grain.
 STORED_FREQS = ("week", "month")
-# Above this share of changed days, recomputing them costs about what a rebuild does
-# (bench.suite's rollups update measurement): rebuild then.
-REBUILD_SHARE = 0.3
+# Above this share of changed days an update saves little over a rebuild (bench.suite's
+# rollups.update_touched lines), and a rebuild stores the tables in order again.
+REBUILD_SHARE = 0.5
 
 STATE = f"""INSERT INTO rollup_state (id, built_at, valid, n_articles, max_article_id, n_article_stories, n_mentions,
                                       n_article_topics, n_headlines, n_sightings, layout, max_document_id, sightings_print)
@@ -87,7 +87,8 @@ def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool
     headline spans) when sightings went. Returns counts for the enrich summary: ``mode``
     (rebuild or update), ``days_recomputed`` of ``days``, ``headlines_recomputed``."""
     if not rebuild and fresh(con):
-        return {"mode": "fresh", "days_recomputed": 0, "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
+        return {"mode": "fresh", "days_recomputed": 0, "headlines_recomputed": 0,
+                "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
     whole = rebuild or not scalar(con, "SELECT count(*) FROM rollup_state WHERE layout = $layout", {"layout": LAYOUT})
     steps = 2 + len(ITEMS) + len(GROUPED_BY) + len(STORED_FREQS)
     with transaction(con), progress_bar("rollups", steps, enabled=progress, unit="steps") as bar:

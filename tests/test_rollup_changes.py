@@ -17,11 +17,11 @@ import pytest
 import analysis
 from analysis import enrich, rollups
 from analysis.db import scalar
+from analysis.entities import entity_frequencies
 from analysis.ingest import load
 from analysis.ingest.unload import unload
-from tests.conftest import SAMPLE
-from analysis.entities import entity_frequencies
 from analysis.topics import topic_frequencies
+from tests.conftest import SAMPLE
 
 ROLLUP_TABLES = ("rollup_days", "rollup_story_days", "rollup_periods", "headline_spans", "rollup_day_prints")
 REGISTRY = {"entities": {"mode": "registry"}}
