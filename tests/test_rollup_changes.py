@@ -30,10 +30,13 @@ SEPARATOR = "\u00a0" * 4
 
 
 @pytest.fixture
-def enriched_copy(enriched_sample_db, tmp_path) -> Path:
+def con(enriched_sample_db, tmp_path):
+    """A writable copy of the enriched sample, its rollups built."""
     target = tmp_path / "enriched.duckdb"
     shutil.copyfile(enriched_sample_db, target)
-    return target
+    con = analysis.connect(target)
+    yield con
+    con.close()
 
 
 def tables(con) -> dict[str, list]:
@@ -109,57 +112,45 @@ def load_more(con, folder: Path):
     return loaded
 
 
-def test_a_load_updates_only_the_days_it_touched(enriched_copy, tmp_path):
-    con = analysis.connect(enriched_copy)
-    try:
-        days = scalar(con, "SELECT count(*) FROM rollup_day_prints")
-        n_headlines = scalar(con, "SELECT count(*) FROM headline_spans")
-        newest = scalar(con, "SELECT max(article_id) FROM articles")
-        load_more(con, tmp_path / "inputs")
-        counts = enrich.run(con, progress=False, options=REGISTRY)["rollups"]
-        # the copies joined the stories they copy, whose first articles are days earlier
-        joined = scalar(con, """SELECT count(*) FROM articles a JOIN article_stories s USING (article_id)
-                                JOIN articles f ON f.article_id = s.story_id
-                                WHERE a.article_id > $newest AND s.story_id <= $newest
-                                  AND f.published_date < a.published_date""", {"newest": newest})
-        assert joined > 0
-        assert counts["mode"] == "update"
-        assert 0 < counts["days_recomputed"] < days / 2
-        assert 0 < counts["headlines_recomputed"] < n_headlines
-        assert_same_as_rebuild(con)
-    finally:
-        con.close()
+def test_a_load_updates_only_the_days_it_touched(con, tmp_path):
+    days = scalar(con, "SELECT count(*) FROM rollup_day_prints")
+    n_headlines = scalar(con, "SELECT count(*) FROM headline_spans")
+    newest = scalar(con, "SELECT max(article_id) FROM articles")
+    load_more(con, tmp_path / "inputs")
+    counts = enrich.run(con, progress=False, options=REGISTRY)["rollups"]
+    # the copies joined the stories they copy, whose first articles are days earlier
+    joined = scalar(con, """SELECT count(*) FROM articles a JOIN article_stories s USING (article_id)
+                            JOIN articles f ON f.article_id = s.story_id
+                            WHERE a.article_id > $newest AND s.story_id <= $newest
+                              AND f.published_date < a.published_date""", {"newest": newest})
+    assert joined > 0
+    assert counts["mode"] == "update"
+    assert 0 < counts["days_recomputed"] < days / 2
+    assert 0 < counts["headlines_recomputed"] < n_headlines
+    assert_same_as_rebuild(con)
 
 
-def test_an_unload_updates_the_days_and_rebuilds_the_spans(enriched_copy, tmp_path):
-    con = analysis.connect(enriched_copy)
-    try:
-        before = tables(con)
-        loaded = load_more(con, tmp_path / "inputs")
-        enrich.run(con, progress=False, options=REGISTRY)
-        unload(con, loaded.load_id)
-        counts = enrich.run(con, progress=False, options=REGISTRY)["rollups"]
-        assert counts["mode"] == "update" and counts["days_recomputed"] > 0
-        assert counts["headlines_recomputed"] == counts["headlines"]  # sightings went: every span again
-        after = tables(con)
-        for name in ROLLUP_TABLES:  # back where they were (the state records the newer document ids)
-            assert after[name] == before[name], name
-        assert_same_as_rebuild(con)
-    finally:
-        con.close()
+def test_an_unload_updates_the_days_and_rebuilds_the_spans(con, tmp_path):
+    before = tables(con)
+    loaded = load_more(con, tmp_path / "inputs")
+    enrich.run(con, progress=False, options=REGISTRY)
+    unload(con, loaded.load_id)
+    counts = enrich.run(con, progress=False, options=REGISTRY)["rollups"]
+    assert counts["mode"] == "update" and counts["days_recomputed"] > 0
+    assert counts["headlines_recomputed"] == counts["headlines"]  # sightings went: every span again
+    after = tables(con)
+    for name in ROLLUP_TABLES:  # back where they were (the state records the newer document ids)
+        assert after[name] == before[name], name
+    assert_same_as_rebuild(con)
 
 
-def test_nothing_changed_recomputes_nothing(enriched_copy):
-    con = analysis.connect(enriched_copy)
-    try:
-        before = tables(con)
-        rollups.invalidate(con)
-        counts = rollups.run(con, progress=False)
-        assert (counts["mode"], counts["days_recomputed"], counts["headlines_recomputed"]) == ("update", 0, 0)
-        assert tables(con) == before
-        assert rollups.fresh(con)
-    finally:
-        con.close()
+def test_nothing_changed_recomputes_nothing(con):
+    before = tables(con)
+    rollups.invalidate(con)
+    counts = rollups.run(con, progress=False)
+    assert (counts["mode"], counts["days_recomputed"], counts["headlines_recomputed"]) == ("update", 0, 0)
+    assert tables(con) == before
+    assert rollups.fresh(con)
 
 
 def spread_story(con) -> tuple[int, list]:
@@ -171,55 +162,43 @@ def spread_story(con) -> tuple[int, list]:
     return story, days
 
 
-def test_a_relinked_story_recomputes_every_day_it_touches(enriched_copy):
-    con = analysis.connect(enriched_copy)
-    try:
-        story, days = spread_story(con)
-        # its last article leaves it: the other days' distinct-story counts change too
-        con.execute("""DELETE FROM article_stories WHERE article_id = (SELECT max(s.article_id) FROM article_stories s
-                       JOIN articles a USING (article_id) WHERE s.story_id = $s AND a.published_date = $last)""",
-                    {"s": story, "last": days[-1]})
-        rollups.invalidate(con)
-        counts = rollups.run(con, progress=False)
-        assert counts["mode"] == "update"
-        assert len(days) <= counts["days_recomputed"] < counts["days"]
-        assert_same_as_rebuild(con)
-    finally:
-        con.close()
+def test_a_relinked_story_recomputes_every_day_it_touches(con):
+    story, days = spread_story(con)
+    # its last article leaves it: the other days' distinct-story counts change too
+    con.execute("""DELETE FROM article_stories WHERE article_id = (SELECT max(s.article_id) FROM article_stories s
+                   JOIN articles a USING (article_id) WHERE s.story_id = $s AND a.published_date = $last)""",
+                {"s": story, "last": days[-1]})
+    rollups.invalidate(con)
+    counts = rollups.run(con, progress=False)
+    assert counts["mode"] == "update"
+    assert len(days) <= counts["days_recomputed"] < counts["days"]
+    assert_same_as_rebuild(con)
 
 
-def test_rescored_topics_and_merged_entities_are_recounted(enriched_copy):
-    con = analysis.connect(enriched_copy)
-    try:
-        story, days = spread_story(con)
-        # same table sizes: only the prints see these (a topic stage re-scoring, an identity merge)
-        con.execute("""UPDATE article_topics SET is_primary = NOT is_primary WHERE article_id =
-                       (SELECT min(article_id) FROM article_stories WHERE story_id = $s)""", {"s": story})
-        con.execute("""UPDATE mentions SET entity_id = (SELECT min(entity_id) FROM mentions) WHERE article_id =
-                       (SELECT max(article_id) FROM mentions WHERE article_id IS NOT NULL)""")
-        rollups.invalidate(con)
-        counts = rollups.run(con, progress=False)
-        assert counts["mode"] == "update"
-        assert len(days) < counts["days_recomputed"] < counts["days"] / 2
-        assert_same_as_rebuild(con)
-    finally:
-        con.close()
+def test_rescored_topics_and_merged_entities_are_recounted(con):
+    story, days = spread_story(con)
+    # same table sizes: only the prints see these (a topic stage re-scoring, an identity merge)
+    con.execute("""UPDATE article_topics SET is_primary = NOT is_primary WHERE article_id =
+                   (SELECT min(article_id) FROM article_stories WHERE story_id = $s)""", {"s": story})
+    con.execute("""UPDATE mentions SET entity_id = (SELECT min(entity_id) FROM mentions) WHERE article_id =
+                   (SELECT max(article_id) FROM mentions WHERE article_id IS NOT NULL)""")
+    rollups.invalidate(con)
+    counts = rollups.run(con, progress=False)
+    assert counts["mode"] == "update"
+    assert len(days) < counts["days_recomputed"] < counts["days"] / 2
+    assert_same_as_rebuild(con)
 
 
-def test_many_changed_days_rebuild(enriched_copy, monkeypatch):
-    con = analysis.connect(enriched_copy)
-    try:
-        con.execute("UPDATE articles SET published_date = published_date + 1")  # every day moves
-        rollups.invalidate(con)
-        counts = rollups.run(con, progress=False)
-        assert counts["mode"] == "rebuild" and counts["days_recomputed"] == counts["days"]
-        moved = tables(con)
-        # below the share, the same change is an update, with the same result
-        con.execute("UPDATE articles SET published_date = published_date - 1")
-        rollups.invalidate(con)
-        monkeypatch.setattr(rollups, "REBUILD_SHARE", 1.0)
-        assert rollups.run(con, progress=False)["mode"] == "update"
-        assert tables(con)["rollup_days"] != moved["rollup_days"]
-        assert_same_as_rebuild(con)
-    finally:
-        con.close()
+def test_many_changed_days_rebuild(con, monkeypatch):
+    con.execute("UPDATE articles SET published_date = published_date + 1")  # every day moves
+    rollups.invalidate(con)
+    counts = rollups.run(con, progress=False)
+    assert counts["mode"] == "rebuild" and counts["days_recomputed"] == counts["days"]
+    moved = tables(con)
+    # below the share, the same change is an update, with the same result
+    con.execute("UPDATE articles SET published_date = published_date - 1")
+    rollups.invalidate(con)
+    monkeypatch.setattr(rollups, "REBUILD_SHARE", 1.0)
+    assert rollups.run(con, progress=False)["mode"] == "update"
+    assert tables(con)["rollup_days"] != moved["rollup_days"]
+    assert_same_as_rebuild(con)
