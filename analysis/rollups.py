@@ -41,13 +41,16 @@ from analysis.report.periods import Period
 GROUPED_BY = {None: "none", "lang": "lang", "outlet": "outlet"}
 KINDS = ("total", "entity", "topic", "primary_topic")
 
-# What each kind counts: (doc_id, item, n mentions), one row per article and item.
+# What each kind counts: (doc_id, item, n mentions), one row per article and item, of the
+# articles meeting the condition {articles}.
 ITEMS = {
     "entity": """SELECT article_id AS doc_id, entity_id AS item, count(*) AS n FROM mentions
-                 WHERE article_id IS NOT NULL GROUP BY ALL""",
-    "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics",
-    "primary_topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE is_primary",
+                 WHERE article_id IS NOT NULL AND {articles} GROUP BY ALL""",
+    "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE {articles}",
+    "primary_topic": """SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics
+                        WHERE is_primary AND {articles}""",
 }
+IN_SCOPE = "article_id IN (SELECT article_id FROM _rollup_scope)"
 
 # The tables a build writes; rollups_fresh() (analysis/sql/rollups.sql) wants this value, so rollups
 # built before a table was added are rebuilt rather than read without it.
@@ -125,11 +128,11 @@ def _count_days(con: duckdb.DuckDBPyConnection, *, scoped: bool, bar) -> None:
     if scoped and not scalar(con, "SELECT count(*) FROM _rollup_affected"):
         return
     # each article's items once, for the three groupings
-    in_scope = " WHERE doc_id IN (SELECT article_id FROM _rollup_scope)" if scoped else ""
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_items (kind VARCHAR, doc_id BIGINT, item VARCHAR, n BIGINT)")
     try:
         for kind, items in ITEMS.items():
-            con.execute(f"INSERT INTO _rollup_items SELECT $kind, doc_id, item, n FROM ({items}){in_scope}", {"kind": kind})
+            items = items.format(articles=IN_SCOPE if scoped else "TRUE")
+            con.execute(f"INSERT INTO _rollup_items SELECT $kind, doc_id, item, n FROM ({items})", {"kind": kind})
             bar.advance()
         for by in GROUPED_BY:
             _build_grouping(con, by, scoped=scoped)
