@@ -58,8 +58,9 @@ LAYOUT = 3
 # Periods summed when the rollups are built (rollup_periods); days stay the finest grain.
 STORED_FREQS = ("week", "month")
 # Above this share of changed days an update saves little over a rebuild (bench.suite's
-# rollups.update_touched lines), and a rebuild stores the tables in order again.
-REBUILD_SHARE = 0.5
+# rollups.update_touched lines: about even near half the days), which also stores the tables
+# in order again.
+REBUILD_SHARE = 0.4
 
 STATE = f"""INSERT INTO rollup_state (id, built_at, valid, n_articles, max_article_id, n_article_stories, n_mentions,
                                       n_article_topics, n_headlines, n_sightings, layout, max_document_id, sightings_print)
