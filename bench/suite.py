@@ -16,7 +16,8 @@ frequencies, the weekly report and five ad-hoc SQL queries run on the result, an
 index is built and queried (bench.search). An N-record Parquet article export is loaded too.
 At the largest size the frequencies are measured again on a stand-in of the enriched database
 (``--archive-copies``, default 10, bench.standin.archive) with its rollups built by the
-rollups stage. Last, search is measured at archive scale on a stand-in (``--search-copies``,
+rollups stage, which is then timed updating them after a scheduled load's new days and after
+larger changes, against a rebuild (``bench_rollups_update``). Last, search is measured at archive scale on a stand-in (``--search-copies``,
 default 10: the search database of the largest size, 100k articles by default, copied ten
 times by bench.standin), which takes minutes where loading and enriching a million pages
 takes hours.
