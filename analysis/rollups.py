@@ -15,6 +15,12 @@ that exact rather than approximate:
 
 Headlines are counted per sighting day, so their frequencies are computed from the raw
 tables; their lifespans (the ``headline_lifespans`` view) come from ``headline_spans``.
+
+The stage keeps them up to date without recounting the archive: a print per day
+(``rollup_day_prints``, analysis.rollup_changes) says which days' counts can have changed
+since the last build (their articles, or any article of a story they hold), and only those
+days, the weeks and months around them, and the headlines of newer ticker pages are
+recomputed, with the same rows a rebuild writes.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from contextlib import contextmanager
 import duckdb
 import pandas as pd
 
-from analysis import trends
+from analysis import rollup_changes, trends
 from analysis.db import has_table, scalar, transaction
 from analysis.errors import InvalidArgument
 from analysis.progress import progress_bar
@@ -35,77 +41,133 @@ from analysis.report.periods import Period
 GROUPED_BY = {None: "none", "lang": "lang", "outlet": "outlet"}
 KINDS = ("total", "entity", "topic", "primary_topic")
 
-# What each kind counts: (doc_id, item, n mentions), one row per article and item.
+# What each kind counts: (doc_id, item, n mentions), one row per article and item, of the
+# articles meeting the condition {articles}.
 ITEMS = {
     "entity": """SELECT article_id AS doc_id, entity_id AS item, count(*) AS n FROM mentions
-                 WHERE article_id IS NOT NULL GROUP BY ALL""",
-    "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics",
-    "primary_topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE is_primary",
+                 WHERE article_id IS NOT NULL AND {articles} GROUP BY ALL""",
+    "topic": "SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics WHERE {articles}",
+    "primary_topic": """SELECT DISTINCT article_id AS doc_id, topic_id AS item, 0 AS n FROM article_topics
+                        WHERE is_primary AND {articles}""",
 }
+IN_SCOPE = "article_id IN (SELECT article_id FROM _rollup_scope)"
 
 # The tables a build writes; rollups_fresh() (analysis/sql/rollups.sql) wants this value, so rollups
 # built before a table was added are rebuilt rather than read without it.
-LAYOUT = 2
+LAYOUT = 3
 # Periods summed when the rollups are built (rollup_periods); days stay the finest grain.
 STORED_FREQS = ("week", "month")
+# Above this share of changed days an update saves little over a rebuild (bench.suite's
+# rollups.update_touched lines: about even near half the days), which also stores the tables
+# in order again.
+REBUILD_SHARE = 0.4
 
-STATE = f"""INSERT INTO rollup_state SELECT 1, now(), true, (SELECT count(*) FROM articles),
+STATE = f"""INSERT INTO rollup_state (id, built_at, valid, n_articles, max_article_id, n_article_stories, n_mentions,
+                                      n_article_topics, n_headlines, n_sightings, layout, max_document_id, sightings_print)
+            SELECT 1, now(), true, (SELECT count(*) FROM articles),
                (SELECT max(article_id) FROM articles), (SELECT count(*) FROM article_stories),
                (SELECT count(*) FROM mentions), (SELECT count(*) FROM article_topics),
-               (SELECT count(*) FROM headlines), (SELECT count(*) FROM sightings), {LAYOUT}"""
+               (SELECT count(*) FROM headlines), (SELECT count(*) FROM sightings), {LAYOUT}, $newest, $print"""
 
 HEADLINE_SPANS = """
     INSERT INTO headline_spans
     SELECT s.headline_id, min(s.seen_at), max(s.seen_at), count(DISTINCT CAST(s.seen_at AS DATE)),
            count(DISTINCT s.document_id), count(*), min(s.position),
            list(DISTINCT d.site ORDER BY d.site) FILTER (WHERE d.site IS NOT NULL)
-    FROM sightings s JOIN documents d ON d.document_id = s.document_id
+    FROM sightings s JOIN documents d ON d.document_id = s.document_id {where}
     GROUP BY s.headline_id"""
+AFFECTED_HEADLINES = "WHERE s.headline_id IN (SELECT headline_id FROM _rollup_headlines)"
 
 
 def run(con: duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = True, workers: int = 1,
         **_options) -> dict:
-    """Build the rollups from the articles, stories, mentions, topics and sightings stored now.
+    """Bring the rollups up to date with the articles, stories, mentions, topics and sightings
+    stored now, in one transaction (interrupted, the previous rollups stay).
 
-    Nothing to do while they are fresh (unless ``rebuild``); otherwise they are rebuilt whole,
-    in one transaction: a story linked anew or a topic re-scored changes counts on any day,
-    which a per-day update could miss. Returns counts for the enrich summary."""
+    Nothing to do while they are fresh (unless ``rebuild``). Otherwise only the days whose
+    counts can have changed are recomputed, and the headlines of newer ticker pages
+    (analysis.rollup_changes finds them); everything is rebuilt with ``rebuild``, without an
+    earlier build of this layout, when more than REBUILD_SHARE of the days changed, or (the
+    headline spans) when sightings went. Returns counts for the enrich summary: ``mode``
+    (rebuild or update), ``days_recomputed`` of ``days``, ``headlines_recomputed``."""
     if not rebuild and fresh(con):
-        return {"rebuilt": 0, "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
-    steps = len(ITEMS) + len(GROUPED_BY) + len(STORED_FREQS) + 1
+        return {"mode": "fresh", "days_recomputed": 0, "headlines_recomputed": 0,
+                "day_rows": scalar(con, "SELECT count(*) FROM rollup_days")}
+    whole = rebuild or not scalar(con, "SELECT count(*) FROM rollup_state WHERE layout = $layout", {"layout": LAYOUT})
+    steps = 2 + len(ITEMS) + len(GROUPED_BY) + len(STORED_FREQS)
     with transaction(con), progress_bar("rollups", steps, enabled=progress, unit="steps") as bar:
-        for table in ("rollup_days", "rollup_story_days", "rollup_periods", "headline_spans", "rollup_state"):  # fixed names
-            con.execute(f"DELETE FROM {table}")
         try:
-            # each article's items once, for the three groupings
-            con.execute("CREATE OR REPLACE TEMP TABLE _rollup_items (kind VARCHAR, doc_id BIGINT, item VARCHAR, n BIGINT)")
-            for kind, items in ITEMS.items():
-                con.execute(f"INSERT INTO _rollup_items SELECT $kind, doc_id, item, n FROM ({items})", {"kind": kind})
-                bar.advance()
-            for by in GROUPED_BY:
-                _build_grouping(con, by)
-                bar.advance()
-        finally:
-            con.execute("DROP TABLE IF EXISTS _rollup_items")
-        for freq in STORED_FREQS:
-            _build_periods(con, freq)
+            rollup_changes.day_prints(con)
+            changed, n_days = rollup_changes.affected_days(con)
+            days_whole = whole or changed > REBUILD_SHARE * n_days
+            newest, sightings_print, appended = rollup_changes.sightings_state(con)
             bar.advance()
-        con.execute(HEADLINE_SPANS)
-        con.execute(STATE)
+            _count_days(con, scoped=not days_whole, bar=bar)
+            headlines = _count_headlines(con, scoped=appended and not whole)
+            rollup_changes.store_day_prints(con)
+        finally:
+            rollup_changes.drop_temp_tables(con)
+        con.execute("DELETE FROM rollup_state")
+        con.execute(STATE, {"newest": newest, "print": sightings_print})
         bar.advance()
     counts = con.execute("""SELECT (SELECT count(*) FROM rollup_days), (SELECT count(*) FROM rollup_story_days),
                                    (SELECT count(*) FROM rollup_periods), (SELECT count(*) FROM headline_spans)""").fetchall()[0]
-    return {"rebuilt": 1, "day_rows": counts[0], "story_day_rows": counts[1], "period_rows": counts[2],
-            "headlines": counts[3]}
+    return {"mode": "rebuild" if days_whole else "update", "days_recomputed": n_days if days_whole else changed,
+            "days": n_days, "headlines_recomputed": counts[3] if headlines is None else headlines,
+            "day_rows": counts[0], "story_day_rows": counts[1], "period_rows": counts[2], "headlines": counts[3]}
 
 
-def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
+def _count_days(con: duckdb.DuckDBPyConnection, *, scoped: bool, bar) -> None:
+    """rollup_days, rollup_story_days and rollup_periods: every row, or (``scoped``) the rows
+    of the days in ``_rollup_affected`` and of the weeks and months holding them."""
+    if not scoped:
+        for table in ("rollup_days", "rollup_story_days", "rollup_periods"):  # fixed names
+            con.execute(f"DELETE FROM {table}")
+    else:
+        for table in ("rollup_days", "rollup_story_days"):  # fixed names
+            con.execute(f"DELETE FROM {table} WHERE day IN (SELECT day FROM _rollup_affected)")
+    if scoped and not scalar(con, "SELECT count(*) FROM _rollup_affected"):
+        return
+    # each article's items once, for the three groupings
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_items (kind VARCHAR, doc_id BIGINT, item VARCHAR, n BIGINT)")
+    try:
+        for kind, items in ITEMS.items():
+            items = items.format(articles=IN_SCOPE if scoped else "TRUE")
+            con.execute(f"INSERT INTO _rollup_items SELECT $kind, doc_id, item, n FROM ({items})", {"kind": kind})
+            bar.advance()
+        for by in GROUPED_BY:
+            _build_grouping(con, by, scoped=scoped)
+            bar.advance()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _rollup_items")
+    for freq in STORED_FREQS:
+        _build_periods(con, freq, scoped=scoped)
+        bar.advance()
+
+
+def _count_headlines(con: duckdb.DuckDBPyConnection, *, scoped: bool) -> int | None:
+    """headline_spans: every headline, or (``scoped``) those in ``_rollup_headlines``, whose
+    number is returned."""
+    if not scoped:
+        con.execute("DELETE FROM headline_spans")
+        con.execute(HEADLINE_SPANS.format(where=""))
+        return None
+    con.execute(f"DELETE FROM headline_spans s {AFFECTED_HEADLINES}")
+    con.execute(HEADLINE_SPANS.format(where=AFFECTED_HEADLINES))
+    return scalar(con, "SELECT count(*) FROM _rollup_headlines")
+
+
+def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None, *, scoped: bool) -> None:
     """rollup_days and rollup_story_days rows of one grouping, every kind.
 
     The units are those of ``trends.units_sql`` (same dating, same story of an unlinked
-    article) over the whole database, by day."""
+    article) over the whole database, by day; ``scoped``, those of ``_rollup_scope``, and
+    only the rows of the days in ``_rollup_affected`` are written."""
     units = trends.units_sql(con, freq="day", by=by, unit="stories")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_units AS SELECT doc_id, unit_id, period AS day, grp FROM ({units})",
+    in_scope = " WHERE doc_id IN (SELECT article_id FROM _rollup_scope)" if scoped else ""
+    affected = " AND day IN (SELECT day FROM _rollup_affected)" if scoped else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rollup_units AS
+                    SELECT doc_id, unit_id, period AS day, grp FROM ({units}){in_scope}""",
                 {"start": None, "end": None})
     try:
         for kind in ("total", *ITEMS):
@@ -120,29 +182,35 @@ def _build_grouping(con: duckdb.DuckDBPyConnection, by: str | None) -> None:
                 SELECT *, count(*) OVER (PARTITION BY item, grp, unit_id) AS n_days FROM per_story_day""",
                         {"kind": kind} if kind != "total" else None)
             params = {"kind": kind, "grouped_by": GROUPED_BY[by]}
-            con.execute("""
+            con.execute(f"""
                 INSERT INTO rollup_days
                 SELECT $kind, item, $grouped_by, grp, day, sum(n_docs), sum(n_mentions), count(*) FILTER (WHERE n_days = 1)
-                FROM _rollup_cells GROUP BY item, grp, day ORDER BY item, grp, day""", params)
-            con.execute("""
+                FROM _rollup_cells WHERE TRUE{affected} GROUP BY item, grp, day ORDER BY item, grp, day""", params)
+            con.execute(f"""
                 INSERT INTO rollup_story_days
-                SELECT $kind, item, $grouped_by, grp, day, unit_id FROM _rollup_cells WHERE n_days > 1
+                SELECT $kind, item, $grouped_by, grp, day, unit_id FROM _rollup_cells WHERE n_days > 1{affected}
                 ORDER BY item, grp, day""", params)
     finally:
         con.execute("DROP TABLE IF EXISTS _rollup_cells")
         con.execute("DROP TABLE IF EXISTS _rollup_units")
 
 
-def _build_periods(con: duckdb.DuckDBPyConnection, freq: str) -> None:
+def _build_periods(con: duckdb.DuckDBPyConnection, freq: str, *, scoped: bool) -> None:
     """rollup_periods rows of ``freq``: the day rows summed as a reader would sum them over
     whole periods, one kind and grouping at a time (bounded memory; the tables are clustered
-    by kind and grouping, so each statement reads its own part)."""
+    by kind and grouping, so each statement reads its own part). ``scoped``: only the periods
+    holding a day of ``_rollup_affected``."""
+    period = f"CAST(date_trunc('{freq}', day) AS DATE)"
+    days = "TRUE"
+    if scoped:
+        days = f"{period} IN (SELECT DISTINCT {period} FROM _rollup_affected)"
+        con.execute(f"DELETE FROM rollup_periods WHERE freq = '{freq}' AND period IN (SELECT DISTINCT {period} FROM _rollup_affected)")
     for kind, by in itertools.product(KINDS, GROUPED_BY.values()):
         params = {"kind": kind, "grouped_by": by, "freq": freq}
         con.execute(f"""
             INSERT INTO rollup_periods
             SELECT $kind, item, $grouped_by, grp, $freq, period, n_placements, n_mentions, n_stories
-            FROM ({day_counts_sql(kind=kind, freq=freq, unit='stories', days='TRUE')})
+            FROM ({day_counts_sql(kind=kind, freq=freq, unit='stories', days=days)})
             ORDER BY item, grp, period""", params)
 
 

@@ -108,26 +108,66 @@ def archive(source: Path, target: Path, copies: int) -> Path:
     con = analysis.connect(tmp)
     try:
         con.execute("ATTACH $path AS b (READ_ONLY)", {"path": str(source)})
-        ka, kd = con.execute("SELECT (SELECT max(article_id) FROM b.articles), "
-                             "(SELECT max(document_id) FROM b.documents)").fetchall()[0]
-        low, high = con.execute("SELECT min(published_date), max(published_date) FROM b.articles").fetchall()[0]
-        span = (high - low).days + 1
         for table in ONCE:
             con.execute(f"INSERT INTO {table} SELECT * FROM b.{table}")
+        span = _offsets(con, 1)["days"]
         con.execute("""INSERT INTO headlines SELECT * REPLACE (
                            last_seen + to_days(CAST($span * ($k - 1) AS INTEGER)) AS last_seen,
                            n_sightings * $k AS n_sightings) FROM b.headlines""", {"span": span, "k": copies})
         con.execute("INSERT INTO mentions SELECT * FROM b.mentions WHERE headline_id IS NOT NULL")
         for k in range(copies):
-            step = {"ka": k * int(ka), "kd": k * int(kd), "days": k * span, "k": k}
-            for table in PER_COPY:
-                sql = f"INSERT INTO {table} SELECT {_moved(con, 'b', table, bodies=False)} FROM b.{table}"
-                if table == "mentions":
-                    sql += " WHERE article_id IS NOT NULL"
-                con.execute(sql, _params(sql, step))
+            _copy(con, _offsets(con, k))
         con.execute("DETACH b")
         con.execute("CHECKPOINT")
     finally:
         con.close()
     tmp.rename(target)
     return target
+
+
+# Which rows of a table belong to the articles in ``_extra``: by its id column.
+EXTRA_ROWS = {"documents": "document_id IN (SELECT document_id FROM _extra)",
+              "sightings": "document_id IN (SELECT document_id FROM _extra)",
+              "stories": "story_id IN (SELECT story_id FROM b.article_stories WHERE article_id IN (SELECT article_id FROM _extra))"}
+
+
+def extend(source: Path, target: Path, *, copy: int, share: float) -> dict:
+    """Copy number ``copy`` of the articles of ``source``'s first days that hold ``share`` of
+    ``target``'s articles (an ``archive`` of ``source``), added to ``target`` with their
+    pages, sightings, mentions, topics and stories: a scheduled load's new days. Returns the
+    articles and days added."""
+    import analysis
+
+    con = analysis.connect(target)
+    try:
+        con.execute("ATTACH $path AS b (READ_ONLY)", {"path": str(source)})
+        n_target, n_source = con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM b.articles)").fetchall()[0]
+        cut = con.execute("SELECT quantile_disc(published_date, $q) FROM b.articles",
+                          {"q": min(1.0, share * n_target / n_source)}).fetchall()[0][0]
+        con.execute("""CREATE TEMP TABLE _extra AS SELECT article_id, document_id FROM b.articles
+                       WHERE published_date <= $cut""", {"cut": cut})
+        _copy(con, _offsets(con, copy), where=lambda table: EXTRA_ROWS.get(table, "article_id IN (SELECT article_id FROM _extra)"))
+        added = con.execute("""SELECT count(*), count(DISTINCT published_date) FROM b.articles
+                               WHERE article_id IN (SELECT article_id FROM _extra)""").fetchall()[0]
+        con.execute("DETACH b")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return {"articles": added[0], "days": added[1]}
+
+
+def _offsets(con, k: int) -> dict:
+    """How copy ``k`` of the attached database ``b`` moves ids and dates (see ``_moved``)."""
+    ka, kd, low, high = con.execute("""SELECT (SELECT max(article_id) FROM b.articles), (SELECT max(document_id) FROM b.documents),
+                                              (SELECT min(published_date) FROM b.articles),
+                                              (SELECT max(published_date) FROM b.articles)""").fetchall()[0]
+    return {"ka": k * int(ka), "kd": k * int(kd), "days": k * ((high - low).days + 1), "k": k}
+
+
+def _copy(con, step: dict, *, where=lambda table: "TRUE") -> None:
+    """One copy of the per-copy tables of the attached database ``b``, moved by ``step``."""
+    for table in PER_COPY:
+        sql = f"INSERT INTO {table} SELECT {_moved(con, 'b', table, bodies=False)} FROM b.{table} WHERE ({where(table)})"
+        if table == "mentions":
+            sql += " AND article_id IS NOT NULL"
+        con.execute(sql, _params(sql, step))

@@ -16,7 +16,8 @@ frequencies, the weekly report and five ad-hoc SQL queries run on the result, an
 index is built and queried (bench.search). An N-record Parquet article export is loaded too.
 At the largest size the frequencies are measured again on a stand-in of the enriched database
 (``--archive-copies``, default 10, bench.standin.archive) with its rollups built by the
-rollups stage. Last, search is measured at archive scale on a stand-in (``--search-copies``,
+rollups stage, which is then timed updating them after a scheduled load's new days and after
+larger changes, against a rebuild (``bench_rollups_update``). Last, search is measured at archive scale on a stand-in (``--search-copies``,
 default 10: the search database of the largest size, 100k articles by default, copied ten
 times by bench.standin), which takes minutes where loading and enriching a million pages
 takes hours.
@@ -252,7 +253,35 @@ def bench_archive_standin(run: Run, copies: int) -> None:
         emit(stage=f"frequencies.{name}", n=run.n * copies, seconds=result["median_s"], rows=result["rows"],
              first_run_s=result["first_s"], process_s=timing["seconds"], rollups=result["rollups"],
              articles=counts["articles"], standin_copies=copies, load_avg_1min=round(os.getloadavg()[0], 2))
+    bench_rollups_update(run.db, target, copies)
     target.unlink()
+
+
+# Shares of the days changed to time an update against a rebuild (analysis.rollups.REBUILD_SHARE).
+TOUCHED_SHARES = (0.1, 0.3, 0.5)
+
+
+def bench_rollups_update(source: Path, target: Path, copies: int, *, share: float = 0.01) -> None:
+    """The rollups stage after a scheduled load: ``share`` more articles, on new days, added to
+    the archive stand-in ``target`` (bench.standin.extend) and its rollups updated
+    (``rollups.update``), then rebuilt whole on the same database (``rollups.rebuild``); then
+    updates after re-scoring the topics of growing shares of the days (``rollups.update_touched``),
+    which tell where a rebuild gets cheaper."""
+    from bench import standin
+
+    added = standin.extend(source, target, copy=copies, share=share)
+    n = corpus_counts(target)["articles"]
+    runs = [("rollups.update", ()), ("rollups.rebuild", ("--rebuild",)),
+            *(("rollups.update_touched", ("--touch", str(x))) for x in TOUCHED_SHARES)]
+    for stage, extra in runs:
+        timing, result = measure(child("rollups", str(target), *extra))
+        counts = result["counts"]
+        emit(stage=stage, n=n, seconds=round(result["seconds"], 3), process_s=timing["seconds"],
+             cpu_seconds=timing["cpu_seconds"], peak_rss_mb=timing["peak_rss_mb"], load_avg_1min=timing["load_avg_1min"],
+             mode=counts["mode"], days_recomputed=counts["days_recomputed"], days=counts["days"],
+             headlines_recomputed=counts["headlines_recomputed"], headlines=counts["headlines"],
+             added_articles=added["articles"] if stage == "rollups.update" else None, standin_copies=copies,
+             touched_share=float(extra[1]) if stage == "rollups.update_touched" else None)
 
 
 def bench_queries(run: Run, counts: dict, **_) -> None:
@@ -441,6 +470,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--touch", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         from bench.suite_children import run_child

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 def run_child(name: str, args) -> dict:
     return {"enrich": enrich, "spacy": spacy_sample, "frequencies": frequencies, "query": query,
-            "local_engine": local_engine}[name](args)
+            "local_engine": local_engine, "rollups": rollups_stage}[name](args)
 
 
 def enrich(args) -> dict:
@@ -41,6 +41,29 @@ def enrich(args) -> dict:
         out["recognised"] = sum(len(sampled_ids(con, kind, NER_SAMPLE)) for kind in ("article", "headline"))
     con.close()
     return out
+
+
+def rollups_stage(args) -> dict:
+    """The rollups stage as `presswatch enrich --stage rollups [--rebuild]` runs it. With
+    ``--touch SHARE``, the topic rows of the articles of the first SHARE of the days are
+    flipped first (primary or not: a re-scoring that keeps every table's size), and the update
+    is not turned into a rebuild whatever the share, to time updates of that many days."""
+    import analysis
+    from analysis import rollups
+
+    con = analysis.connect(args.db)
+    if args.touch:
+        con.execute("""UPDATE article_topics SET is_primary = NOT is_primary WHERE article_id IN (
+                           SELECT article_id FROM articles WHERE published_date <=
+                               (SELECT quantile_disc(day, $share) FROM (SELECT DISTINCT published_date AS day FROM articles)))""",
+                    {"share": args.touch})
+        rollups.invalidate(con)
+        rollups.REBUILD_SHARE = 1.0
+    started = time.perf_counter()
+    counts = rollups.run(con, rebuild=args.rebuild, progress=False)
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"counts": counts, "seconds": seconds}
 
 
 def spacy_sample(args) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.suite import QUERIES, RAW_QUERIES, growth
+from bench.suite import QUERIES, RAW_QUERIES, TOUCHED_SHARES, growth
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 200
@@ -53,6 +53,14 @@ def test_every_stage_prints_one_measurement(lines):
     for name in ("entities_week", "topics_week", "headline_lifespans"):
         line = next(x for x in standin if x["stage"] == f"frequencies.{name}")
         assert line["rollups"] is True and line["rows"] > 0 and line["n"] == 10 * N
+    # a scheduled load's new days updated, then the same database rebuilt, then larger changes updated
+    update = next(x for x in standin if x["stage"] == "rollups.update")
+    assert update["mode"] == "update" and 0 < update["days_recomputed"] < update["days"] and update["added_articles"] > 0
+    rebuild = next(x for x in standin if x["stage"] == "rollups.rebuild")
+    assert rebuild["mode"] == "rebuild" and rebuild["days_recomputed"] == rebuild["days"] == update["days"]
+    touched = [x for x in standin if x["stage"] == "rollups.update_touched"]
+    assert [x["touched_share"] for x in touched] == list(TOUCHED_SHARES)
+    assert all(x["mode"] == "update" and x["days_recomputed"] > 0 for x in touched)
 
 
 def test_a_stage_memory_counts_its_processes_together():

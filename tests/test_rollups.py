@@ -141,7 +141,7 @@ def test_a_load_then_enrich_keeps_them_identical(enriched_copy, tmp_path):
         load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
         assert not rollups.fresh(con)
         counts = enrich.run(con, progress=False, options={"entities": {"mode": "registry"}})
-        assert counts["rollups"]["rebuilt"] == 1
+        assert counts["rollups"]["mode"] == "update"
         spread = analysis.db.scalar(con, """SELECT count(*) FROM rollup_story_days r JOIN article_stories s
             ON s.story_id = r.story_id JOIN articles a USING (article_id) WHERE a.outlet = 'Wire B'
             AND r.kind = 'total' AND r.grouped_by = 'none'""")
@@ -180,11 +180,11 @@ def test_writers_mark_them_stale(enriched_copy, tmp_path):
         assert not rollups.fresh(con)
         enrich.run(con, stages=["rollups"], progress=False)
         assert rollups.fresh(con)
-        assert rollups.run(con, progress=False)["rebuilt"] == 0  # fresh: nothing to do
+        assert rollups.run(con, progress=False)["mode"] == "fresh"  # nothing to do
         # rollups built before rollup_periods existed are not read, and are rebuilt
         con.execute("UPDATE rollup_state SET layout = NULL")
         assert not rollups.fresh(con)
-        assert rollups.run(con, progress=False)["rebuilt"] == 1
+        assert rollups.run(con, progress=False)["mode"] == "rebuild"
         assert rollups.fresh(con)
         loaded = load(con, [str(syndicated_export(tmp_path / "inputs"))], workers=1)
         enrich.run(con, stages=["rollups"], progress=False)
@@ -216,7 +216,8 @@ def test_rollups_of_an_older_layout_are_not_fresh(tmp_path):
     updates the schema. Those rollups are not read either way."""
     path = tmp_path / "old.duckdb"
     con = analysis.connect(path)
-    con.execute("ALTER TABLE rollup_state DROP COLUMN layout")
+    for column in ("sightings_print", "max_document_id", "layout"):
+        con.execute(f"ALTER TABLE rollup_state DROP COLUMN {column}")
     con.execute("INSERT INTO rollup_state VALUES (1, now(), true, 0, NULL, 0, 0, 0, 0, 0)")
     con.execute("""CREATE OR REPLACE MACRO rollups_fresh() AS (SELECT true)""")
     con.execute("DELETE FROM schema_state")  # as if an older release had applied its schema

@@ -68,19 +68,31 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     n_article_topics  BIGINT NOT NULL,
     n_headlines       BIGINT NOT NULL,
     n_sightings       BIGINT NOT NULL,
-    layout            INTEGER
+    layout            INTEGER,
+    max_document_id   BIGINT,
+    sightings_print   HUGEINT
 );
 -- Rollups built before a table was added to them lack it: rollups_fresh() wants the layout now.
 ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS layout INTEGER;
+ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS max_document_id BIGINT;
+ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS sightings_print HUGEINT;
+
+-- What each day's counts were computed from (analysis.rollup_changes): the next build
+-- recomputes only the days whose print differs. No primary key: a build deletes and inserts
+-- every day in one transaction.
+CREATE TABLE IF NOT EXISTS rollup_day_prints (
+    day   DATE NOT NULL,
+    print HUGEINT NOT NULL
+);
 
 -- Writers mark the rollups invalid (analysis.rollups.invalidate); the counts catch a writer that
 -- did not. count(*) and max() of a column are answered from DuckDB's table statistics.
--- layout = 2 is analysis.rollups.LAYOUT (the tables this file defines).
+-- layout = 3 is analysis.rollups.LAYOUT (the tables this file defines).
 -- SET VARIABLE rollups_off = true makes one connection compute from the raw tables (to compare).
 -- (Joined rather than compared to scalar subqueries: DuckDB plans those far slower.)
 CREATE OR REPLACE MACRO rollups_fresh() AS (
     SELECT coalesce(any_value(
-        s.valid AND NOT coalesce(getvariable('rollups_off'), false) AND s.layout = 2
+        s.valid AND NOT coalesce(getvariable('rollups_off'), false) AND s.layout = 3
         AND s.n_articles = a.n AND s.max_article_id IS NOT DISTINCT FROM a.max_id
         AND s.n_article_stories = st.n AND s.n_mentions = m.n AND s.n_article_topics = t.n
         AND s.n_headlines = h.n AND s.n_sightings = g.n), false)
@@ -143,4 +155,10 @@ COMMENT ON COLUMN rollup_state.n_mentions IS 'count(*) of mentions when built.';
 COMMENT ON COLUMN rollup_state.n_article_topics IS 'count(*) of article_topics when built.';
 COMMENT ON COLUMN rollup_state.n_headlines IS 'count(*) of headlines when built.';
 COMMENT ON COLUMN rollup_state.n_sightings IS 'count(*) of sightings when built.';
+COMMENT ON COLUMN rollup_state.max_document_id IS 'max(document_id) of documents when built: sightings of newer documents are the ones added since.';
+COMMENT ON COLUMN rollup_state.sightings_print IS 'Sum of hashes of every sighting and document up to max_document_id when built: unchanged, the sightings only grew since.';
 COMMENT ON COLUMN rollup_state.layout IS 'Which tables the build wrote (analysis.rollups.LAYOUT); rollups of another layout are not used.';
+
+COMMENT ON TABLE rollup_day_prints IS 'Per publication day, a hash of what its rollup rows were computed from (its articles, their mentions, topics, stories and those stories'' other articles): the rollups stage recomputes only the days whose print changed.';
+COMMENT ON COLUMN rollup_day_prints.day IS 'Publication date.';
+COMMENT ON COLUMN rollup_day_prints.print IS 'Sum of 64-bit hashes, one per article of the day (analysis.rollup_changes).';
