@@ -111,7 +111,8 @@ def _check_modes(queries, *, freq, terms, window, rebuild_index, baseline) -> No
               help="With --freq: count distinct stories (syndicated copies once) or every placement.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches per query (with --terms: terms per language).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Matches per query (with --terms: terms per language).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for reading; csv, or json: one object per line.")
 @click.option("--terms", type=click.Choice(["words", "phrases"]), default=None,
