@@ -5,8 +5,8 @@ Fields: ``s`` (wall seconds), ``cpu`` (user + system seconds of the command and 
 ``tree_rss`` (peak resident MB of the command and all its descendants together, sampled
 every SAMPLE_EVERY seconds from /proc: what the machine must hold while the parent and its
 worker processes run at once; a floor, since a peak between two samples is missed; None where
-there is no /proc), ``rc``, and the tails of its stdout and stderr. A fresh process per
-command, so the high-water marks are this command's. Standard library only: it runs as a
+there is no /proc), ``rc``, its stdout (the last OUT_CHARS characters) and the tail of its
+stderr. A fresh process per command, so the high-water marks are this command's. Standard library only: it runs as a
 script, in the caller's working directory. A sample reads every /proc/<pid>/stat (a few ms).
 """
 
@@ -21,6 +21,8 @@ import threading
 import time
 
 SAMPLE_EVERY = 0.25
+# stdout carries the command's own JSON lines, which callers parse: kept whole up to this size
+OUT_CHARS = 1_000_000
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -79,7 +81,7 @@ def main(args: list[str]) -> None:
     largest = usage.ru_maxrss / 1024
     tree = None if peak[0] is None else max(peak[0], largest)
     print(json.dumps({"s": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rss": largest, "tree_rss": tree,
-                      "rc": proc.returncode, "out": out[-2000:], "err": err[-2000:]}))
+                      "rc": proc.returncode, "out": out[-OUT_CHARS:], "err": err[-2000:]}))
 
 
 if __name__ == "__main__":

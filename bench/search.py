@@ -12,6 +12,8 @@ larger copy of it instead (cached too; ``--no-build`` then reuses its index). On
 - search.index_build: a full rebuild; articles per wall second and per CPU second (all
   threads), the index's size against the UTF-8 size of the titles and bodies;
 - search.open_check: opening the index when nothing changed (the per-call consistency check);
+- search.keyness: per variant, the key words or two-word phrases (``analysis.search.keyness``)
+  of a month or of a query's matches against the rest of the archive, one run;
 - search.index_size: after the queries, the index's folder with the linked articles' index in it;
 - search.query: per query, the median over --repeat runs of the ranked matches without
   snippets, with snippets, the weekly attention series (stories), and matches + attention;
@@ -32,6 +34,10 @@ from bench.common import CACHE, RECIPE, emit
 QUERIES = ["maroc", '"premier ministre"', "terror* OR الإرهاب", "(tunisie OR تونس) -football",
            "title:algerie date:[2026-01-01 TO 2026-06-30]",
            'outlet:"el watan" lang:fr']
+# Key terms: a month of the generated archive (its dates span 2025-08 to 2027-02) and a query's matches.
+KEYNESS = {"words of a month": {"start": "2026-03-01", "end": "2026-03-31"},
+           "phrases of a month": {"start": "2026-03-01", "end": "2026-03-31", "ngram": 2},
+           "phrases of maroc's matches": {"query": "maroc", "ngram": 2}}
 
 
 def database(n: int) -> Path:
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     import analysis
     from analysis.search import (
         attention,
+        keyness,
         matching_ids,
         open_index,
         rebuild_index,
@@ -121,6 +128,11 @@ def main(argv: list[str] | None = None) -> None:
              attention_first_ms=first,
              attention_ms=_median_ms(lambda q=query: attention(con, q, freq="week"), args.repeat),
              matches_and_attention_ms=_median_ms(both, args.repeat), load_average=os.getloadavg()[0])
+    for variant, options in KEYNESS.items():
+        start = time.perf_counter()
+        frame = keyness(con, **options)
+        emit(stage="search.keyness", n=n_articles, variant=variant, seconds=time.perf_counter() - start,
+             terms=len(frame), load_average=os.getloadavg()[0])
     # the index of linked articles (built by the first attention call) lives inside the index's folder
     path = open_index(con).path
     linked_bytes = _dir_bytes(path / "linked") if (path / "linked").exists() else 0

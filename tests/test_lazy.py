@@ -27,3 +27,17 @@ def test_importing_the_enrichment_and_report_packages_loads_no_pandas():
             "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_searching_loads_no_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys; from analysis.search import search, attention, keyness, open_index; "
+            "import analysis.cli.search; print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"]
+    from analysis.search import attention_chart
+    from analysis.search.chart import attention_chart as defined
+
+    assert attention_chart is defined

@@ -90,3 +90,35 @@ def test_load_updates_an_existing_index(tmp_path, corpus):
         assert coverage(open_index(con, update=False, rebuild=False)).n_articles == 90  # indexed by the load
     finally:
         con.close()
+
+
+def test_key_terms_are_the_library_s(db_file):
+    """--terms prints keyness()'s rows: words of a period, phrases of a query's matches."""
+    from analysis.search import keyness
+
+    result = run(db_file, "--terms", "words", "--start", "2016-06-01", "--end", "2016-06-30", "--lang", "fr",
+                 "--limit", "5", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    with analysis.connect(db_file, read_only=True) as con:
+        words = keyness(con, start="2016-06-01", end="2016-06-30", lang="fr", top=5)
+        phrases = keyness(con, query="france", ngram=2, top=3)
+    assert len(words) == 5 and [(r["term"], r["n_target"], r["n_baseline"]) for r in rows] == \
+        list(zip(words["term"], words["n_target"], words["n_baseline"]))
+    result = run(db_file, "france", "--terms", "phrases", "--limit", "3", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith(",query") and len(lines) == len(phrases) + 1 >= 2
+    assert [line.split(",")[2] for line in lines[1:]] == list(phrases["term"])
+    table = run(db_file, "france", "--terms", "words", "--limit", "2")
+    assert table.exit_code == 0 and "g2" in table.output.splitlines()[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["france", "--terms", "words", "--freq", "week"], "--freq and --terms"),
+    (["--terms", "words"], "needs a query or a period"),
+    (["france", "--lang", "fr"], "go with --terms"),
+])
+def test_key_terms_options_are_checked(db_file, args, message):
+    result = run(db_file, *args)
+    assert result.exit_code == 2 and message in result.output

@@ -1,4 +1,5 @@
-"""`presswatch search QUERY…`: ranked matches, or attention over time with --freq; a thin wrapper."""
+"""`presswatch search QUERY…`: ranked matches, attention over time with --freq, or key terms
+with --terms; a thin wrapper."""
 
 from __future__ import annotations
 
@@ -76,6 +77,30 @@ def _emit_attention(frame, fmt: str, by: str | None = None) -> None:
         click.echo(shown.to_string(index=False))
 
 
+def _emit_terms(frame, fmt: str) -> None:
+    if frame["query"].isna().all():
+        frame = frame.drop(columns="query")
+    if _emit_data(frame, fmt):
+        return
+    if frame.empty:
+        click.echo("(no terms)")
+        return
+    shown = frame[[c for c in ("query", "lang", "rank", "term", "n_target", "n_baseline", "log_ratio", "g2") if c in frame]]
+    click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+def _check_modes(queries, *, freq, terms, window, rebuild_index, baseline) -> None:
+    """One output per call: matches, attention (--freq) or key terms (--terms)."""
+    if freq and terms:
+        raise click.UsageError("--freq and --terms print different things: give one of them")
+    if baseline and not terms:
+        raise click.UsageError("--baseline-start, --baseline-end and --lang go with --terms")
+    if terms and not queries and not window:
+        raise click.UsageError("--terms needs a query or a period: give a query, --start or --end")
+    if not queries and not terms and not rebuild_index:
+        raise click.UsageError("give a query, e.g. presswatch search '\"premier ministre\" AND maroc'")
+
+
 @click.command()
 @click.argument("queries", nargs=-1)
 @click.option("--headlines", is_flag=True, help="Search the ticker headlines instead of the articles.")
@@ -86,28 +111,41 @@ def _emit_attention(frame, fmt: str, by: str | None = None) -> None:
               help="With --freq: count distinct stories (syndicated copies once) or every placement.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches per query.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Matches per query (with --terms: terms per language).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for reading; csv, or json: one object per line.")
+@click.option("--terms", type=click.Choice(["words", "phrases"]), default=None,
+              help="Print the key words or two-word phrases of the query's matches (or of --start..--end) "
+                   "against the rest of the archive, per language, instead of the matches.")
+@click.option("--baseline-start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --terms: compare with the documents from this day only (YYYY-MM-DD).")
+@click.option("--baseline-end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --terms: compare with the documents up to this day only (YYYY-MM-DD).")
+@click.option("--lang", type=click.Choice(["fr", "en", "es", "ar"]), default=None,
+              help="With --terms: one language only.")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the search index from the database (then run the queries, if any).")
 @db_options
 @click.pass_context
 @friendly
-def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebuild_index):
+def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, terms, baseline_start, baseline_end, lang,
+           rebuild_index):
     """Search articles (or --headlines) with AND / OR / NOT, "phrases", (groups), prefix*,
     title: outlet: lang: and date:[2016-01-01 TO 2016-03-31].
 
     The index lives beside the database (DB.search/) and follows it: new articles are indexed
-    on the next search. Several queries give one attention series each with --freq.
+    on the next search. Several queries give one attention series each with --freq. With
+    --terms, the words (or phrases) most over-represented in a query's matches or in a period
+    (log-likelihood G², stop words removed); no query: the period given by --start/--end.
     """
     import pandas as pd
 
-    from analysis.search import attention
+    from analysis.search import attention, keyness
     from analysis.search import rebuild_index as rebuild
     from analysis.search import search as run_search
 
-    if not queries and not rebuild_index:
-        raise click.UsageError("give a query, e.g. presswatch search '\"premier ministre\" AND maroc'")
+    _check_modes(queries, freq=freq, terms=terms, window=start or end, rebuild_index=rebuild_index,
+                 baseline=baseline_start or baseline_end or lang)
     with open_db(ctx, read_only=True) as con:
         if rebuild_index:
             started = time.monotonic()
@@ -115,9 +153,16 @@ def search(ctx, queries, headlines, freq, by, unit, start, end, limit, fmt, rebu
             searcher = idx.searcher()
             click.echo(f"search index {idx.path}: {searcher.num_docs:,} articles and headlines indexed "
                        f"in {time.monotonic() - started:.1f} s", err=True)
+        window = {"start": start.date() if start else None, "end": end.date() if end else None}
+        if terms:
+            baseline = {"baseline_start": baseline_start.date() if baseline_start else None,
+                        "baseline_end": baseline_end.date() if baseline_end else None}
+            frames = [keyness(con, query=q, headlines=headlines, lang=lang, top=limit, ngram=2 if terms == "phrases" else 1,
+                              **window, **baseline).assign(query=q) for q in queries or [None]]
+            _emit_terms(pd.concat(frames, ignore_index=True), fmt)
+            return
         if not queries:
             return
-        window = {"start": start.date() if start else None, "end": end.date() if end else None}
         if freq:
             _emit_attention(attention(con, list(queries), freq=freq, by=by, unit=unit, headlines=headlines,
                                       **window), fmt, by)

@@ -6,24 +6,20 @@
 
 The index is a tantivy index beside the database (``<database>.search/``), kept in step with
 it on every call (``analysis.search.index``); the query language is in ``parser``.
+Exports load lazily, so that a search from the command line does not import matplotlib.
 """
 
-from analysis.search.chart import attention_chart
-from analysis.search.index import IndexOutOfStep, open_index, rebuild_index, update_index
-from analysis.search.matches import matching_ids, search
-from analysis.search.parser import SearchQueryError
-from analysis.search.terms import keyness
-from analysis.search.timeline import attention
+from analysis.lazy import lazy_exports
 
-__all__ = [
-           "IndexOutOfStep",
-           "SearchQueryError",
-           "attention",
-           "attention_chart",
-           "keyness",
-           "matching_ids",
-           "open_index",
-           "rebuild_index",
-           "search",
-           "update_index",
-]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "IndexOutOfStep": "analysis.search.index",
+    "SearchQueryError": "analysis.search.parser",
+    "attention": "analysis.search.timeline",
+    "attention_chart": "analysis.search.chart",
+    "keyness": "analysis.search.terms",
+    "matching_ids": "analysis.search.matches",
+    "open_index": "analysis.search.index",
+    "rebuild_index": "analysis.search.index",
+    "search": "analysis.search.matches",
+    "update_index": "analysis.search.index",
+})

@@ -379,7 +379,7 @@ def _batches_of(con, ids: np.ndarray):
         chunk = ids[start:start + BATCH]
         yield from con.sql(
             """SELECT article_id, lang, title, body, outlet, published_date FROM articles
-               WHERE article_id BETWEEN $low AND $high AND list_contains($ids, article_id)
+               WHERE article_id BETWEEN $low AND $high AND article_id IN (SELECT unnest($ids))
                ORDER BY article_id""",
             params={"low": int(chunk[0]), "high": int(chunk[-1]), "ids": chunk.tolist()}).to_arrow_reader(BATCH)
 

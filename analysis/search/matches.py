@@ -80,7 +80,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headl
     terms = parser.highlight_terms(tree)
     if headlines:
         rows = con.execute("""SELECT headline_id, first_seen, last_seen, lang, text FROM headlines
-                              WHERE list_contains($ids, headline_id)""", {"ids": ids}).fetchall()
+                              WHERE headline_id IN (SELECT unnest($ids))""", {"ids": ids}).fetchall()
         by_id = {r[0]: r for r in rows}
         records = [(rank, i, by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], score,
                     snippet(by_id[i][4], terms, whole=True) if snippets else None)
@@ -88,7 +88,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, headl
         return pd.DataFrame.from_records(records, columns=HEADLINE_COLUMNS)
     body = "body" if snippets else "NULL"
     rows = con.execute(f"""SELECT article_id, published_date, outlet, lang, title, {body} FROM articles
-                           WHERE list_contains($ids, article_id)""", {"ids": ids}).fetchall()
+                           WHERE article_id IN (SELECT unnest($ids))""", {"ids": ids}).fetchall()
     by_id = {r[0]: r for r in rows}
     records = [(rank, i, *by_id[i][1:5], score, snippet(by_id[i][5], terms) if snippets else None)
                for rank, (i, score) in enumerate(zip(ids, scores), 1) if i in by_id]

@@ -30,7 +30,7 @@ from analysis.entities.text import fold
 from analysis.errors import InvalidArgument
 from analysis.search import parser
 from analysis.search.index import open_index
-from analysis.search.matches import analyze, parse_query
+from analysis.search.matches import parse_query
 from analysis.topics import text as topic_text
 from analysis.trends import as_date
 
@@ -141,10 +141,14 @@ def phrases(text: str, lang: str) -> set[str]:
     or line break, neither a stop word (folded, as ``"w1 w2"``)."""
     found = set()
     for span in _SPAN_BREAK.split(fold(text)):
-        words = analyze(span)
-        for first, second in zip(words, words[1:]):
-            if not _is_stop(first, lang) and not _is_stop(second, lang):
-                found.add(f"{first} {second}")
+        previous = None
+        for word in span.split():  # a stretch holds only letters, digits and spaces: its words are the index's
+            if _is_stop(word, lang):
+                previous = None
+                continue
+            if previous is not None:
+                found.add(f"{previous} {word}")
+            previous = word
     return found
 
 
@@ -157,8 +161,8 @@ def _phrase_counts(con, idx, target_q, baseline_q, n_target: int, lang: str, *, 
     ids = np.array([key for key, _ in hits], dtype=np.int64)
     if len(ids) > PHRASE_SAMPLE:
         ids = np.sort(np.random.default_rng(0).choice(ids, PHRASE_SAMPLE, replace=False))
-    sql = ("SELECT text FROM headlines WHERE list_contains($ids, headline_id)" if headlines
-           else "SELECT body FROM articles WHERE list_contains($ids, article_id)")
+    sql = ("SELECT text FROM headlines WHERE headline_id IN (SELECT unnest($ids))" if headlines
+           else "SELECT body FROM articles WHERE article_id IN (SELECT unnest($ids))")
     seen: Counter[str] = Counter()
     for (text,) in con.execute(sql, {"ids": ids.tolist()}).fetchall():
         seen.update(phrases(text or "", lang))
