@@ -20,6 +20,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import islice
 
 import duckdb
 import numpy as np
@@ -119,8 +120,7 @@ def keyness(con: duckdb.DuckDBPyConnection, *, query: str | None = None, start: 
         if n_t == 0 or n_b == 0:
             continue
         if ngram == 1:
-            in_target = [(t, n) for t, n in searcher.terms_with_prefix(field, "", filter_query=t_q)
-                         if n >= min_documents and not _is_stop(t, code)]
+            in_target = [(t, n) for t, n in searcher.terms_with_prefix(field, "", filter_query=t_q) if n >= min_documents]
             in_baseline = dict(searcher.terms_with_prefix(field, "", filter_query=b_q))
         else:
             in_target, in_baseline = _phrase_counts(con, idx, t_q, b_q, n_t, code, headlines=headlines,
@@ -132,7 +132,9 @@ def keyness(con: duckdb.DuckDBPyConnection, *, query: str | None = None, start: 
                 continue
             rows.append((code, term, a, b, n_t, n_b, a / n_t, b / n_b, log_ratio(a, b, n_t, n_b), g2(a, b, n_t, n_b)))
         rows.sort(key=lambda r: (-r[-1], r[1]))
-        frames += [(r[0], rank, *r[1:]) for rank, r in enumerate(rows[:top], 1)]
+        # stop words are skipped from the top down: testing one costs a lemmatizer look-up
+        words = (r for r in rows if not _is_stop(r[1], code)) if ngram == 1 else iter(rows)
+        frames += [(r[0], rank, *r[1:]) for rank, r in enumerate(islice(words, top), 1)]
     return pd.DataFrame.from_records(frames, columns=COLUMNS)
 
 
