@@ -49,6 +49,13 @@ def writable_connection(src: str | os.PathLike, folder: Path, *, name: str | Non
     return analysis.connect(writable_copy(src, folder, name=name))
 
 
+def load_into(db: str | os.PathLike, paths, **options):
+    """``load`` of ``paths`` (one worker) into the database file ``db``, closed afterwards:
+    what ``load`` returns."""
+    with analysis.connect(db) as con:
+        return load(con, [str(p) for p in paths], workers=1, **options)
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     return CORPUS
@@ -75,9 +82,7 @@ def fresh_db(db_path):
 def corpus_db_path(tmp_path_factory) -> Path:
     """The whole shared corpus loaded once (read it with analysis.connect(path, read_only=True))."""
     path = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(CORPUS)], workers=1)
-    con.close()
+    load_into(path, [CORPUS])
     return path
 
 
@@ -85,9 +90,7 @@ def corpus_db_path(tmp_path_factory) -> Path:
 def sample_db_path(tmp_path_factory) -> Path:
     """The bundled sample (data/sample) loaded once, as `make demo` does."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(SAMPLE)], workers=1)
-    con.close()
+    load_into(path, [SAMPLE])
     return path
 
 

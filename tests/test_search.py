@@ -11,10 +11,9 @@ import pytest
 
 import analysis
 from analysis.entities.text import fold
-from analysis.ingest import load
 from analysis.search import attention, matching_ids, search
 from analysis.trends import period_totals
-from tests.conftest import writable_connection
+from tests.conftest import load_into, writable_connection
 from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 WORD = re.compile(r"[^\W_]+")
@@ -23,9 +22,7 @@ WORD = re.compile(r"[^\W_]+")
 @pytest.fixture(scope="module")
 def db_file(tmp_path_factory, corpus):
     path = tmp_path_factory.mktemp("search") / "search.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(corpus / "winer-fr"), str(corpus / "ant-jawhara" / "politic"), str(corpus / "pages")], workers=1)
-    con.close()
+    load_into(path, [corpus / "winer-fr", corpus / "ant-jawhara" / "politic", corpus / "pages"])
     return path
 
 

@@ -18,7 +18,7 @@ from analysis.errors import InvalidArgument
 from analysis.ingest import load
 from analysis.search import IndexOutOfStep, matching_ids, open_index, rebuild_index
 from analysis.search.index import article_documents, coverage, index_path
-from tests.conftest import writable_connection
+from tests.conftest import load_into, writable_connection
 
 
 def _slice(corpus, tmp_path, start: int, stop: int):
@@ -31,9 +31,7 @@ def _slice(corpus, tmp_path, start: int, stop: int):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, corpus):
     folder = tmp_path_factory.mktemp("base")
-    con = analysis.connect(folder / "a.duckdb")
-    load(con, [_slice(corpus, folder, 0, 120), str(corpus / "pages")], workers=1)
-    con.close()
+    load_into(folder / "a.duckdb", [_slice(corpus, folder, 0, 120), corpus / "pages"])
     return folder / "a.duckdb"
 
 
