@@ -1,10 +1,13 @@
-"""Shared fixtures: the real corpus beside the repository, fresh databases, loaded databases."""
+"""Shared fixtures: the real corpus beside the repository, fresh databases, loaded databases,
+and private writable copies of those for the tests that write."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import analysis
@@ -25,6 +28,32 @@ DATA = Path(__file__).resolve().parent / "data"
 def pytest_configure(config):
     if not CORPUS.is_dir():
         raise pytest.UsageError(f"the shared corpus is missing: expected {CORPUS} (clone the repository beside ../shared)")
+
+
+def writable_copy(src: str | os.PathLike, folder: Path, *, name: str | None = None) -> Path:
+    """A private copy of the database ``src`` in ``folder`` (named ``name``, else as ``src``),
+    for a test that writes: the session databases are shared by every test of a worker.
+    A WAL left beside ``src`` is copied with it. The search index is not: the one beside a
+    session database holds whatever earlier tests built, so a copy starts without one."""
+    src = Path(src)
+    target = folder / (name or src.name)
+    shutil.copyfile(src, target)
+    wal = src.with_name(src.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+def writable_connection(src: str | os.PathLike, folder: Path, *, name: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A writable connection to ``writable_copy(src, folder, name=name)``; ``with`` closes it."""
+    return analysis.connect(writable_copy(src, folder, name=name))
+
+
+def load_into(db: str | os.PathLike, paths, **options):
+    """``load`` of ``paths`` (one worker) into the database file ``db``, closed afterwards:
+    what ``load`` returns."""
+    with analysis.connect(db) as con:
+        return load(con, [str(p) for p in paths], workers=1, **options)
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +82,7 @@ def fresh_db(db_path):
 def corpus_db_path(tmp_path_factory) -> Path:
     """The whole shared corpus loaded once (read it with analysis.connect(path, read_only=True))."""
     path = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(CORPUS)], workers=1)
-    con.close()
+    load_into(path, [CORPUS])
     return path
 
 
@@ -63,9 +90,7 @@ def corpus_db_path(tmp_path_factory) -> Path:
 def sample_db_path(tmp_path_factory) -> Path:
     """The bundled sample (data/sample) loaded once, as `make demo` does."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(SAMPLE)], workers=1)
-    con.close()
+    load_into(path, [SAMPLE])
     return path
 
 

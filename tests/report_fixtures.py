@@ -15,7 +15,6 @@ import importlib
 import inspect
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ import pytest
 import analysis
 from analysis.ingest import load
 from analysis.search import rebuild_index
+from tests.conftest import writable_copy
 
 NBSP4 = "\u00a0" * 4
 HOSTILE_HEADLINE = "<script>alert(1)</script> Tunis : le marché <b>ferme</b>"
@@ -59,13 +59,9 @@ def add_hostile_inputs(con, folder: Path) -> None:
 
 @pytest.fixture
 def hostile_db(sample_db_path, tmp_path) -> Path:
-    path = tmp_path / "hostile.duckdb"
-    shutil.copyfile(sample_db_path, path)
-    con = analysis.connect(path)
-    try:
+    path = writable_copy(sample_db_path, tmp_path, name="hostile.duckdb")
+    with analysis.connect(path) as con:
         add_hostile_inputs(con, tmp_path / "hostile-inputs")
-    finally:
-        con.close()
     return path
 
 
@@ -94,13 +90,9 @@ def enriched_sample_db(sample_db_path, tmp_path_factory) -> Path:
     with open(shared / "enriched-sample.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            tmp = shared / "enriched-sample.duckdb.tmp"
-            shutil.copyfile(sample_db_path, tmp)
-            con = analysis.connect(tmp)
-            try:
+            tmp = writable_copy(sample_db_path, shared, name="enriched-sample.duckdb.tmp")
+            with analysis.connect(tmp) as con:
                 enrich_for_tests(con)
-            finally:
-                con.close()
             tmp.replace(path)
             # the search index beside it, built under the lock: xdist workers would race to build it
             con = analysis.connect(path, read_only=True)

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import analysis
 from analysis import enrich
+from tests.conftest import writable_copy
 
 
 @pytest.fixture
 def writable_sample(sample_db_path, tmp_path) -> Path:
     """A private, writable copy of the loaded sample database."""
-    target = tmp_path / "sample.duckdb"
-    shutil.copy(sample_db_path, target)
-    return target
+    return writable_copy(sample_db_path, tmp_path)
 
 
 @pytest.fixture(scope="session")
 def stories_sample_path(sample_db_path, tmp_path_factory) -> Path:
     """The sample with the stories stage run: every story table filled (UBIGINT, BLOB columns)."""
-    target = tmp_path_factory.mktemp("stories-sample") / "sample.duckdb"
-    shutil.copy(sample_db_path, target)
+    target = writable_copy(sample_db_path, tmp_path_factory.mktemp("stories-sample"))
     con = analysis.connect(target)
     try:
         enrich.run(con, stages=["stories"], progress=False)

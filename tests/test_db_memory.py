@@ -8,6 +8,7 @@ import pytest
 import analysis
 from analysis.db import memory_cap, scalar, size_bytes
 from analysis.query.export import EXPORT_MEMORY, export_database
+from tests.conftest import writable_copy
 
 
 def limit(con) -> float:
@@ -139,12 +140,10 @@ except SystemExit as exc:
 
 @pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "write"])
 def test_sql_stays_under_the_memory_cap(sample_db_path, tmp_path, read_only):
-    import shutil
     import subprocess
     import sys
 
-    db = tmp_path / "m.duckdb"
-    shutil.copy(sample_db_path, db)
+    db = writable_copy(sample_db_path, tmp_path)
     args = ["--db", str(db), "sql", "SELECT len(list(range(250000000))) AS n", *([] if read_only else ["--write"])]
     result = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=300)
     *message, status = result.stderr.strip().splitlines()

@@ -21,6 +21,7 @@ from analysis.entities.text import fold
 from analysis.entities.translit import long_exact_match, names_match, skeleton
 from analysis.errors import NotFound
 from analysis.ingest import load
+from tests.conftest import writable_copy
 from tests.entities_fixtures import CRAWLED_AT, ROOT, SEED_PAGE, itn_rows, seed_article
 
 
@@ -260,8 +261,7 @@ def test_cli_lists_and_undoes_merges(merged_db, tmp_path):
     con, _ = merged_db
     path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     con.execute("CHECKPOINT")
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(path, copy)
+    copy = writable_copy(path, tmp_path)
     listed = CliRunner().invoke(cli, ["--db", str(copy), "entities", "merges"])
     assert listed.exit_code == 0 and "ner:وبوريطه" in listed.output and "registry" in listed.output
     undone = CliRunner().invoke(cli, ["--db", str(copy), "entities", "unmerge", "ner:وبوريطه"])

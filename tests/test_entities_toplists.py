@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 
 import pytest
 
@@ -18,6 +17,7 @@ from analysis.entities.registry import load_registry
 from analysis.entities.resolve import Resolver, singular_key
 from analysis.entities.stage import run
 from analysis.entities.text import fold
+from tests.conftest import writable_copy
 from tests.entities_fixtures import CORPUS
 from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
@@ -93,13 +93,9 @@ def test_the_wikinews_interviewer_mark_is_not_an_entity(registry):
 def demo_db(enriched_sample_db, tmp_path_factory):  # noqa: F811
     """The enriched sample with the entities stage rerun as `make demo` runs it (recognisers on;
     the French CRF rather than spaCy, to keep the suite fast)."""
-    path = tmp_path_factory.mktemp("toplists") / "demo.duckdb"
-    shutil.copyfile(enriched_sample_db, path)
-    con = analysis.connect(path)
-    try:
+    path = writable_copy(enriched_sample_db, tmp_path_factory.mktemp("toplists"), name="demo.duckdb")
+    with analysis.connect(path) as con:
         run(con, rebuild=True, french_ner="crf")
-    finally:
-        con.close()
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pyarrow.dataset as ds
 import pytest
@@ -11,14 +10,14 @@ from click.testing import CliRunner
 
 import analysis
 from analysis.query.export import export_database, import_export, table_columns
+from tests.conftest import writable_copy
 
 
 @pytest.fixture(scope="module")
 def source_db(stories_sample_path, tmp_path_factory):
     """The sample with stories, plus the awkward cases: an undated article and sighting, a JSON
     and BLOB row (topic_models), and text with quotes, commas, newlines and an empty string."""
-    path = tmp_path_factory.mktemp("export-source") / "source.duckdb"
-    shutil.copy(stories_sample_path, path)
+    path = writable_copy(stories_sample_path, tmp_path_factory.mktemp("export-source"), name="source.duckdb")
     con = analysis.connect(path)
     try:
         con.execute("UPDATE articles SET published_date = NULL WHERE article_id = (SELECT min(article_id) FROM articles)")

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 import analysis
 from analysis.db import scalar
 from analysis.errors import InvalidArgument
-from analysis.ingest import load, loader
+from analysis.ingest import loader
 from analysis.ingest.records import clean_text
 from analysis.ingest.sources import read_manifests
 from bench.pagegen import generate, read_corpus, write_pages
+from tests.conftest import load_into
 
 PRESSWATCH = [sys.executable, "-m", "analysis"]
 
@@ -102,32 +103,24 @@ def test_seed_page_loaded(corpus_con):
     assert langs == {"fr": 43, "en": 3, "es": 1}
 
 
-def _load(db, paths, **options):
-    con = analysis.connect(db)
-    try:
-        return load(con, [str(p) for p in paths], workers=1, **options)
-    finally:
-        con.close()
-
-
 def test_reload_is_idempotent_and_incremental(tmp_path, sample_copy, monkeypatch):
     # Stored files are compared STAT_BATCH inputs at a time: make that several batches here.
     monkeypatch.setattr(loader, "STAT_BATCH", 97)
     db = tmp_path / "inc.duckdb"
-    first = _load(db, [sample_copy])
+    first = load_into(db, [sample_copy])
     assert first.counts.inputs > 900 and first.balanced
-    second = _load(db, [sample_copy])
+    second = load_into(db, [sample_copy])
     assert second.counts.inputs == 0 and second.files_unchanged == first.files_found
     # One new file in a big folder: only that file is read.
     new = sample_copy / "pages" / "maghress-fr-new.txt"
     original = sorted((sample_copy / "pages").glob("*-fr-*.txt"))[0]
     new.write_text(original.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")
-    third = _load(db, [sample_copy])
+    third = load_into(db, [sample_copy])
     assert (third.counts.inputs, third.files_unchanged) == (1, first.files_found)
     assert third.counts.loaded == 1 and third.counts.articles == 0, "same article, same outlet: stored once"
     # A touched but identical file is read again and recognised as a duplicate.
     os.utime(new, ns=(time.time_ns(), time.time_ns() + 10**9))
-    fourth = _load(db, [sample_copy])
+    fourth = load_into(db, [sample_copy])
     assert (fourth.counts.inputs, fourth.counts.duplicates) == (1, 1)
     con = analysis.connect(db, read_only=True)
     assert scalar(con, "SELECT count(*) FROM files") == first.files_found + 1
@@ -156,7 +149,7 @@ def test_nothing_lost_on_bad_inputs(tmp_path, seed_text):
         archive.writestr("a/page1.txt", seed_text.replace("L'opinion", "Libération"))
         archive.writestr("a/page2.txt.gz", gzip.compress(seed_text.encode("utf-8")))
         archive.writestr("a/readme.md", "# nothing")
-    result = _load(tmp_path / "bad.duckdb", [src])
+    result = load_into(tmp_path / "bad.duckdb", [src])
     c = result.counts
     assert result.balanced and c.inputs == 18  # 13 files, 3 zip members, 2 two-record exports
     con = analysis.connect(tmp_path / "bad.duckdb", read_only=True)
@@ -189,7 +182,7 @@ def test_crawl_time_sources(tmp_path, seed_text):
     (src / "b.txt").write_text(seed_text.replace("L'opinion", "Le Matin"), encoding="utf-8")
     (src / "manifest.jsonl").write_text(json.dumps({"file": "a.txt", "crawled_at": "2025-09-07T08:30:00+01:00",
                                                     "url": "https://www.turess.com/fr/x/1"}) + "\n", encoding="utf-8")
-    result = _load(tmp_path / "c.duckdb", [src])
+    result = load_into(tmp_path / "c.duckdb", [src])
     assert result.counts.inputs == 2 and result.manifests == 1
     con = analysis.connect(tmp_path / "c.duckdb", read_only=True)
     got = rows(con, """SELECT d.path, min(s.seen_at), min(s.seen_source), d.site FROM sightings s JOIN documents d USING (document_id)
@@ -197,15 +190,15 @@ def test_crawl_time_sources(tmp_path, seed_text):
     con.close()
     assert got[0][1] == dt.datetime(2025, 9, 7, 7, 30, tzinfo=got[0][1].tzinfo) and got[0][2:] == ("manifest", "turess")
     assert got[1][1].date() == dt.date(2025, 9, 6) and got[1][2] == "inferred"
-    _load(tmp_path / "d.duckdb", [src / "b.txt"], crawled_at="2025-09-10")
+    load_into(tmp_path / "d.duckdb", [src / "b.txt"], crawled_at="2025-09-10")
     con = analysis.connect(tmp_path / "d.duckdb", read_only=True)
     assert rows(con, "SELECT DISTINCT seen_source, seen_at::DATE, crawled_at::DATE FROM sightings JOIN documents USING (document_id)") == [
         ("option", dt.date(2025, 9, 10), dt.date(2025, 9, 10))]
     con.close()
     with pytest.raises(InvalidArgument, match="crawled_at 'last tuesday'"):
-        _load(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
+        load_into(tmp_path / "e.duckdb", [src], crawled_at="last tuesday")
     with pytest.raises(InvalidArgument, match="^batch_size must be at least 1$"):
-        _load(tmp_path / "e.duckdb", [src], batch_size=0)
+        load_into(tmp_path / "e.duckdb", [src], batch_size=0)
 
 
 def test_manifest_entries_are_keyed_by_the_callers_paths(tmp_path):
@@ -294,7 +287,7 @@ def test_kill_during_load_then_rerun_finishes(tmp_path, many_pages):
     rerun = subprocess.run([*PRESSWATCH, "--db", str(db), "load", str(many_pages), "--no-progress"], capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     clean = tmp_path / "clean.duckdb"
-    _load(clean, [many_pages])
+    load_into(clean, [many_pages])
     assert _table_fingerprint(db) == _table_fingerprint(clean)
     con = analysis.connect(db, read_only=True)
     assert rows(con, "SELECT status FROM loads ORDER BY load_id") == [("interrupted",), ("complete",)]
@@ -307,7 +300,7 @@ def test_parallel_load_equals_serial_load(tmp_path, many_pages):
                            "--batch-size", "300", "--no-progress"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     serial = tmp_path / "serial.duckdb"
-    _load(serial, [many_pages])
+    load_into(serial, [many_pages])
     assert _table_fingerprint(parallel) == _table_fingerprint(serial)
 
 
@@ -376,7 +369,7 @@ def test_every_input_is_accounted_for(tmp_path_factory, files):
     for i, (suffix, data) in enumerate(files):
         (folder / f"f{i}{suffix}").write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
     db = folder / "db.duckdb"
-    result = _load(db, [folder / f"f{i}{suffix}" for i, (suffix, _) in enumerate(files)])
+    result = load_into(db, [folder / f"f{i}{suffix}" for i, (suffix, _) in enumerate(files)])
     assert result.balanced
     con = analysis.connect(db, read_only=True)
     try:
@@ -445,16 +438,16 @@ def test_unreadable_file_is_read_again_once_readable(tmp_path, seed_text, monkey
                 raise PermissionError(13, "Permission denied", str(path))
             return open(path, *args, **kwargs)
         monkeypatch.setattr("builtins.open", refusing_open)
-    first = _load(tmp_path / "u.duckdb", [folder])
+    first = load_into(tmp_path / "u.duckdb", [folder])
     assert first.counts.reasons == {"unreadable": 1}
-    again = _load(tmp_path / "u.duckdb", [folder])  # still unreadable: tried again, not "unchanged"
+    again = load_into(tmp_path / "u.duckdb", [folder])  # still unreadable: tried again, not "unchanged"
     assert again.files_unchanged == 0 and again.counts.reasons == {"unreadable": 1}
 
     page.chmod(0o644)
     monkeypatch.undo()
-    fixed = _load(tmp_path / "u.duckdb", [folder])
+    fixed = load_into(tmp_path / "u.duckdb", [folder])
     assert fixed.files_unchanged == 0 and fixed.counts.loaded == 1 and fixed.counts.superseded == 1
-    assert _load(tmp_path / "u.duckdb", [folder]).files_unchanged == 1
+    assert load_into(tmp_path / "u.duckdb", [folder]).files_unchanged == 1
     con = analysis.connect(tmp_path / "u.duckdb", read_only=True)
     assert rows(con, "SELECT status, load_id FROM documents ORDER BY document_id") == [
         ("superseded", 1), ("superseded", 2), ("loaded", 3)]
@@ -473,7 +466,7 @@ def test_one_dated_headline_does_not_date_a_page(tmp_path):
     folder.mkdir()
     for name in ("a.txt", "b.txt"):
         (folder / name).write_text(ticker + nbsp4 + ("\n" if name == "a.txt" else ""), encoding="utf-8")
-    result = _load(tmp_path / "t.duckdb", [folder])
+    result = load_into(tmp_path / "t.duckdb", [folder])
     assert result.counts.loaded == 2 and result.counts.warnings.get("crawl_time_unknown") == 2
     con = analysis.connect(tmp_path / "t.duckdb", read_only=True)
     assert rows(con, "SELECT DISTINCT seen_source, seen_at FROM sightings") == [("unknown", None)]
@@ -492,12 +485,12 @@ def test_kill_while_changed_pages_are_read_again_then_rerun_finishes(tmp_path, m
     shutil.copytree(many_pages, folder)
     db, clean = tmp_path / "kill.duckdb", tmp_path / "clean.duckdb"
     for target in (db, clean):
-        _load(target, [folder])
+        load_into(target, [folder])
     for page in folder.glob("*.txt"):  # every page completed by its crawler since
         with page.open("a", encoding="utf-8") as handle:
             handle.write("\nPartager sur Facebook")
         os.utime(page, ns=(page.stat().st_mtime_ns + 10**9,) * 2)
-    _load(clean, [folder])
+    load_into(clean, [folder])
     process = subprocess.Popen([*PRESSWATCH, "--db", str(db), "load", str(folder), "--workers", "1",
                                 "--batch-size", "100", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _wait_for_commits(db, wal_bytes=1_500_000)

@@ -17,6 +17,7 @@ import analysis
 from analysis.cli import cli
 from analysis.report import periods
 from analysis.report.write import atomic_write
+from tests.conftest import writable_copy
 from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL
 
 W51 = {"start": dt.date(2016, 12, 19), "end": dt.date(2016, 12, 25)}
@@ -184,8 +185,7 @@ def test_bad_period_arguments_fail_in_one_sentence(sample_db_path, tmp_path, arg
 
 
 def test_busy_database_waits_then_says_so(sample_db_path, tmp_path):
-    db = tmp_path / "busy.duckdb"
-    db.write_bytes(sample_db_path.read_bytes())
+    db = writable_copy(sample_db_path, tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)"),
         str(db)], stdout=subprocess.PIPE, text=True)

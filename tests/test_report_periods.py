@@ -4,7 +4,6 @@ the future is refused unless ``allow_empty``, and dates beyond the calendar are 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +13,7 @@ from analysis.cli import cli
 from analysis.errors import InvalidArgument, NotFound
 from analysis.report import periods
 from analysis.report.write import choose_period, write_report
+from tests.conftest import writable_connection
 
 
 @pytest.fixture
@@ -25,11 +25,8 @@ def sample(sample_db_path):
 
 @pytest.fixture
 def writable_sample(sample_db_path, tmp_path):
-    path = tmp_path / "sample.duckdb"
-    shutil.copy(sample_db_path, path)
-    con = analysis.connect(path)
-    yield con
-    con.close()
+    with writable_connection(sample_db_path, tmp_path) as con:
+        yield con
 
 
 def test_latest_keeps_the_last_complete_period_when_it_has_data(sample):

@@ -20,6 +20,7 @@ from analysis.report.periods import Period
 from analysis.report.sections import search_section
 from analysis.search import attention
 from analysis.search.saved import SavedSearch, saved_searches
+from tests.conftest import writable_copy
 
 W51 = Period.containing("week", dt.date(2016, 12, 19))
 HOSTILE_NAME = "<script>alert('saved')</script> *bold* | [x](javascript:alert(1))"
@@ -174,13 +175,9 @@ def test_an_index_that_cannot_be_written_leaves_a_note_not_a_crash(con, monkeypa
 
 
 def test_a_large_archive_without_an_index_gets_a_note_not_a_long_build(sample_db_path, tmp_path, monkeypatch):
-    import shutil
-
-    import analysis
     from analysis.report import sections
 
-    copy = tmp_path / "db.duckdb"
-    shutil.copy(sample_db_path, copy)
+    copy = writable_copy(sample_db_path, tmp_path)
     monkeypatch.setattr(sections, "INDEX_ON_DEMAND_MAX", 10)
     c = analysis.connect(copy, read_only=True)
     try:

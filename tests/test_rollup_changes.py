@@ -8,20 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import analysis
 from analysis import enrich, rollups
 from analysis.db import scalar
 from analysis.entities import entity_frequencies
 from analysis.ingest import load
 from analysis.ingest.unload import unload
 from analysis.topics import topic_frequencies
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, writable_connection
 
 ROLLUP_TABLES = ("rollup_days", "rollup_story_days", "rollup_periods", "headline_spans", "rollup_day_prints")
 REGISTRY = {"entities": {"mode": "registry"}}
@@ -32,11 +30,8 @@ SEPARATOR = "\u00a0" * 4
 @pytest.fixture
 def con(enriched_sample_db, tmp_path):
     """A writable copy of the enriched sample, its rollups built."""
-    target = tmp_path / "enriched.duckdb"
-    shutil.copyfile(enriched_sample_db, target)
-    con = analysis.connect(target)
-    yield con
-    con.close()
+    with writable_connection(enriched_sample_db, tmp_path) as con:
+        yield con
 
 
 def tables(con) -> dict[str, list]:

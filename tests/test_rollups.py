@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +17,7 @@ from analysis.entities import entity_frequencies
 from analysis.ingest import load
 from analysis.ingest.unload import unload
 from analysis.topics import topic_frequencies
+from tests.conftest import writable_copy
 from tests.trends_fixtures import english_texts
 
 # Windows that start and end inside weeks and months, so a story spread over days is cut.
@@ -72,9 +72,7 @@ def assert_same_as_raw(con) -> None:
 
 @pytest.fixture
 def enriched_copy(enriched_sample_db, tmp_path) -> Path:
-    target = tmp_path / "enriched.duckdb"
-    shutil.copyfile(enriched_sample_db, target)
-    return target
+    return writable_copy(enriched_sample_db, tmp_path)
 
 
 def test_rollups_run_after_the_stages_they_count():

@@ -11,9 +11,9 @@ import pytest
 
 import analysis
 from analysis.entities.text import fold
-from analysis.ingest import load
 from analysis.search import attention, matching_ids, search
 from analysis.trends import period_totals
+from tests.conftest import load_into, writable_connection
 from tests.report_fixtures import enriched_sample_db  # noqa: F401  (fixture)
 
 WORD = re.compile(r"[^\W_]+")
@@ -22,9 +22,7 @@ WORD = re.compile(r"[^\W_]+")
 @pytest.fixture(scope="module")
 def db_file(tmp_path_factory, corpus):
     path = tmp_path_factory.mktemp("search") / "search.duckdb"
-    con = analysis.connect(path)
-    load(con, [str(corpus / "winer-fr"), str(corpus / "ant-jawhara" / "politic"), str(corpus / "pages")], workers=1)
-    con.close()
+    load_into(path, [corpus / "winer-fr", corpus / "ant-jawhara" / "politic", corpus / "pages"])
     return path
 
 
@@ -320,13 +318,8 @@ def _stories_per_period(con, query: str, freq: str) -> dict:
 def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # noqa: F811
     """``enrich`` may re-link stories keeping the number of links and the sum of their story
     ids: the next attention call counts the new stories, not those of its cached tables."""
-    import shutil
-
     query = "NOT maroc"  # most articles: some week holds four of them
-    path = tmp_path / "relinked.duckdb"
-    shutil.copyfile(enriched_sample_db, path)
-    con = analysis.connect(path)
-    try:
+    with writable_connection(enriched_sample_db, tmp_path) as con:
         ids = matching_ids(con, query).tolist()
         week = con.execute("""SELECT list(article_id ORDER BY article_id) FROM articles
                               WHERE list_contains($ids, article_id) AND published_date IS NOT NULL
@@ -345,22 +338,16 @@ def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # no
                 assert dict(zip(got["period"].dt.date, got["n_documents"])) == _stories_per_period(con, query, freq)
             weekly.append(attention(con, query, freq="week"))
         assert not weekly[0]["n_documents"].equals(weekly[1]["n_documents"])  # the re-linking shows
-    finally:
-        con.close()
 
 
 def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # noqa: F811
     """The index of linked articles holds exactly the dated articles whose story holds
     another: after a re-linking (one pair split, a new pair made) and after a marker left
     behind by an interrupted update, the next attention call brings it back in step."""
-    import shutil
-
     from analysis.search import linked, open_index, update_index
     from analysis.search.index import kind_ids
 
-    path = tmp_path / "linked.duckdb"
-    shutil.copyfile(enriched_sample_db, path)
-    con = analysis.connect(path)
+    con = writable_connection(enriched_sample_db, tmp_path)
 
     def members() -> list[int]:
         return [r[0] for r in con.execute(linked.MEMBERS_SQL).fetchall()]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import analysis
 from analysis.cli import cli
-from analysis.ingest import load
+from tests.conftest import load_into
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,7 @@ def db_file(tmp_path_factory, corpus):
     rows = folder / "winer.jsonl"
     with open(corpus / "winer-fr" / "winer_fr_2016_2017.jsonl", encoding="utf-8") as src:
         rows.write_text("".join(itertools.islice(src, 300)), encoding="utf-8")
-    con = analysis.connect(folder / "cli.duckdb")
-    load(con, [str(rows), str(corpus / "pages")], workers=1)
-    con.close()
+    load_into(folder / "cli.duckdb", [rows, corpus / "pages"])
     return str(folder / "cli.duckdb")
 
 

@@ -18,6 +18,7 @@ from analysis.errors import InvalidArgument
 from analysis.ingest import load
 from analysis.search import IndexOutOfStep, matching_ids, open_index, rebuild_index
 from analysis.search.index import article_documents, coverage, index_path
+from tests.conftest import load_into, writable_connection
 
 
 def _slice(corpus, tmp_path, start: int, stop: int):
@@ -30,19 +31,15 @@ def _slice(corpus, tmp_path, start: int, stop: int):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, corpus):
     folder = tmp_path_factory.mktemp("base")
-    con = analysis.connect(folder / "a.duckdb")
-    load(con, [_slice(corpus, folder, 0, 120), str(corpus / "pages")], workers=1)
-    con.close()
+    load_into(folder / "a.duckdb", [_slice(corpus, folder, 0, 120), corpus / "pages"])
     return folder / "a.duckdb"
 
 
 @pytest.fixture
 def db(base, tmp_path):
     """A fresh copy of the base database, without an index."""
-    shutil.copy(base, tmp_path / "a.duckdb")
-    con = analysis.connect(tmp_path / "a.duckdb")
-    yield con
-    con.close()
+    with writable_connection(base, tmp_path) as con:
+        yield con
 
 
 def _n_articles(con) -> int:

@@ -23,6 +23,7 @@ from analysis.cli import cli  # noqa: E402
 from analysis.query.export import export_database  # noqa: E402
 from analysis.spark import job  # noqa: E402
 from analysis.spark.documents import current_versions  # noqa: E402
+from tests.conftest import load_into, writable_connection  # noqa: E402
 from tests.test_spark_import import TABLES, local_expected, table_sets  # noqa: E402
 
 
@@ -73,15 +74,9 @@ def test_spark_with_ner_finds_the_same_spans_as_the_local_pipeline(corpus, spark
     small export (one partition)."""
     lines = (corpus / "winer-fr" / "winer_fr_2016_2017.jsonl").read_text(encoding="utf-8").splitlines()[:25]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from analysis.ingest import load
-
     db = tmp_path / "fr.duckdb"
-    con = analysis.connect(db)
-    load(con, [str(tmp_path / "in.jsonl")], workers=1)
-    con.close()
-    local_path = tmp_path / "local.duckdb"
-    shutil.copyfile(db, local_path)
-    local = analysis.connect(local_path)
+    load_into(db, [tmp_path / "in.jsonl"])
+    local = writable_connection(db, tmp_path, name="local.duckdb")
     from analysis.entities.stage import run as entities_stage
 
     entities_stage(local, mode="combined", ner_sample=None)

@@ -20,6 +20,7 @@ from analysis.cli import cli
 from analysis.entities.stage import run as entities_stage
 from analysis.spark import documents, enrich_locally
 from analysis.spark.output import FORMAT, MANIFEST, import_enrichment, is_enrichment_output
+from tests.conftest import writable_connection, writable_copy
 
 
 def write_output(con, out, *, batch_rows: int = 200) -> dict:
@@ -66,10 +67,8 @@ def table_sets(con) -> dict[str, set]:
 
 def local_expected(db_path, tmp_path):
     """The local engine's TABLES on one copy of ``db_path``, and a second, untouched copy."""
-    local_path, other_path = tmp_path / "local.duckdb", tmp_path / "other.duckdb"
-    shutil.copyfile(db_path, local_path)
-    shutil.copyfile(db_path, other_path)
-    local = analysis.connect(local_path)
+    other_path = writable_copy(db_path, tmp_path, name="other.duckdb")
+    local = writable_connection(db_path, tmp_path, name="local.duckdb")
     try:
         enrich_locally(local)
         return table_sets(local), other_path

@@ -20,6 +20,7 @@ from analysis.cli import cli
 from analysis.stories import detect, labelled, minhash, text
 from analysis.stories.calendar import calendar_conflict, calendar_masks
 from analysis.stories.stage import ARTICLE_RULE, StaleIndex, detect_stories
+from tests.conftest import writable_connection
 from tests.stories_fixtures import add_articles, add_headlines, article, corpus_articles, itn, stories_db, syndicated
 
 WEATHER = "JA-localNews-1798-20161208"  # Jawhara FM special weather bulletin, Thursday 8 December 2016
@@ -455,14 +456,9 @@ def test_cli_top_and_show(tmp_path):
 # --- through the real loader -----------------------------------------------------------
 
 def test_stage_over_the_loaded_corpus(corpus_db_path, tmp_path):
-    import shutil
-
-    import analysis
     from analysis.stories.stage import run
 
-    path = tmp_path / "corpus.duckdb"
-    shutil.copy(corpus_db_path, path)
-    con = analysis.connect(path)
+    con = writable_connection(corpus_db_path, tmp_path)
     counts = run(con)
     n_articles, n_headlines = con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM headlines)").fetchall()[0]
     assert counts["articles"] == n_articles > 5000 and counts["headlines"] == n_headlines > 0

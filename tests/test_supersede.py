@@ -11,16 +11,8 @@ import os
 from pathlib import Path
 
 import analysis
-from analysis.ingest import load
 from analysis.ingest.summary import render_summary
-
-
-def _load(db: Path, paths, **options):
-    con = analysis.connect(db)
-    try:
-        return load(con, [str(p) for p in paths], workers=1, **options)
-    finally:
-        con.close()
+from tests.conftest import load_into
 
 
 def _rows(db: Path, sql: str, params=None):
@@ -47,18 +39,18 @@ def test_half_written_page_loaded_again_counts_its_sightings_once(tmp_path, seed
     db, page = tmp_path / "p.duckdb", tmp_path / "pages" / "maghress-fr-0001.txt"
     page.parent.mkdir()
     _rewrite(page, _half(seed_text))
-    _load(db, [page.parent], crawled_at="2025-09-06T10:00:00Z")
+    load_into(db, [page.parent], crawled_at="2025-09-06T10:00:00Z")
     fresh = tmp_path / "fresh.duckdb"
-    _load(fresh, [page.parent], crawled_at="2025-09-06T10:00:00Z")  # what the half page alone gives
+    load_into(fresh, [page.parent], crawled_at="2025-09-06T10:00:00Z")  # what the half page alone gives
 
     _rewrite(page, seed_text)
-    result = _load(db, [page.parent], crawled_at="2025-09-06T12:00:00Z")
+    result = load_into(db, [page.parent], crawled_at="2025-09-06T12:00:00Z")
     assert result.counts.loaded == 1 and result.counts.superseded == 1 and result.balanced
     assert "1 documents of earlier loads superseded" in render_summary(result)
 
     # The complete page alone, loaded into an empty database, is what the database now holds.
     whole = tmp_path / "whole.duckdb"
-    _load(whole, [page.parent], crawled_at="2025-09-06T12:00:00Z")
+    load_into(whole, [page.parent], crawled_at="2025-09-06T12:00:00Z")
     headlines = "SELECT headline_id, text, n_sightings, first_seen, last_seen FROM headlines ORDER BY 1"
     assert _rows(db, headlines) == _rows(whole, headlines)
     assert max(r[2] for r in _rows(db, headlines)) == 2  # the one headline shown twice in a row, not 4
@@ -77,7 +69,7 @@ def test_enrichment_rows_of_a_replaced_article_do_not_dangle(tmp_path, seed_text
     page.parent.mkdir()
     _rewrite(page, _half(seed_text))
     _rewrite(other, seed_text.replace("L'opinion", "Le Matin"))
-    _load(db, [page.parent])
+    load_into(db, [page.parent])
     con = analysis.connect(db)
     (old, _), (kept, _) = con.execute("SELECT article_id, document_id FROM articles ORDER BY 1").fetchall()
     headline = con.execute("SELECT min(headline_id) FROM headlines").fetchall()[0][0]
@@ -93,7 +85,7 @@ def test_enrichment_rows_of_a_replaced_article_do_not_dangle(tmp_path, seed_text
     con.close()
 
     _rewrite(page, seed_text)
-    _load(db, [page.parent])
+    load_into(db, [page.parent])
     new = _rows(db, "SELECT article_id FROM articles WHERE article_id NOT IN (?, ?)", [old, kept])
     assert len(new) == 1 and _rows(db, "SELECT count(*) FROM articles") == [(2,)]
     for table, column in (("mentions", "article_id"), ("article_topics", "article_id"), ("topic_scored", "doc_id"),
@@ -116,9 +108,9 @@ def test_a_copy_of_a_replaced_page_keeps_its_content(tmp_path, seed_text):
     folder.mkdir()
     _rewrite(folder / "a.txt", seed_text)
     _rewrite(folder / "b.txt", seed_text)  # the same bytes: a duplicate of a.txt
-    _load(db, [folder], crawled_at="2025-09-06")
+    load_into(db, [folder], crawled_at="2025-09-06")
     _rewrite(folder / "a.txt", seed_text.replace("L'opinion", "Le Matin"))
-    _load(db, [folder], crawled_at="2025-09-07")
+    load_into(db, [folder], crawled_at="2025-09-07")
     statuses = _rows(db, "SELECT regexp_extract(path, '[ab].txt'), status FROM documents ORDER BY document_id")
     assert statuses == [("a.txt", "superseded"), ("b.txt", "loaded"), ("a.txt", "loaded")]
     # b.txt now holds the article and the sightings a.txt's first version held for both.
@@ -136,23 +128,23 @@ def test_changed_export_replaces_changed_and_vanished_records(tmp_path):
         _rewrite(export, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
     write(records)
-    _load(db, [export])
+    load_into(db, [export])
     records[1]["body"] = "Le corps corrigé de l'article numéro 1."
     write(records[:2])  # record 1 edited, record 2 removed
-    result = _load(db, [export])
+    result = load_into(db, [export])
     assert (result.counts.inputs, result.counts.loaded, result.counts.duplicates, result.counts.superseded) == (2, 1, 1, 2)
     assert _rows(db, "SELECT record, status FROM documents ORDER BY document_id") == [
         (0, "loaded"), (1, "superseded"), (2, "superseded"), (0, "duplicate"), (1, "loaded")]
     assert _rows(db, "SELECT body FROM articles ORDER BY url") == [
         ("Le corps de l'article numéro 0.",), ("Le corps corrigé de l'article numéro 1.",)]
-    assert _load(db, [export]).files_unchanged == 1
+    assert load_into(db, [export]).files_unchanged == 1
 
 
 def test_database_made_before_superseding_is_upgraded(tmp_path, seed_text):
     db, page = tmp_path / "old.duckdb", tmp_path / "in" / "a.txt"
     page.parent.mkdir()
     _rewrite(page, _half(seed_text))
-    _load(db, [page.parent])
+    load_into(db, [page.parent])
     con = analysis.connect(db)
     # The documents table as it was: no superseded status, no superseded_by column.
     con.execute("""CREATE TABLE old_documents AS SELECT * EXCLUDE (superseded_by, crawl_source) FROM documents;
@@ -167,7 +159,7 @@ def test_database_made_before_superseding_is_upgraded(tmp_path, seed_text):
                    INSERT INTO documents SELECT * FROM old_documents; DROP TABLE old_documents;""")
     con.close()
     _rewrite(page, seed_text)
-    assert _load(db, [page.parent]).counts.superseded == 1
+    assert load_into(db, [page.parent]).counts.superseded == 1
     assert _rows(db, "SELECT status FROM documents ORDER BY 1") == [("loaded",), ("superseded",)]
     assert _rows(db, "SELECT comment FROM duckdb_columns() WHERE table_name = 'documents' "
                      "AND column_name = 'superseded_by'")[0][0].startswith("For superseded documents")
@@ -191,7 +183,7 @@ def test_stories_after_a_page_is_replaced_equal_a_fresh_build(tmp_path, sample_c
     from analysis import enrich
 
     def build(db):
-        _load(db, [sample_copy])
+        load_into(db, [sample_copy])
         con = analysis.connect(db)
         enrich.run(con, stages=["stories"], progress=False, workers=1)
         con.close()
@@ -226,9 +218,9 @@ def test_changed_archive_replaces_changed_and_vanished_members(tmp_path, seed_te
 
     write({"a.txt": seed_text, "b.txt": seed_text.replace("L'opinion", "Le Matin"),
            "c.txt": seed_text.replace("L'opinion", "El Watan")})
-    _load(db, [archive], crawled_at="2025-09-06")
+    load_into(db, [archive], crawled_at="2025-09-06")
     write({"a.txt": seed_text, "b.txt": seed_text.replace("L'opinion", "Libération")})  # b edited, c gone
-    result = _load(db, [archive], crawled_at="2025-09-06")
+    result = load_into(db, [archive], crawled_at="2025-09-06")
     assert (result.counts.loaded, result.counts.duplicates, result.counts.superseded) == (1, 1, 2)
     assert _rows(db, "SELECT regexp_extract(path, '!(.*)', 1), status FROM documents ORDER BY document_id") == [
         ("a.txt", "loaded"), ("b.txt", "superseded"), ("c.txt", "superseded"), ("a.txt", "duplicate"),

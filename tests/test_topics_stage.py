@@ -14,6 +14,7 @@ from click.testing import CliRunner
 import analysis
 from analysis.cli import cli
 from analysis.topics import modelstore, stage, taxonomy
+from tests.conftest import writable_connection
 
 TABLES = ["topics", "topic_labels", "article_topics", "headline_topics", "topic_scored", "topic_models",
           "topic_terms", "topic_examples"]
@@ -31,11 +32,8 @@ def enriched(tmp_path_factory):
 
 @pytest.fixture
 def writable(enriched, tmp_path):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(enriched[0], copy)
-    con = analysis.connect(copy)
-    yield con
-    con.close()
+    with writable_connection(enriched[0], tmp_path) as con:
+        yield con
 
 
 def one_row_per_document_and_topic(con) -> bool:
@@ -166,9 +164,7 @@ def test_the_article_pass_gives_what_the_per_document_functions_give(enriched, t
     monkeypatch.setattr(modelstore, "MAX_FIT_DOCUMENTS", 150)
     tables = {}
     for workers in (1, 2):
-        path = tmp_path / f"w{workers}.duckdb"
-        shutil.copy(enriched[0], path)
-        con = analysis.connect(path)
+        con = writable_connection(enriched[0], tmp_path, name=f"w{workers}.duckdb")
         counts = stage.run(con, rebuild=True, workers=workers)
         tables[workers] = con.execute("SELECT * FROM article_topics ORDER BY ALL").fetchall()
         if workers == 2:

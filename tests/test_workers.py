@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import analysis
 from analysis import enrich
 from analysis.workers import ordered_map, pool
+from tests.conftest import writable_copy
 from tests.entities_fixtures import small_db
 
 # What the enrichment writes, in a stable order: the tables compared between the two runs.
@@ -95,8 +95,7 @@ def loaded(tmp_path_factory):
 def test_enrichment_in_workers_writes_what_one_process_writes(loaded, tmp_path, ner):
     results = {}
     for workers in (1, 2):
-        path = tmp_path / f"w{workers}.duckdb"
-        shutil.copy(loaded, path)
+        path = writable_copy(loaded, tmp_path, name=f"w{workers}.duckdb")
         con = analysis.connect(path)
         try:
             counts = enrich.run(con, stages=["topics", "entities"], progress=False, workers=workers,
@@ -142,8 +141,7 @@ def test_cli_enrich_without_spacy_uses_the_registry_in_workers(loaded, tmp_path)
 
     from analysis.cli import cli
 
-    path = tmp_path / "cli.duckdb"
-    shutil.copy(loaded, path)
+    path = writable_copy(loaded, tmp_path)
     result = CliRunner().invoke(cli, ["--db", str(path), "enrich", "--stage", "entities", "--no-spacy",
                                       "--workers", "2", "--no-progress"])
     assert result.exit_code == 0, result.output
