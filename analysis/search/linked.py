@@ -37,12 +37,12 @@ from analysis.search.index import (
 MARKER = "linked.json"
 MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 
+SHARED_STORIES = "SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1"
 # Dated articles whose story holds another article (any date: a window or period is applied
 # by the caller, with the counting units).
-MEMBERS_SQL = """
+MEMBERS_SQL = f"""
     SELECT s.article_id FROM article_stories s JOIN articles a USING (article_id)
-    WHERE a.published_date IS NOT NULL
-      AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
+    WHERE a.published_date IS NOT NULL AND s.story_id IN ({SHARED_STORIES})
     ORDER BY s.article_id"""
 
 

@@ -1,0 +1,156 @@
+"""The cells attention counts in (period × group) and the articles that share a story in one.
+
+A query's stories in a cell are its matching articles there (tantivy counts them) less the
+matches that share their story with another article of the cell, plus those stories. So
+besides the articles per cell only the articles of stories holding several articles are read
+from the database, never a row per article: the totals come out of the same two reads, by
+the same rule (every article of the cell, the whole archive as the query).
+
+The counting rules are ``analysis.trends.units_sql``'s: articles dated by publication, an
+unlinked article its own story, a window by ``$start``/``$end``, the incomplete flag of
+``trends.flags_sql`` from each group's first and last day in the whole database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import trends
+from analysis.db import has_table
+from analysis.search.linked import SHARED_STORIES
+
+IN_WINDOW = """a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
+               AND ($end IS NULL OR a.published_date <= $end)"""
+
+# Dated articles per cell of the window, with their group's first and last day in the whole
+# database; {period} and {group} come from allow-lists.
+CELLS_SQL = f"""
+    WITH bounds AS (SELECT {{group}} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
+                    FROM articles a WHERE a.published_date IS NOT NULL GROUP BY ALL),
+    cells AS (SELECT {{period}} AS period, {{group}} AS grp, count(*) AS n FROM articles a
+              WHERE {IN_WINDOW} GROUP BY ALL)
+    SELECT c.period, c.grp, c.n, b.first_day, b.last_day
+    FROM cells c JOIN bounds b ON b.grp IS NOT DISTINCT FROM c.grp
+    ORDER BY c.period, c.grp NULLS FIRST"""
+
+# The dated articles of the window whose story holds another article, by id.
+MEMBERS_SQL = f"""
+    SELECT a.article_id, {{period}} AS period, {{group}} AS grp, s.story_id
+    FROM article_stories s JOIN articles a USING (article_id)
+    WHERE {IN_WINDOW} AND s.story_id IN ({SHARED_STORIES})
+    ORDER BY a.article_id"""
+
+
+@dataclass
+class Cells:
+    """The cells of one database state and set of options, and their linked articles."""
+
+    frame: pd.DataFrame  # one row per cell, by period then group (None first): period, group, n_total, incomplete
+    starts: np.ndarray  # each period's first day (datetime64[D]), ascending
+    groups: list  # the groups, in the order of ``grid``'s columns
+    grid: np.ndarray  # (period, group) -> row of ``frame``, or -1 when the cell holds no article
+    ids: np.ndarray  # the linked articles' ids, ascending
+    cell: np.ndarray  # each linked article's row of ``frame``
+    # each linked article's story when it shares it with another article of its cell, else -1
+    # (ranks 0..n_shared, not story ids): only those count fewer stories than articles
+    shared: np.ndarray
+    n_shared: int
+
+    @property
+    def any_shared(self) -> bool:
+        return bool(self.n_shared)
+
+    def rows(self, doc_ids: np.ndarray) -> np.ndarray:
+        """The linked articles among these ids (their positions in ``ids``)."""
+        at = np.searchsorted(self.ids, doc_ids)
+        inside = at < len(self.ids)
+        return at[inside][self.ids[at[inside]] == doc_ids[inside]]
+
+    def correction(self, rows: np.ndarray) -> np.ndarray:
+        """Per row of ``frame``: distinct stories minus articles among the linked ``rows``."""
+        return _correction(self.cell, self.shared, self.n_shared, rows, len(self.frame))
+
+    def per_cell(self, period_counts: np.ndarray, group: int) -> np.ndarray:
+        """Counts per period of one group (a column of ``grid``) as counts per row of ``frame``."""
+        out = np.zeros(len(self.frame), dtype=np.int64)
+        at = self.grid[:, group]
+        out[at[at >= 0]] = period_counts[at >= 0]
+        return out
+
+
+def _correction(cell: np.ndarray, shared: np.ndarray, n_shared: int, rows: np.ndarray, n_cells: int) -> np.ndarray:
+    rows = rows[shared[rows] >= 0]
+    out = np.zeros(n_cells, dtype=np.int64)
+    if len(rows):
+        # each (cell, story) pair once: a story of several matches in a cell counts one
+        pairs = np.unique(cell[rows].astype(np.int64) * n_shared + shared[rows])
+        out += np.bincount(pairs // n_shared, minlength=n_cells)
+        out -= np.bincount(cell[rows], minlength=n_cells)
+    return out
+
+
+def cells(con: duckdb.DuckDBPyConnection, options: dict) -> Cells:
+    """The cells of articles for these options (``freq``, ``by``, ``unit``, ``start``, ``end``)."""
+    sql = {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
+           "group": trends.GROUPS[options["by"]]}
+    params = {"start": options["start"], "end": options["end"]}
+    counted = con.execute(CELLS_SQL.format(**sql), params).df()
+    starts = np.unique(counted["period"].to_numpy().astype("datetime64[D]"))
+    groups = list(dict.fromkeys(_groups(counted)))
+    grid = np.full((len(starts), max(len(groups), 1)), -1, dtype=np.int64)
+    grid[_positions(counted, starts, groups)] = np.arange(len(counted))
+    ids, cell, shared, n_shared = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+    if options["unit"] == "stories" and has_table(con, "article_stories"):
+        members = con.execute(MEMBERS_SQL.format(**sql), params).df()
+        ids = members["article_id"].to_numpy().astype(np.int64)
+        cell = grid[_positions(members, starts, groups)]
+        shared, n_shared = _shared_stories(cell, members["story_id"].to_numpy().astype(np.int64))
+    n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
+    frame = _flagged(con, counted.assign(n=n), options["freq"])
+    return Cells(frame, starts, groups, grid, ids, cell, shared, n_shared)
+
+
+def _positions(frame: pd.DataFrame, starts: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """(period, group) indices of ``grid`` for each row of a frame with ``period`` and ``grp``."""
+    period = np.searchsorted(starts, frame["period"].to_numpy().astype("datetime64[D]"))
+    index = {g: i for i, g in enumerate(groups)}
+    group = np.fromiter((index[g] for g in _groups(frame)), dtype=np.int64, count=len(frame)) if len(groups) > 1 \
+        else np.zeros(len(frame), dtype=np.int64)
+    return period, group
+
+
+def _groups(frame: pd.DataFrame) -> list:
+    # pandas gives a missing group as NaN beside strings: one None, whatever the column held
+    return [None if pd.isna(g) else g for g in frame["grp"]]
+
+
+def _shared_stories(cell: np.ndarray, story: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each article's story rank when another article of its cell shares the story, else -1."""
+    stories, rank = np.unique(story, return_inverse=True)
+    _, pair, n = np.unique(cell * max(len(stories), 1) + rank, return_inverse=True, return_counts=True)
+    mask = n[pair] > 1
+    kept, shared = np.unique(rank[mask], return_inverse=True)
+    out = np.full(len(cell), -1, dtype=np.int64)
+    out[mask] = shared
+    return out, len(kept)
+
+
+def _flagged(con: duckdb.DuckDBPyConnection, totals: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """The totals with the incomplete flag of ``trends.flags_sql``, in the order of ``totals``."""
+    name = f"search_cells_{uuid.uuid4().hex}"
+    con.register(name, totals.assign(row=np.arange(len(totals))))
+    try:
+        return con.execute(f"""
+            WITH totals AS (SELECT CAST(period AS DATE) AS period, grp, n, CAST(first_day AS DATE) AS first_day,
+                                   CAST(last_day AS DATE) AS last_day FROM {name}),
+            {trends.flags_sql(freq=freq)}
+            SELECT p.period, p.grp AS "group", p.n_documents AS n_total, p.incomplete
+            FROM period_totals p JOIN {name} t ON CAST(t.period AS DATE) = p.period AND t.grp IS NOT DISTINCT FROM p.grp
+            ORDER BY t.row""", {"thin": trends.THIN_PERIOD_SHARE}).df()
+    finally:
+        con.unregister(name)
