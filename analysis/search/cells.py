@@ -21,8 +21,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import trends
-from analysis.db import has_table
-from analysis.search.linked import SHARED_STORIES
 
 IN_WINDOW = """a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
                AND ($end IS NULL OR a.published_date <= $end)"""
@@ -38,11 +36,12 @@ CELLS_SQL = f"""
     FROM cells c JOIN bounds b ON b.grp IS NOT DISTINCT FROM c.grp
     ORDER BY c.period, c.grp NULLS FIRST"""
 
-# The dated articles of the window whose story holds another article, by id.
+# The cell of each linked article (``analysis.search.linked.members``, registered as {members})
+# in the window, by id.
 MEMBERS_SQL = f"""
-    SELECT a.article_id, {{period}} AS period, {{group}} AS grp, s.story_id
-    FROM article_stories s JOIN articles a USING (article_id)
-    WHERE {IN_WINDOW} AND s.story_id IN ({SHARED_STORIES})
+    SELECT a.article_id, {{period}} AS period, {{group}} AS grp, m.story_id
+    FROM {{members}} m JOIN articles a USING (article_id)
+    WHERE {IN_WINDOW}
     ORDER BY a.article_id"""
 
 
@@ -94,8 +93,11 @@ def _correction(cell: np.ndarray, shared: np.ndarray, n_shared: int, rows: np.nd
     return out
 
 
-def cells(con: duckdb.DuckDBPyConnection, options: dict) -> Cells:
-    """The cells of articles for these options (``freq``, ``by``, ``unit``, ``start``, ``end``)."""
+def cells(con: duckdb.DuckDBPyConnection, options: dict, members: tuple[np.ndarray, np.ndarray] | None) -> Cells:
+    """The cells of articles for these options (``freq``, ``by``, ``start``, ``end``).
+
+    ``members`` are the linked articles' ids and stories (``analysis.search.linked.members``)
+    when counting stories, None when every article is a unit of its own."""
     sql = {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
            "group": trends.GROUPS[options["by"]]}
     params = {"start": options["start"], "end": options["end"]}
@@ -105,23 +107,33 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict) -> Cells:
     grid = np.full((len(starts), max(len(groups), 1)), -1, dtype=np.int64)
     grid[_positions(counted, starts, groups)] = np.arange(len(counted))
     ids, cell, shared, n_shared = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    if options["unit"] == "stories" and has_table(con, "article_stories"):
-        members = con.execute(MEMBERS_SQL.format(**sql), params).df()
-        ids = members["article_id"].to_numpy().astype(np.int64)
-        cell = grid[_positions(members, starts, groups)]
-        shared, n_shared = _shared_stories(cell, members["story_id"].to_numpy().astype(np.int64))
+    if members is not None and len(members[0]):
+        dated = _cells_of_members(con, sql, params, members)
+        ids = dated["article_id"].to_numpy().astype(np.int64)
+        cell = grid[_positions(dated, starts, groups)]
+        shared, n_shared = _shared_stories(cell, dated["story_id"].to_numpy().astype(np.int64))
     n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
     frame = _flagged(con, counted.assign(n=n), options["freq"])
     return Cells(frame, starts, groups, grid, ids, cell, shared, n_shared)
 
 
+def _cells_of_members(con: duckdb.DuckDBPyConnection, sql: dict, params: dict,
+                      members: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    name = f"search_members_{uuid.uuid4().hex}"
+    con.register(name, pd.DataFrame({"article_id": members[0], "story_id": members[1]}))
+    try:
+        return con.execute(MEMBERS_SQL.format(**sql, members=name), params).df()
+    finally:
+        con.unregister(name)
+
+
 def _positions(frame: pd.DataFrame, starts: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
     """(period, group) indices of ``grid`` for each row of a frame with ``period`` and ``grp``."""
     period = np.searchsorted(starts, frame["period"].to_numpy().astype("datetime64[D]"))
-    index = {g: i for i, g in enumerate(groups)}
-    group = np.fromiter((index[g] for g in _groups(frame)), dtype=np.int64, count=len(frame)) if len(groups) > 1 \
-        else np.zeros(len(frame), dtype=np.int64)
-    return period, group
+    named = [g for g in groups if g is not None]
+    codes = pd.Categorical(frame["grp"], categories=named).codes.astype(np.int64)  # a missing group: -1
+    index = np.array([groups.index(g) for g in named] + [groups.index(None) if None in groups else -1])
+    return period, index[codes]
 
 
 def _groups(frame: pd.DataFrame) -> list:

@@ -7,10 +7,12 @@ index, the linked articles indexed again the same way, lists them alone. When mo
 the articles are linked it would save little and double the disk: then there is none, and
 attention lists the matches from the main index.
 
-It lives in ``<database>.search/linked/`` and follows the story links: its marker records the
-links and database state it was brought up to date with, and any other state makes the next
-call add the newly linked articles and delete those no longer linked, in one commit. A crash
-before the marker is written only repeats that comparison.
+It lives in ``<database>.search/linked/``, beside the list of those articles and their stories
+(``members``: finding them groups every story link, so it is saved for the next process), and
+follows the story links: its marker records the links and database state it was brought up to
+date with, and any other state makes the next call add the newly linked articles and delete
+those no longer linked, in one commit. A crash before the marker is written only repeats that
+comparison.
 """
 
 from __future__ import annotations
@@ -35,14 +37,15 @@ from analysis.search.index import (
 )
 
 MARKER = "linked.json"
+MEMBERS = "members.npz"
 MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 
-SHARED_STORIES = "SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1"
 # Dated articles whose story holds another article (any date: a window or period is applied
 # by the caller, with the counting units).
-MEMBERS_SQL = f"""
-    SELECT s.article_id FROM article_stories s JOIN articles a USING (article_id)
-    WHERE a.published_date IS NOT NULL AND s.story_id IN ({SHARED_STORIES})
+MEMBERS_SQL = """
+    SELECT s.article_id, s.story_id FROM article_stories s JOIN articles a USING (article_id)
+    WHERE a.published_date IS NOT NULL
+      AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
     ORDER BY s.article_id"""
 
 
@@ -100,7 +103,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
         if idx is not None or not marker["used"]:
             _OPEN[path] = (marker, idx)
             return idx
-    want = con.execute(MEMBERS_SQL).fetchnumpy()["article_id"].astype(np.int64)
+    want, stories = _members(con, path, links)
     dated = con.execute("SELECT count(published_date) FROM articles").fetchall()[0][0]
     used = len(want) <= MAX_SHARE * dated
     idx = None
@@ -110,9 +113,47 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     else:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
+        _save(path, _members_key(con, links), want, stories)
     marker = {"key": key, "used": used}
     tmp = path / f"{MARKER}.{uuid.uuid4().hex[:8]}"
     tmp.write_text(json.dumps(marker))
     os.replace(tmp, path / MARKER)
     _OPEN[path] = (marker, idx)
     return idx
+
+
+def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids ascending, story ids) of the dated articles whose story holds another, any date.
+
+    Finding them groups every story link; ``linked_index`` saves them beside the linked
+    articles' index for the links and database state it saw, so that a process's first
+    attention call reads them instead. Computed (and saved) again for any other state."""
+    links = links_fingerprint(con) if links is None else links
+    return _members(con, main.path / "linked", links)
+
+
+def _members_key(con: duckdb.DuckDBPyConnection, links: tuple | None) -> str:
+    return repr((links, checked_state(con)))
+
+
+def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+    key = _members_key(con, links)
+    try:
+        with np.load(path / MEMBERS) as saved:
+            if str(saved["key"]) == key:
+                return saved["ids"], saved["stories"]
+    except (OSError, ValueError, KeyError):  # none yet, or cut short
+        pass
+    rows = con.execute(MEMBERS_SQL).fetchnumpy()
+    ids, stories = rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64)
+    path.mkdir(parents=True, exist_ok=True)
+    _save(path, key, ids, stories)
+    return ids, stories
+
+
+def _save(path, key: str, ids: np.ndarray, stories: np.ndarray) -> None:
+    # written aside and renamed: a reader sees a whole file, and its key says which state it holds
+    tmp = path / f"{MEMBERS}.{uuid.uuid4().hex[:8]}"
+    with open(tmp, "wb") as out:
+        np.savez(out, key=np.array(key), ids=ids, stories=stories)
+    os.replace(tmp, path / MEMBERS)

@@ -70,7 +70,7 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
                "end": trends.as_date(end)}
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
     if source == "articles" and by != "outlet":
-        table = _cells(con, options, links)
+        table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
     units, totals = _tables(con, options, links)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
@@ -134,11 +134,12 @@ def _tables(con, options: dict, links: tuple | None) -> tuple[str, str]:
 _CACHE: dict[str, Cells] = {}
 
 
-def _cells(con, options: dict, links: tuple | None) -> Cells:
+def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
     key, _ = _table_names(con, options, links)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = cells(con, options)
+        members = linked.members(con, idx, links) if links is not None else None
+        _CACHE[key] = cells(con, options, members)
     return _CACHE[key]
 
 
