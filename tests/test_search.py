@@ -404,6 +404,37 @@ def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # no
         con.close()
 
 
+def test_linked_articles_are_read_back_for_their_links(enriched_sample_db, tmp_path, monkeypatch):  # noqa: F811
+    """A process's first attention call reads the linked articles and their stories saved
+    beside the linked index instead of grouping every story link, while the links are those
+    they were saved for; after a re-linking they are found and saved again."""
+    import shutil
+
+    from analysis.search import linked, open_index
+
+    path = tmp_path / "members.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+    try:
+        frame = attention(con, "NOT maroc", freq="week")
+        saved = open_index(con).path / linked.MEMBERS
+        assert saved.exists()
+        expected_ids = [r[0] for r in con.execute(linked.MEMBERS_SQL).fetchall()]
+        monkeypatch.setattr(linked, "MEMBERS_SQL", "SELECT no_such_column FROM articles")
+        _first_calls(monkeypatch)
+        assert attention(con, "NOT maroc", freq="week").equals(frame)  # no query: read back
+        assert linked.members(con, open_index(con))[0].tolist() == expected_ids
+        monkeypatch.undo()
+        pair = con.execute("""SELECT story_id, max(article_id) FROM article_stories GROUP BY story_id
+                              HAVING count(*) = 2 LIMIT 1""").fetchall()[0]
+        con.execute("UPDATE article_stories SET story_id = article_id WHERE article_id = $a", {"a": pair[1]})
+        _first_calls(monkeypatch)
+        assert _cells_of(attention(con, "NOT maroc", freq="week")) == _raw_attention(con, "NOT maroc", freq="week", by=None)
+        assert pair[1] not in linked.members(con, open_index(con))[0].tolist()
+    finally:
+        con.close()
+
+
 def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # noqa: F811
     """The index of linked articles holds exactly the dated articles whose story holds
     another: after a re-linking (one pair split, a new pair made) and after a marker left

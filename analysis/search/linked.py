@@ -7,12 +7,11 @@ index, the linked articles indexed again the same way, lists them alone. When mo
 the articles are linked it would save little and double the disk: then there is none, and
 attention lists the matches from the main index.
 
-It lives in ``<database>.search/linked/``, beside the list of those articles and their stories
-(``members``: finding them groups every story link, so it is saved for the next process), and
-follows the story links: its marker records the links and database state it was brought up to
-date with, and any other state makes the next call add the newly linked articles and delete
-those no longer linked, in one commit. A crash before the marker is written only repeats that
-comparison.
+It lives in ``<database>.search/linked/`` (the list of those articles and their stories,
+``members``, is saved beside it: finding them groups every story link) and follows the story
+links: its marker records the links and database state it was brought up to date with, and
+any other state makes the next call add the newly linked articles and delete those no longer
+linked, in one commit. A crash before the marker is written only repeats that comparison.
 """
 
 from __future__ import annotations
@@ -103,7 +102,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
         if idx is not None or not marker["used"]:
             _OPEN[path] = (marker, idx)
             return idx
-    want, stories = _members(con, path, links)
+    want = _members(con, main.path, links)[0]
     dated = con.execute("SELECT count(published_date) FROM articles").fetchall()[0][0]
     used = len(want) <= MAX_SHARE * dated
     idx = None
@@ -113,7 +112,6 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     else:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
-        _save(path, _members_key(con, links), want, stories)
     marker = {"key": key, "used": used}
     tmp = path / f"{MARKER}.{uuid.uuid4().hex[:8]}"
     tmp.write_text(json.dumps(marker))
@@ -125,19 +123,16 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
 def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids ascending, story ids) of the dated articles whose story holds another, any date.
 
-    Finding them groups every story link; ``linked_index`` saves them beside the linked
-    articles' index for the links and database state it saw, so that a process's first
-    attention call reads them instead. Computed (and saved) again for any other state."""
+    Finding them groups every story link; they are saved in the main index's folder (outside
+    ``linked/``, which is cleared when that index is rebuilt) for the links and database
+    state they were found for, so that the next process's first attention call reads them
+    instead. Found (and saved) again for any other state."""
     links = links_fingerprint(con) if links is None else links
-    return _members(con, main.path / "linked", links)
-
-
-def _members_key(con: duckdb.DuckDBPyConnection, links: tuple | None) -> str:
-    return repr((links, checked_state(con)))
+    return _members(con, main.path, links)
 
 
 def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> tuple[np.ndarray, np.ndarray]:
-    key = _members_key(con, links)
+    key = repr((links, checked_state(con)))
     try:
         with np.load(path / MEMBERS) as saved:
             if str(saved["key"]) == key:
@@ -146,7 +141,6 @@ def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> tuple
         pass
     rows = con.execute(MEMBERS_SQL).fetchnumpy()
     ids, stories = rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64)
-    path.mkdir(parents=True, exist_ok=True)
     _save(path, key, ids, stories)
     return ids, stories
 
