@@ -2,9 +2,10 @@
 
 A query's stories in a cell are its matching articles there (tantivy counts them) less the
 matches that share their story with another article of the cell, plus those stories. So
-besides the articles per cell only the articles of stories holding several articles are read
-from the database, never a row per article: the totals come out of the same two reads, by
-the same rule (every article of the cell, the whole archive as the query).
+besides the articles per cell (one aggregation in DuckDB) only the articles of stories
+holding several articles are needed (``analysis.search.linked.members``, saved beside the
+index), never a row per article: the totals come out of the same two, by the same rule
+(every article of the cell, the whole archive as the query).
 
 The counting rules are ``analysis.trends.units_sql``'s: articles dated by publication, an
 unlinked article its own story, a window by ``$start``/``$end``, the incomplete flag of
@@ -21,28 +22,19 @@ import numpy as np
 import pandas as pd
 
 from analysis import trends
-
-IN_WINDOW = """a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
-               AND ($end IS NULL OR a.published_date <= $end)"""
+from analysis.search.linked import Members
 
 # Dated articles per cell of the window, with their group's first and last day in the whole
 # database; {period} and {group} come from allow-lists.
-CELLS_SQL = f"""
-    WITH bounds AS (SELECT {{group}} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
+CELLS_SQL = """
+    WITH bounds AS (SELECT {group} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
                     FROM articles a WHERE a.published_date IS NOT NULL GROUP BY ALL),
-    cells AS (SELECT {{period}} AS period, {{group}} AS grp, count(*) AS n FROM articles a
-              WHERE {IN_WINDOW} GROUP BY ALL)
+    cells AS (SELECT {period} AS period, {group} AS grp, count(*) AS n FROM articles a
+              WHERE a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
+                AND ($end IS NULL OR a.published_date <= $end) GROUP BY ALL)
     SELECT c.period, c.grp, c.n, b.first_day, b.last_day
     FROM cells c JOIN bounds b ON b.grp IS NOT DISTINCT FROM c.grp
     ORDER BY c.period, c.grp NULLS FIRST"""
-
-# The cell of each linked article (``analysis.search.linked.members``, registered as {members})
-# in the window, by id.
-MEMBERS_SQL = f"""
-    SELECT a.article_id, {{period}} AS period, {{group}} AS grp, m.story_id
-    FROM {{members}} m JOIN articles a USING (article_id)
-    WHERE {IN_WINDOW}
-    ORDER BY a.article_id"""
 
 
 @dataclass
@@ -93,11 +85,11 @@ def _correction(cell: np.ndarray, shared: np.ndarray, n_shared: int, rows: np.nd
     return out
 
 
-def cells(con: duckdb.DuckDBPyConnection, options: dict, members: tuple[np.ndarray, np.ndarray] | None) -> Cells:
+def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None) -> Cells:
     """The cells of articles for these options (``freq``, ``by``, ``start``, ``end``).
 
-    ``members`` are the linked articles' ids and stories (``analysis.search.linked.members``)
-    when counting stories, None when every article is a unit of its own."""
+    ``members`` are the linked articles (``analysis.search.linked.members``) when counting
+    stories, None when every article is a unit of its own."""
     sql = {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
            "group": trends.GROUPS[options["by"]]}
     params = {"start": options["start"], "end": options["end"]}
@@ -105,35 +97,50 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict, members: tuple[np.ndarr
     starts = np.unique(counted["period"].to_numpy().astype("datetime64[D]"))
     groups = list(dict.fromkeys(_groups(counted)))
     grid = np.full((len(starts), max(len(groups), 1)), -1, dtype=np.int64)
-    grid[_positions(counted, starts, groups)] = np.arange(len(counted))
+    names = np.array([g or "" for g in _groups(counted)], dtype=str)
+    grid[_positions(counted["period"].to_numpy(), names, starts, groups)] = np.arange(len(counted))
     ids, cell, shared, n_shared = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    if members is not None and len(members[0]):
-        dated = _cells_of_members(con, sql, params, members)
-        ids = dated["article_id"].to_numpy().astype(np.int64)
-        cell = grid[_positions(dated, starts, groups)]
-        shared, n_shared = _shared_stories(cell, dated["story_id"].to_numpy().astype(np.int64))
+    if members is not None and len(members.ids):
+        inside = _in_window(members.days, options["start"], options["end"])
+        ids = members.ids[inside]
+        days = members.days[inside]
+        cell = grid[_positions(_period_starts(days, options["freq"]), members.langs[inside], starts, groups)]
+        shared, n_shared = _shared_stories(cell, members.stories[inside])
     n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
     frame = _flagged(con, counted.assign(n=n), options["freq"])
     return Cells(frame, starts, groups, grid, ids, cell, shared, n_shared)
 
 
-def _cells_of_members(con: duckdb.DuckDBPyConnection, sql: dict, params: dict,
-                      members: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
-    name = f"search_members_{uuid.uuid4().hex}"
-    con.register(name, pd.DataFrame({"article_id": members[0], "story_id": members[1]}))
-    try:
-        return con.execute(MEMBERS_SQL.format(**sql, members=name), params).df()
-    finally:
-        con.unregister(name)
+def _in_window(days: np.ndarray, start, end) -> np.ndarray:
+    inside = np.ones(len(days), dtype=bool)
+    if start is not None:
+        inside &= days >= np.datetime64(start, "D")
+    if end is not None:
+        inside &= days <= np.datetime64(end, "D")
+    return inside
 
 
-def _positions(frame: pd.DataFrame, starts: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
-    """(period, group) indices of ``grid`` for each row of a frame with ``period`` and ``grp``."""
-    period = np.searchsorted(starts, frame["period"].to_numpy().astype("datetime64[D]"))
-    named = [g for g in groups if g is not None]
-    codes = pd.Categorical(frame["grp"], categories=named).codes.astype(np.int64)  # a missing group: -1
-    index = np.array([groups.index(g) for g in named] + [groups.index(None) if None in groups else -1])
-    return period, index[codes]
+def _period_starts(days: np.ndarray, freq: str) -> np.ndarray:
+    """Each day's period as ``date_trunc`` gives it (weeks start on Monday)."""
+    if freq == "month":
+        return days.astype("datetime64[M]").astype("datetime64[D]")
+    if freq == "week":
+        n = days.astype(np.int64)  # days since 1970-01-01, a Thursday
+        return (n - (n + 3) % 7).astype("datetime64[D]")
+    return days
+
+
+def _positions(periods: np.ndarray, values: np.ndarray, starts: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """(period, group) indices of ``grid`` for each period and group value (str; "" for a
+    missing group: the schema allows no empty language)."""
+    period = np.searchsorted(starts, periods.astype("datetime64[D]"))
+    missing = groups.index(None) if None in groups else -1
+    named = np.array(sorted(g for g in groups if g is not None), dtype=str)
+    if not len(named):
+        return period, np.full(len(values), missing, dtype=np.int64)
+    at = np.minimum(np.searchsorted(named, values), len(named) - 1)
+    index = np.array([groups.index(g) for g in named])
+    return period, np.where(named[at] == values, index[at], missing)
 
 
 def _groups(frame: pd.DataFrame) -> list:

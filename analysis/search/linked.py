@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import uuid
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -42,7 +43,8 @@ MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 # Dated articles whose story holds another article (any date: a window or period is applied
 # by the caller, with the counting units).
 MEMBERS_SQL = """
-    SELECT s.article_id, s.story_id FROM article_stories s JOIN articles a USING (article_id)
+    SELECT s.article_id, s.story_id, a.published_date, coalesce(a.lang, '') AS lang
+    FROM article_stories s JOIN articles a USING (article_id)
     WHERE a.published_date IS NOT NULL
       AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
     ORDER BY s.article_id"""
@@ -102,7 +104,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
         if idx is not None or not marker["used"]:
             _OPEN[path] = (marker, idx)
             return idx
-    want = _members(con, main.path, links)[0]
+    want = _members(con, main.path, links).ids
     dated = con.execute("SELECT count(published_date) FROM articles").fetchall()[0][0]
     used = len(want) <= MAX_SHARE * dated
     idx = None
@@ -120,34 +122,45 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     return idx
 
 
-def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids ascending, story ids) of the dated articles whose story holds another, any date.
+class Members(NamedTuple):
+    """The dated articles whose story holds another, any date, by id."""
+
+    ids: np.ndarray  # ascending
+    stories: np.ndarray  # each one's story
+    days: np.ndarray  # its publication day (datetime64[D])
+    langs: np.ndarray  # its language, "" when it has none (the schema allows no empty one)
+
+
+def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> Members:
+    """The linked articles, their stories, days and languages.
 
     Finding them groups every story link; they are saved in the main index's folder (outside
     ``linked/``, which is cleared when that index is rebuilt) for the links and database
     state they were found for, so that the next process's first attention call reads them
-    instead. Found (and saved) again for any other state."""
+    instead. Found (and saved) again for any other state. Like the index, the saved days and
+    languages follow the database state: an article's date or language is not changed in place."""
     links = links_fingerprint(con) if links is None else links
     return _members(con, main.path, links)
 
 
-def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> Members:
     key = repr((links, checked_state(con)))
     try:
         with np.load(path / MEMBERS) as saved:
             if str(saved["key"]) == key:
-                return saved["ids"], saved["stories"]
+                return Members(*(saved[field] for field in Members._fields))
     except (OSError, ValueError, KeyError):  # none yet, or cut short
         pass
     rows = con.execute(MEMBERS_SQL).fetchnumpy()
-    ids, stories = rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64)
-    _save(path, key, ids, stories)
-    return ids, stories
+    found = Members(rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64),
+                    rows["published_date"].astype("datetime64[D]"), rows["lang"].astype(str))
+    _save(path, key, found)
+    return found
 
 
-def _save(path, key: str, ids: np.ndarray, stories: np.ndarray) -> None:
+def _save(path, key: str, found: Members) -> None:
     # written aside and renamed: a reader sees a whole file, and its key says which state it holds
     tmp = path / f"{MEMBERS}.{uuid.uuid4().hex[:8]}"
     with open(tmp, "wb") as out:
-        np.savez(out, key=np.array(key), ids=ids, stories=stories)
+        np.savez(out, key=np.array(key), **found._asdict())
     os.replace(tmp, path / MEMBERS)

@@ -98,11 +98,15 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     return _typed(frame)
 
 
-def _table_names(con, options: dict, links: tuple | None) -> tuple[str, str]:
-    """Names of the units and totals tables: they change with the options, the database state
-    and the story links."""
+def _state_key(con, options: dict, links: tuple | None) -> str:
+    """What the counting units depend on: the options, the database state and the story links."""
     key = (str(index_path(con)), checked_state(con), links, *sorted(options.items()))
-    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+
+
+def _table_names(con, options: dict, links: tuple | None) -> tuple[str, str]:
+    """Names of the units and totals tables of ``_state_key``."""
+    suffix = _state_key(con, options, links)
     return f"search_units_{suffix}", f"search_totals_{suffix}"
 
 
@@ -135,7 +139,7 @@ _CACHE: dict[str, Cells] = {}
 
 
 def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
-    key, _ = _table_names(con, options, links)
+    key = _state_key(con, options, links)
     if key not in _CACHE:
         _CACHE.clear()
         members = linked.members(con, idx, links) if links is not None else None
