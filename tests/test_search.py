@@ -273,13 +273,14 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-def _raw_attention(con, query: str, *, freq: str, by: str | None, start=None, end=None) -> list[tuple]:
-    """(period, group, matching stories, all stories, incomplete) per cell, from the raw tables."""
+def _raw_attention(con, query: str, *, freq: str, by: str | None, start=None, end=None,
+                   unit: str = "stories") -> list[tuple]:
+    """(period, group, matching units, all units, incomplete) per cell, from the raw tables."""
     from analysis import trends
 
     ids = matching_ids(con, query).tolist()
     return con.execute(f"""
-        WITH units AS ({trends.units_sql(con, freq=freq, by=by, unit="stories")}), {trends.totals_sql(freq=freq)}
+        WITH units AS ({trends.units_sql(con, freq=freq, by=by, unit=unit)}), {trends.totals_sql(freq=freq)}
         SELECT t.period, t.grp, coalesce(m.n, 0), t.n_documents, t.incomplete FROM period_totals t
         LEFT JOIN (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units
                    WHERE list_contains($ids, doc_id) GROUP BY ALL) m
@@ -330,6 +331,9 @@ def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq
                 frame = attention(con, query, freq=freq, by=by, start=start, end=end)
                 assert _cells_of(frame) == expected
                 assert _cells_of(attention(con, query, freq=freq, by=by, start=start, end=end)) == expected
+                placements = _raw_attention(con, query, freq=freq, by=by, start=start, end=end, unit="placements")
+                assert _cells_of(attention(con, query, freq=freq, by=by, start=start, end=end,
+                                           unit="placements")) == placements
             assert (linked_module.linked_index(con, open_index(con)) is None) == (max_share == 0)
             assert frame.dtypes.equals(attention(con, query, freq=freq).dtypes)
             stories = attention(con, query, freq=freq, start=start, end=end)["n_documents"].sum()
