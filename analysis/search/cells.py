@@ -15,6 +15,7 @@ unlinked article its own story, a window by ``$start``/``$end``, the incomplete 
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -104,11 +105,32 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None
         inside = _in_window(members.days, options["start"], options["end"])
         ids = members.ids[inside]
         days = members.days[inside]
-        cell = grid[_positions(_period_starts(days, options["freq"]), members.langs[inside], starts, groups)]
+        langs = _languages(con, ids) if options["by"] == "lang" else np.full(len(ids), "")
+        cell = grid[_positions(_period_starts(days, options["freq"]), langs, starts, groups)]
         shared, n_shared = _shared_stories(cell, members.stories[inside])
     n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
     frame = _flagged(con, counted.assign(n=n), options["freq"])
     return Cells(frame, starts, groups, grid, ids, cell, shared, n_shared)
+
+
+def _languages(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
+    """The language of each of these articles ("" for none), read now: a stage may fill in a
+    missing language in place."""
+    with _registered(con, pd.DataFrame({"article_id": ids})) as name:
+        rows = con.execute(f"""SELECT coalesce(a.lang, '') AS lang FROM {name} i
+                               JOIN articles a USING (article_id) ORDER BY i.article_id""").fetchnumpy()
+    return rows["lang"].astype(str)
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame):
+    """``frame`` as a view of the connection, under a name no other caller uses, inside the block."""
+    name = f"search_cells_{uuid.uuid4().hex}"
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
 
 
 def _in_window(days: np.ndarray, start, end) -> np.ndarray:
@@ -161,9 +183,7 @@ def _shared_stories(cell: np.ndarray, story: np.ndarray) -> tuple[np.ndarray, in
 
 def _flagged(con: duckdb.DuckDBPyConnection, totals: pd.DataFrame, freq: str) -> pd.DataFrame:
     """The totals with the incomplete flag of ``trends.flags_sql``, in the order of ``totals``."""
-    name = f"search_cells_{uuid.uuid4().hex}"
-    con.register(name, totals.assign(row=np.arange(len(totals))))
-    try:
+    with _registered(con, totals.assign(row=np.arange(len(totals)))) as name:
         return con.execute(f"""
             WITH totals AS (SELECT CAST(period AS DATE) AS period, grp, n, CAST(first_day AS DATE) AS first_day,
                                    CAST(last_day AS DATE) AS last_day FROM {name}),
@@ -171,5 +191,3 @@ def _flagged(con: duckdb.DuckDBPyConnection, totals: pd.DataFrame, freq: str) ->
             SELECT p.period, p.grp AS "group", p.n_documents AS n_total, p.incomplete
             FROM period_totals p JOIN {name} t ON CAST(t.period AS DATE) = p.period AND t.grp IS NOT DISTINCT FROM p.grp
             ORDER BY t.row""", {"thin": trends.THIN_PERIOD_SHARE}).df()
-    finally:
-        con.unregister(name)

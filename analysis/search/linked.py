@@ -43,8 +43,7 @@ MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 # Dated articles whose story holds another article (any date: a window or period is applied
 # by the caller, with the counting units).
 MEMBERS_SQL = """
-    SELECT s.article_id, s.story_id, a.published_date, coalesce(a.lang, '') AS lang
-    FROM article_stories s JOIN articles a USING (article_id)
+    SELECT s.article_id, s.story_id, a.published_date FROM article_stories s JOIN articles a USING (article_id)
     WHERE a.published_date IS NOT NULL
       AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
     ORDER BY s.article_id"""
@@ -128,17 +127,16 @@ class Members(NamedTuple):
     ids: np.ndarray  # ascending
     stories: np.ndarray  # each one's story
     days: np.ndarray  # its publication day (datetime64[D])
-    langs: np.ndarray  # its language, "" when it has none (the schema allows no empty one)
 
 
 def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> Members:
-    """The linked articles, their stories, days and languages.
+    """The linked articles, their stories and days.
 
     Finding them groups every story link; they are saved in the main index's folder (outside
     ``linked/``, which is cleared when that index is rebuilt) for the links and database
     state they were found for, so that the next process's first attention call reads them
-    instead. Found (and saved) again for any other state. Like the index, the saved days and
-    languages follow the database state: an article's date or language is not changed in place."""
+    instead. Found (and saved) again for any other state. Like the index, the saved days
+    follow the database state: no stage changes an article's date in place."""
     links = links_fingerprint(con) if links is None else links
     return _members(con, main.path, links)
 
@@ -153,7 +151,7 @@ def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> Membe
         pass
     rows = con.execute(MEMBERS_SQL).fetchnumpy()
     found = Members(rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64),
-                    rows["published_date"].astype("datetime64[D]"), rows["lang"].astype(str))
+                    rows["published_date"].astype("datetime64[D]"))
     _save(path, key, found)
     return found
 

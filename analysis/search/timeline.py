@@ -26,6 +26,7 @@ import pandas as pd
 import tantivy
 
 from analysis import trends
+from analysis.db import kept
 from analysis.errors import InvalidArgument
 from analysis.search import linked
 from analysis.search.cells import Cells, cells
@@ -69,7 +70,9 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
                "end": trends.as_date(end)}
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
-    if source == "articles" and by != "outlet":
+    if source == "articles" and by == "lang":
+        options["languages"] = _languages(con)  # a stage may fill in missing languages in place
+    if source == "articles" and (by is None or (by == "lang" and _index_languages_agree(idx, options["languages"]))):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
     units, totals = _tables(con, options, links)
@@ -145,6 +148,26 @@ def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
         members = linked.members(con, idx, links) if links is not None else None
         _CACHE[key] = cells(con, options, members)
     return _CACHE[key]
+
+
+def _languages(con) -> tuple:
+    """(language, articles) for every language of the articles."""
+    return kept(con, "search.languages", lambda: tuple(con.execute(
+        "SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang ORDER BY lang").fetchall()))
+
+
+def _index_languages_agree(idx: SearchIndex, languages: tuple) -> bool:
+    """True when the index holds as many articles of each language as the database: the
+    languages a stage filled in after the articles were indexed are not in the index, and
+    their matches would be counted with the articles of no language."""
+    searcher = idx.searcher()
+    article = tantivy.Query.term_query(idx.schema, "kind", "article")
+    for lang, n in languages:
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, article),
+                                            (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "lang", lang))])
+        if searcher.search(both, 1, count=True).count != n:
+            return False
+    return True
 
 
 def _group_terms(by: str | None, groups: list) -> list[str | None]:
