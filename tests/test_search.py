@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -432,14 +433,23 @@ def test_linked_articles_are_read_back_for_their_links(enriched_sample_db, tmp_p
         monkeypatch.setattr(linked, "MEMBERS_SQL", "SELECT no_such_column FROM articles")
         _first_calls(monkeypatch)
         assert attention(con, "NOT maroc", freq="week").equals(frame)  # no query: read back
-        assert linked.members(con, open_index(con))[0].tolist() == expected_ids
+        assert linked.members(con, open_index(con)).ids.tolist() == expected_ids
         monkeypatch.undo()
+        # the saved languages are used while the database's languages are those they were read with
+        by_lang = _raw_attention(con, "NOT maroc", freq="week", by="lang")
+        read = linked.members(con, open_index(con))
+        swapped = read._replace(langs=np.where(read.langs == "fr", "ar", "fr"))
+        key = str(np.load(saved)["key"])
+        for languages, right in ((read.languages, False), ("other languages", True)):
+            linked._save(saved.parent, key, swapped._replace(languages=languages))
+            _first_calls(monkeypatch)
+            assert (_cells_of(attention(con, "NOT maroc", freq="week", by="lang")) == by_lang) == right
         pair = con.execute("""SELECT story_id, max(article_id) FROM article_stories GROUP BY story_id
                               HAVING count(*) = 2 LIMIT 1""").fetchall()[0]
         con.execute("UPDATE article_stories SET story_id = article_id WHERE article_id = $a", {"a": pair[1]})
         _first_calls(monkeypatch)
         assert _cells_of(attention(con, "NOT maroc", freq="week")) == _raw_attention(con, "NOT maroc", freq="week", by=None)
-        assert pair[1] not in linked.members(con, open_index(con))[0].tolist()
+        assert pair[1] not in linked.members(con, open_index(con)).ids.tolist()
     finally:
         con.close()
 

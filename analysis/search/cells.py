@@ -105,7 +105,9 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None
         inside = _in_window(members.days, options["start"], options["end"])
         ids = members.ids[inside]
         days = members.days[inside]
-        langs = _languages(con, ids) if options["by"] == "lang" else np.full(len(ids), "")
+        langs = np.full(len(ids), "")
+        if options["by"] == "lang":
+            langs = members.langs[inside] if members.languages == repr(options["languages"]) else _languages(con, ids)
         cell = grid[_positions(_period_starts(days, options["freq"]), langs, starts, groups)]
         shared, n_shared = _shared_stories(cell, members.stories[inside])
     n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
@@ -114,8 +116,7 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None
 
 
 def _languages(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
-    """The language of each of these articles ("" for none), read now: a stage may fill in a
-    missing language in place."""
+    """The language of each of these articles ("" for none), read now."""
     with _registered(con, pd.DataFrame({"article_id": ids})) as name:
         rows = con.execute(f"""SELECT coalesce(a.lang, '') AS lang FROM {name} i
                                JOIN articles a USING (article_id) ORDER BY i.article_id""").fetchnumpy()

@@ -43,7 +43,8 @@ MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 # Dated articles whose story holds another article (any date: a window or period is applied
 # by the caller, with the counting units).
 MEMBERS_SQL = """
-    SELECT s.article_id, s.story_id, a.published_date FROM article_stories s JOIN articles a USING (article_id)
+    SELECT s.article_id, s.story_id, a.published_date, coalesce(a.lang, '') AS lang
+    FROM article_stories s JOIN articles a USING (article_id)
     WHERE a.published_date IS NOT NULL
       AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
     ORDER BY s.article_id"""
@@ -127,16 +128,26 @@ class Members(NamedTuple):
     ids: np.ndarray  # ascending
     stories: np.ndarray  # each one's story
     days: np.ndarray  # its publication day (datetime64[D])
+    langs: np.ndarray  # its language, "" when it has none (the schema allows no empty one)
+    languages: str  # ``languages(con)`` when ``langs`` were read, as text
+
+
+def languages(con: duckdb.DuckDBPyConnection) -> tuple:
+    """(language, articles) for every language of the articles: a stage may fill in a
+    missing language in place, which changes no count of the database state."""
+    return kept(con, "search.languages", lambda: tuple(con.execute(
+        "SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang ORDER BY lang").fetchall()))
 
 
 def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> Members:
-    """The linked articles, their stories and days.
+    """The linked articles, their stories, days and languages.
 
     Finding them groups every story link; they are saved in the main index's folder (outside
     ``linked/``, which is cleared when that index is rebuilt) for the links and database
     state they were found for, so that the next process's first attention call reads them
     instead. Found (and saved) again for any other state. Like the index, the saved days
-    follow the database state: no stage changes an article's date in place."""
+    follow the database state (no stage changes an article's date in place); the languages
+    hold while ``languages`` says what it said when they were read (``Members.languages``)."""
     links = links_fingerprint(con) if links is None else links
     return _members(con, main.path, links)
 
@@ -146,12 +157,12 @@ def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> Membe
     try:
         with np.load(path / MEMBERS) as saved:
             if str(saved["key"]) == key:
-                return Members(*(saved[field] for field in Members._fields))
+                return Members(*(saved[field] for field in Members._fields[:-1]), str(saved["languages"]))
     except (OSError, ValueError, KeyError):  # none yet, or cut short
         pass
     rows = con.execute(MEMBERS_SQL).fetchnumpy()
     found = Members(rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64),
-                    rows["published_date"].astype("datetime64[D]"))
+                    rows["published_date"].astype("datetime64[D]"), rows["lang"].astype(str), repr(languages(con)))
     _save(path, key, found)
     return found
 
@@ -160,5 +171,5 @@ def _save(path, key: str, found: Members) -> None:
     # written aside and renamed: a reader sees a whole file, and its key says which state it holds
     tmp = path / f"{MEMBERS}.{uuid.uuid4().hex[:8]}"
     with open(tmp, "wb") as out:
-        np.savez(out, key=np.array(key), **found._asdict())
+        np.savez(out, key=np.array(key), **found._replace(languages=np.array(found.languages))._asdict())
     os.replace(tmp, path / MEMBERS)

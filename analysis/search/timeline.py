@@ -26,7 +26,6 @@ import pandas as pd
 import tantivy
 
 from analysis import trends
-from analysis.db import kept
 from analysis.errors import InvalidArgument
 from analysis.search import linked
 from analysis.search.cells import Cells, cells
@@ -71,7 +70,7 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
                "end": trends.as_date(end)}
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
     if source == "articles" and by == "lang":
-        options["languages"] = _languages(con)  # a stage may fill in missing languages in place
+        options["languages"] = linked.languages(con)
     if source == "articles" and (by is None or (by == "lang" and _index_languages_agree(idx, options["languages"]))):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
@@ -148,12 +147,6 @@ def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
         members = linked.members(con, idx, links) if links is not None else None
         _CACHE[key] = cells(con, options, members)
     return _CACHE[key]
-
-
-def _languages(con) -> tuple:
-    """(language, articles) for every language of the articles."""
-    return kept(con, "search.languages", lambda: tuple(con.execute(
-        "SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang ORDER BY lang").fetchall()))
 
 
 def _index_languages_agree(idx: SearchIndex, languages: tuple) -> bool:
