@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import uuid
 
 import duckdb
@@ -31,6 +33,7 @@ from analysis.search import linked
 from analysis.search.cells import Cells, cells
 from analysis.search.index import SearchIndex, checked_state, ids_of, index_path, open_index
 from analysis.search.matches import compiled, matching_ids, parse_query
+from analysis.search.parser import LANGS
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
@@ -71,7 +74,8 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
     if source == "articles" and by == "lang":
         options["languages"] = linked.languages(con)
-    if source == "articles" and (by is None or (by == "lang" and _index_languages_agree(idx, options["languages"]))):
+    # a language a stage filled in after indexing is not in the index: then the database counts
+    if source == "articles" and (by is None or (by == "lang" and (options["languages"] == _index_languages(con, idx)))):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
     units, totals = _tables(con, options, links)
@@ -149,18 +153,35 @@ def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
     return _CACHE[key]
 
 
-def _index_languages_agree(idx: SearchIndex, languages: tuple) -> bool:
-    """True when the index holds as many articles of each language as the database: the
-    languages a stage filled in after the articles were indexed are not in the index, and
-    their matches would be counted with the articles of no language."""
+# The index's articles per language, for the database state it was found in step with.
+INDEX_LANGUAGES = "languages.json"
+
+
+def _index_languages(con, idx: SearchIndex) -> tuple:
+    """(language, articles) of the index. It changes only with the database state it is in
+    step with (an update, a repair) or when rebuilt (a new folder), so it is saved in the
+    index's folder for that state: counting costs a pass over each language's articles."""
+    path = idx.path / INDEX_LANGUAGES
+    state = repr(checked_state(con))
+    try:
+        saved = json.loads(path.read_text())
+        if saved["state"] == state:
+            return tuple(tuple(pair) for pair in saved["languages"])
+    except (OSError, ValueError, KeyError):  # none yet
+        pass
     searcher = idx.searcher()
     article = tantivy.Query.term_query(idx.schema, "kind", "article")
-    for lang, n in languages:
+    counts = []
+    for lang in sorted(LANGS):
         both = tantivy.Query.boolean_query([(tantivy.Occur.Must, article),
                                             (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "lang", lang))])
-        if searcher.search(both, 1, count=True).count != n:
-            return False
-    return True
+        n = searcher.search(both, 1, count=True).count
+        if n:
+            counts.append((lang, n))
+    tmp = path.with_name(f"{INDEX_LANGUAGES}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps({"state": state, "languages": counts}))
+    os.replace(tmp, path)
+    return tuple(counts)
 
 
 def _group_terms(by: str | None, groups: list) -> list[str | None]:
