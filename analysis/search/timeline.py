@@ -75,7 +75,7 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     if source == "articles" and by == "lang":
         options["languages"] = linked.languages(con)
     # a language a stage filled in after indexing is not in the index: then the database counts
-    if source == "articles" and (by is None or (by == "lang" and (options["languages"] == _index_languages(con, idx)))):
+    if source == "articles" and (by is None or (by == "lang" and options["languages"] == _index_languages(con, idx))):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
     units, totals = _tables(con, options, links)
