@@ -73,9 +73,8 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
                "end": trends.as_date(end)}
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
     if source == "articles" and by == "lang":
-        options["languages"] = linked.languages(con)
-    # a language a stage filled in after indexing is not in the index: then the database counts
-    if source == "articles" and (by is None or (by == "lang" and options["languages"] == _index_languages(con, idx))):
+        options["languages"] = linked.languages(con)  # part of the cache key: filled in in place
+    if _index_counts(con, idx, options):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
     units, totals = _tables(con, options, links)
@@ -151,6 +150,15 @@ def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
         members = linked.members(con, idx, links) if links is not None else None
         _CACHE[key] = cells(con, options, members)
     return _CACHE[key]
+
+
+def _index_counts(con, idx: SearchIndex, options: dict) -> bool:
+    """True when the index can count the matches per cell: articles over all outlets, or per
+    language while the index holds each language's articles (a language a stage filled in
+    after indexing is not in it)."""
+    if options["source"] != "articles" or options["by"] == "outlet":
+        return False
+    return options["by"] is None or options["languages"] == _index_languages(con, idx)
 
 
 # The index's articles per language, for the database state it was found in step with.
