@@ -301,8 +301,6 @@ def _first_calls(monkeypatch):
 
     monkeypatch.setattr(timeline, "_CACHE", {})
     monkeypatch.setattr(linked, "_OPEN", {})
-    timeline._CACHE.clear()
-    linked._OPEN.clear()
 
 
 @pytest.mark.parametrize(("freq", "max_share", "window"),
@@ -476,6 +474,7 @@ def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # 
     try:
         open_index(con)
         assert update_index(con)  # what load and enrich call: it builds the linked index too
+        assert (open_index(con).path / linked.MEMBERS).exists()  # and saves the linked articles
         assert (open_index(con).path / "linked" / linked.MARKER).exists()
         before = members()
         assert before and indexed() == before
