@@ -87,35 +87,42 @@ def _correction(cell: np.ndarray, shared: np.ndarray, n_shared: int, rows: np.nd
 
 
 def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None) -> Cells:
-    """The cells of articles for these options (``freq``, ``by``, ``start``, ``end``).
+    """The cells of articles for these options (``freq``, ``by``, ``start``, ``end``, and
+    ``languages``: ``linked.languages`` when ``by="lang"``).
 
     ``members`` are the linked articles (``analysis.search.linked.members``) when counting
     stories, None when every article is a unit of its own."""
     sql = {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
            "group": trends.GROUPS[options["by"]]}
-    params = {"start": options["start"], "end": options["end"]}
-    counted = con.execute(CELLS_SQL.format(**sql), params).df()
+    counted = con.execute(CELLS_SQL.format(**sql), {"start": options["start"], "end": options["end"]}).df()
     starts = np.unique(counted["period"].to_numpy().astype("datetime64[D]"))
-    groups = list(dict.fromkeys(_groups(counted)))
+    names = _groups(counted)
+    groups = list(dict.fromkeys(names))
     grid = np.full((len(starts), max(len(groups), 1)), -1, dtype=np.int64)
-    names = np.array([g or "" for g in _groups(counted)], dtype=str)
-    grid[_positions(counted["period"].to_numpy(), names, starts, groups)] = np.arange(len(counted))
-    ids, cell, shared, n_shared = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    if members is not None and len(members.ids):
-        inside = _in_window(members.days, options["start"], options["end"])
-        ids = members.ids[inside]
-        days = members.days[inside]
-        langs = np.full(len(ids), "")
-        if options["by"] == "lang":
-            langs = members.langs[inside] if members.languages == repr(options["languages"]) else _languages(con, ids)
-        cell = grid[_positions(_period_starts(days, options["freq"]), langs, starts, groups)]
-        shared, n_shared = _shared_stories(cell, members.stories[inside])
-    n = counted["n"].to_numpy().astype(np.int64) + _correction(cell, shared, n_shared, np.arange(len(ids)), len(counted))
-    frame = _flagged(con, counted.assign(n=n), options["freq"])
-    return Cells(frame, starts, groups, grid, ids, cell, shared, n_shared)
+    grid[_positions(counted["period"].to_numpy(), np.array([g or "" for g in names], dtype=str),
+                    starts, groups)] = np.arange(len(counted))
+    linked = _linked_cells(con, options, members, starts, groups, grid)
+    # every article of a cell is a unit less those sharing a story there, plus those stories
+    n = counted["n"].to_numpy().astype(np.int64) + _correction(*linked[1:], np.arange(len(linked[0])), len(counted))
+    return Cells(_flagged(con, counted.assign(n=n), options["freq"]), starts, groups, grid, *linked)
 
 
-def _languages(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
+def _linked_cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None, starts: np.ndarray,
+                  groups: list, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``Cells.ids``, ``cell``, ``shared`` and ``n_shared`` of the linked articles in the window."""
+    if members is None or not len(members.ids):
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, none, 0
+    inside = _in_window(members.days, options["start"], options["end"])
+    ids = members.ids[inside]
+    langs = np.full(len(ids), "")
+    if options["by"] == "lang":
+        langs = members.langs[inside] if members.languages == repr(options["languages"]) else _languages_of(con, ids)
+    cell = grid[_positions(_period_starts(members.days[inside], options["freq"]), langs, starts, groups)]
+    return ids, cell, *_shared_stories(cell, members.stories[inside])
+
+
+def _languages_of(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
     """The language of each of these articles ("" for none), read now."""
     with _registered(con, pd.DataFrame({"article_id": ids})) as name:
         rows = con.execute(f"""SELECT coalesce(a.lang, '') AS lang FROM {name} i
