@@ -334,7 +334,8 @@ def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq
                 assert _cells_of(attention(con, query, freq=freq, by=by, start=start, end=end,
                                            unit="placements")) == placements
             assert (linked_module.linked_index(con, open_index(con)) is None) == (max_share == 0)
-            assert frame.dtypes.equals(attention(con, query, freq=freq).dtypes)
+            assert frame.dtypes.equals(attention(con, query, freq=freq).dtypes)  # the contract's, whatever `by`
+            assert frame.dtypes.equals(attention(con, query, freq=freq, by="lang").dtypes)
             stories = attention(con, query, freq=freq, start=start, end=end)["n_documents"].sum()
             assert linked > 0 and stories < len(ids)  # linked articles share stories: fewer stories than matches
     finally:
@@ -347,7 +348,7 @@ def test_attention_by_language_with_unknown_languages(enriched_sample_db, tmp_pa
     the raw tables give it, a third language too."""
     import shutil
 
-    from analysis.search import rebuild_index
+    from analysis.search import rebuild_index, timeline
 
     path = tmp_path / "langs.duckdb"
     shutil.copyfile(enriched_sample_db, path)
@@ -361,7 +362,12 @@ def test_attention_by_language_with_unknown_languages(enriched_sample_db, tmp_pa
             expected = _raw_attention(con, query, freq=freq, by="lang")
             assert {row[1] for row in expected} == {None, "ar", "en", "fr"}
             assert query != "NOT maroc" or sum(row[2] for row in expected if row[1] is None) > 0
-            assert _cells_of(attention(con, query, freq=freq, by="lang")) == expected
+            frame = attention(con, query, freq=freq, by="lang")
+            assert _cells_of(frame) == expected
+            with monkeypatch.context() as m:  # the same frame as the SQL join of every match gives
+                m.setattr(timeline, "_index_counts", lambda *args: False)
+                joined = attention(con, query, freq=freq, by="lang")
+            assert frame.equals(joined) and frame.dtypes.equals(joined.dtypes)
         # a language filled in where there was none, as the spark output does, after indexing:
         # the index still has none for those articles, so the counts come from the database
         con.execute("UPDATE articles SET lang = 'ar' WHERE lang IS NULL AND article_id % 2 = 0")

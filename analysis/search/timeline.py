@@ -253,7 +253,8 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, t
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({  # in the order of COLUMNS
         "period": np.repeat(frame["period"].to_numpy().astype(trends.FREQUENCY_DTYPES["period"]), len(wanted)),
-        "group": np.repeat(frame["group"].to_numpy(dtype=object), len(wanted)), "query": queries, "label": queries,
+        "group": pd.Series(np.repeat(frame["group"].to_numpy(dtype=object), len(wanted)), dtype=object),
+        "query": queries, "label": queries,
         "n_documents": counts.ravel(), "n_total": n_total, "share": counts.ravel() / n_total,
         "incomplete": np.repeat(frame["incomplete"].to_numpy().astype(bool), len(wanted))})
 
