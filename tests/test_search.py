@@ -364,7 +364,7 @@ def test_attention_by_language_with_unknown_languages(enriched_sample_db, tmp_pa
             assert query != "NOT maroc" or sum(row[2] for row in expected if row[1] is None) > 0
             frame = attention(con, query, freq=freq, by="lang")
             assert _cells_of(frame) == expected
-            with monkeypatch.context() as m:  # the same frame as the SQL join of every match gives
+            with monkeypatch.context() as m:  # the same frame as listing every match gives
                 m.setattr(timeline, "_index_counts", lambda *args: False)
                 joined = attention(con, query, freq=freq, by="lang")
             assert frame.equals(joined) and frame.dtypes.equals(joined.dtypes)

@@ -25,14 +25,16 @@ import pandas as pd
 from analysis import trends
 from analysis.search.linked import Members
 
+IN_WINDOW = """a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
+               AND ($end IS NULL OR a.published_date <= $end)"""
+
 # Dated articles per cell of the window, with their group's first and last day in the whole
 # database; {period} and {group} come from allow-lists.
-CELLS_SQL = """
-    WITH bounds AS (SELECT {group} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
+CELLS_SQL = f"""
+    WITH bounds AS (SELECT {{group}} AS grp, min(a.published_date) AS first_day, max(a.published_date) AS last_day
                     FROM articles a WHERE a.published_date IS NOT NULL GROUP BY ALL),
-    cells AS (SELECT {period} AS period, {group} AS grp, count(*) AS n FROM articles a
-              WHERE a.published_date IS NOT NULL AND ($start IS NULL OR a.published_date >= $start)
-                AND ($end IS NULL OR a.published_date <= $end) GROUP BY ALL)
+    cells AS (SELECT {{period}} AS period, {{group}} AS grp, count(*) AS n FROM articles a
+              WHERE {IN_WINDOW} GROUP BY ALL)
     SELECT c.period, c.grp, c.n, b.first_day, b.last_day
     FROM cells c JOIN bounds b ON b.grp IS NOT DISTINCT FROM c.grp
     ORDER BY c.period, c.grp NULLS FIRST"""
@@ -92,19 +94,40 @@ def cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None
 
     ``members`` are the linked articles (``analysis.search.linked.members``) when counting
     stories, None when every article is a unit of its own."""
-    sql = {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
-           "group": trends.GROUPS[options["by"]]}
-    counted = con.execute(CELLS_SQL.format(**sql), {"start": options["start"], "end": options["end"]}).df()
+    counted = con.execute(CELLS_SQL.format(**_sql(options)), _window(options)).df()
     starts = np.unique(counted["period"].to_numpy().astype("datetime64[D]"))
     names = _groups(counted)
     groups = list(dict.fromkeys(names))
     grid = np.full((len(starts), max(len(groups), 1)), -1, dtype=np.int64)
-    grid[_positions(counted["period"].to_numpy(), np.array([g or "" for g in names], dtype=str),
+    absent = np.array([g is None for g in names], dtype=bool)
+    grid[_positions(counted["period"].to_numpy(), np.array([g or "" for g in names], dtype=str), absent,
                     starts, groups)] = np.arange(len(counted))
     linked = _linked_cells(con, options, members, starts, groups, grid)
     # every article of a cell is a unit less those sharing a story there, plus those stories
     n = counted["n"].to_numpy().astype(np.int64) + _correction(*linked[1:], np.arange(len(linked[0])), len(counted))
     return Cells(_flagged(con, counted.assign(n=n), options["freq"]), starts, groups, grid, *linked)
+
+
+def listed(con: duckdb.DuckDBPyConnection, table: Cells, ids: np.ndarray, options: dict) -> np.ndarray:
+    """The articles of these ids per row of ``table.frame`` (of ``cells(con, options, …)``):
+    matches the index cannot count per group."""
+    with _registered(con, pd.DataFrame({"article_id": ids})) as name:
+        rows = con.execute(f"""
+            SELECT {{period}} AS period, coalesce({{group}}, '') AS grp, {{group}} IS NULL AS absent, count(*) AS n
+            FROM {name} i JOIN articles a USING (article_id) WHERE {IN_WINDOW} GROUP BY ALL""".format(**_sql(options)),
+                           _window(options)).fetchnumpy()
+    at = _positions(rows["period"], rows["grp"].astype(str), rows["absent"].astype(bool), table.starts, table.groups)
+    return np.bincount(table.grid[at], weights=rows["n"], minlength=len(table.frame)).astype(np.int64)
+
+
+def _sql(options: dict) -> dict:
+    """The period and group of an article ``a`` for these options, as SQL (allow-listed)."""
+    return {"period": f"CAST(date_trunc('{options['freq']}', a.published_date) AS DATE)",
+            "group": trends.GROUPS[options["by"]]}
+
+
+def _window(options: dict) -> dict:
+    return {"start": options["start"], "end": options["end"]}
 
 
 def _linked_cells(con: duckdb.DuckDBPyConnection, options: dict, members: Members | None, starts: np.ndarray,
@@ -115,19 +138,23 @@ def _linked_cells(con: duckdb.DuckDBPyConnection, options: dict, members: Member
         return none, none, none, 0
     inside = _in_window(members.days, options["start"], options["end"])
     ids = members.ids[inside]
-    langs = np.full(len(ids), "")
-    if options["by"] == "lang":
-        langs = members.langs[inside] if members.languages == repr(options["languages"]) else _languages_of(con, ids)
-    cell = grid[_positions(_period_starts(members.days[inside], options["freq"]), langs, starts, groups)]
+    values, absent = np.full(len(ids), ""), np.ones(len(ids), dtype=bool)
+    if options["by"] == "lang" and members.languages == repr(options["languages"]):
+        values = members.langs[inside]  # "" for none: the schema allows no empty language
+        absent = values == ""
+    elif options["by"] is not None:
+        values, absent = _groups_of(con, ids, options["by"])
+    cell = grid[_positions(_period_starts(members.days[inside], options["freq"]), values, absent, starts, groups)]
     return ids, cell, *_shared_stories(cell, members.stories[inside])
 
 
-def _languages_of(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> np.ndarray:
-    """The language of each of these articles ("" for none), read now."""
+def _groups_of(con: duckdb.DuckDBPyConnection, ids: np.ndarray, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """The group (language or outlet, "" when absent) of each of these articles, and whether
+    it is absent, read now."""
     with _registered(con, pd.DataFrame({"article_id": ids})) as name:
-        rows = con.execute(f"""SELECT coalesce(a.lang, '') AS lang FROM {name} i
-                               JOIN articles a USING (article_id) ORDER BY i.article_id""").fetchnumpy()
-    return rows["lang"].astype(str)
+        rows = con.execute(f"""SELECT coalesce({trends.GROUPS[by]}, '') AS grp, {trends.GROUPS[by]} IS NULL AS absent
+                               FROM {name} i JOIN articles a USING (article_id) ORDER BY i.article_id""").fetchnumpy()
+    return rows["grp"].astype(str), rows["absent"].astype(bool)
 
 
 @contextmanager
@@ -160,9 +187,10 @@ def _period_starts(days: np.ndarray, freq: str) -> np.ndarray:
     return days
 
 
-def _positions(periods: np.ndarray, values: np.ndarray, starts: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
-    """(period, group) indices of ``grid`` for each period and group value (str; "" for a
-    missing group: the schema allows no empty language)."""
+def _positions(periods: np.ndarray, values: np.ndarray, absent: np.ndarray, starts: np.ndarray,
+               groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """(period, group) indices of ``grid`` for each period and group value (str), or missing
+    group where ``absent``."""
     period = np.searchsorted(starts, periods.astype("datetime64[D]"))
     missing = groups.index(None) if None in groups else -1
     named = np.array(sorted(g for g in groups if g is not None), dtype=str)
@@ -170,7 +198,7 @@ def _positions(periods: np.ndarray, values: np.ndarray, starts: np.ndarray, grou
         return period, np.full(len(values), missing, dtype=np.int64)
     at = np.minimum(np.searchsorted(named, values), len(named) - 1)
     index = np.array([groups.index(g) for g in named])
-    return period, np.where(named[at] == values, index[at], missing)
+    return period, np.where(absent | (named[at] != values), missing, index[at])
 
 
 def _groups(frame: pd.DataFrame) -> list:

@@ -30,7 +30,7 @@ import tantivy
 from analysis import trends
 from analysis.errors import InvalidArgument
 from analysis.search import linked
-from analysis.search.cells import Cells, cells
+from analysis.search.cells import Cells, cells, listed
 from analysis.search.index import SearchIndex, checked_state, ids_of, index_path, open_index
 from analysis.search.matches import compiled, matching_ids, parse_query
 from analysis.search.parser import LANGS
@@ -77,6 +77,8 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     if _index_counts(con, idx, options):
         table = _cells(con, idx, options, links)
         return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
+    if source == "articles":
+        return _attention_listed(con, idx, wanted, options, _cells(con, idx, options, links))
     units, totals = _tables(con, options, links)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
@@ -249,6 +251,23 @@ def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, t
         counts[:, j] = _matched(idx, searcher, matches, table, terms)
         if lister is not None:
             counts[:, j] += table.correction(table.rows(ids_of(lister, matches)))
+    return _frame(frame, wanted, counts)
+
+
+def _attention_listed(con, idx: SearchIndex, wanted: list[str], options: dict, table: Cells) -> pd.DataFrame:
+    """Every query's matches listed and counted per cell in DuckDB, less the matches that
+    share a story in the cell, plus those stories: groups the index cannot filter on."""
+    searcher = idx.searcher()
+    counts = np.zeros((len(table.frame), len(wanted)), dtype=np.int64)
+    for j, query in enumerate(wanted):
+        ids = ids_of(searcher, compiled(idx, parse_query(query), headlines=False, start=options["start"],
+                                        end=options["end"]))
+        counts[:, j] = listed(con, table, ids, options) + table.correction(table.rows(ids))
+    return _frame(table.frame, wanted, counts)
+
+
+def _frame(frame: pd.DataFrame, wanted: list[str], counts: np.ndarray) -> pd.DataFrame:
+    """The result from the cells' totals ``frame`` and the counts per cell (rows) and query (columns)."""
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({  # in the order of COLUMNS
