@@ -10,8 +10,8 @@ one histogram filtered on each), and only the matches among linked articles
 ``analysis.search.cells`` (cached per database state, story links and options): the totals
 and, for each linked article, its cell and, when it shares its story with another article of
 the cell, that story. Per cell: stories = matching articles - those shared matches + their
-distinct stories. Other counts (per outlet, headlines) join the ids of every match with the
-counting units in SQL.
+distinct stories. Per outlet, every match is listed and counted per cell in SQL, with the same
+cells and correction. Headlines join the ids of every match with the counting units in SQL.
 """
 
 from __future__ import annotations
