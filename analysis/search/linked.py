@@ -40,8 +40,8 @@ MARKER = "linked.json"
 MEMBERS = "members.npz"
 MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 
-# Dated articles whose story holds another article (any date: a window or period is applied
-# by the caller, with the counting units).
+# Dated articles whose story holds another article, with that story, their day and language
+# (any date: a window or period is applied by the caller, with the counting units).
 MEMBERS_SQL = """
     SELECT s.article_id, s.story_id, a.published_date, coalesce(a.lang, '') AS lang
     FROM article_stories s JOIN articles a USING (article_id)
