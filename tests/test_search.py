@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -271,37 +272,105 @@ def test_headline_attention_counts_each_day_seen(con):
     assert len(expected) and dict(zip(got["period"].dt.date, got["n_documents"])) == dict(expected)
 
 
-@pytest.mark.parametrize(("freq", "dense_ids", "max_share"),
-                         [("week", 4, 0.5), ("day", 4, 0.5), ("month", 0, 0.5),  # 0: ids found by bisection
-                          ("week", 4, 0.0)])  # 0.0: no index of linked articles, every match listed
-def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, dense_ids, max_share,  # noqa: F811
-                                                        monkeypatch):
-    """Over all outlets tantivy counts the matches per day and the linked ones are counted in
-    numpy with arrays of the counting units: the result must be the distinct stories the
-    units give for every match."""
+def _raw_attention(con, query: str, *, freq: str, by: str | None, start=None, end=None,
+                   unit: str = "stories") -> list[tuple]:
+    """(period, group, matching units, all units, incomplete) per cell, from the raw tables."""
     from analysis import trends
-    from analysis.search import linked as linked_module
-    from analysis.search import open_index, timeline
 
-    monkeypatch.setattr(timeline, "DENSE_IDS", dense_ids)
+    ids = matching_ids(con, query).tolist()
+    return con.execute(f"""
+        WITH units AS ({trends.units_sql(con, freq=freq, by=by, unit=unit)}), {trends.totals_sql(freq=freq)}
+        SELECT t.period, t.grp, coalesce(m.n, 0), t.n_documents, t.incomplete FROM period_totals t
+        LEFT JOIN (SELECT period, grp, count(DISTINCT unit_id) AS n FROM units
+                   WHERE list_contains($ids, doc_id) GROUP BY ALL) m
+          ON m.period = t.period AND m.grp IS NOT DISTINCT FROM t.grp
+        ORDER BY t.period, t.grp NULLS FIRST""",
+                       {"ids": ids, "start": start, "end": end, "thin": trends.THIN_PERIOD_SHARE}).fetchall()
+
+
+def _cells_of(frame: pd.DataFrame) -> list[tuple]:
+    groups = [None if pd.isna(g) else g for g in frame["group"]]
+    return list(zip(frame["period"].dt.date, groups, frame["n_documents"], frame["n_total"], frame["incomplete"]))
+
+
+def _first_calls(monkeypatch):
+    """Every attention call below starts as the first of a process: no cells, no open linked index."""
+    from analysis.search import linked, timeline
+
     monkeypatch.setattr(timeline, "_CACHE", {})
-    monkeypatch.setattr(linked_module, "_OPEN", {})
+    monkeypatch.setattr(linked, "_OPEN", {})
+
+
+@pytest.mark.parametrize(("freq", "max_share", "window"),
+                         [("week", 0.5, (None, None)), ("day", 0.5, (None, None)), ("month", 0.5, (None, None)),
+                          ("week", 0.5, ("2016-03-09", "2016-11-17")),  # weeks and months cut by the window
+                          ("month", 0.0, ("2016-03-09", None)),  # 0.0: no index of linked articles
+                          ("week", 0.0, (None, None))])
+def test_attention_counts_linked_stories_like_the_units(enriched_sample_db, freq, max_share, window,  # noqa: F811
+                                                        monkeypatch):
+    """Over all outlets and per language tantivy counts the matches per day and the linked
+    ones are counted in numpy: every cell must hold the distinct stories (and totals and
+    flags) the raw tables give, on a first call and on the next ones."""
+    from analysis.search import linked as linked_module
+    from analysis.search import open_index
+
     monkeypatch.setattr(linked_module, "MAX_SHARE", max_share)
+    start, end = window
     con = analysis.connect(enriched_sample_db, read_only=True)
     try:
         for query in ["maroc", "tunisie OR algerie", "NOT maroc"]:
             ids = matching_ids(con, query).tolist()
             linked = con.execute("SELECT count(*) FROM article_stories WHERE list_contains($ids, article_id)",
                                  {"ids": ids}).fetchall()[0][0]
-            expected = dict(con.execute(f"""
-                SELECT period, count(DISTINCT unit_id) FROM ({trends.units_sql(con, freq=freq, by=None, unit="stories")})
-                WHERE list_contains($ids, doc_id) GROUP BY period""", {"ids": ids, "start": None, "end": None}).fetchall())
-            frame = attention(con, query, freq=freq)
+            for by in (None, "lang", "outlet"):
+                _first_calls(monkeypatch)
+                expected = _raw_attention(con, query, freq=freq, by=by, start=start, end=end)
+                frame = attention(con, query, freq=freq, by=by, start=start, end=end)
+                assert _cells_of(frame) == expected
+                assert _cells_of(attention(con, query, freq=freq, by=by, start=start, end=end)) == expected
+                placements = _raw_attention(con, query, freq=freq, by=by, start=start, end=end, unit="placements")
+                assert _cells_of(attention(con, query, freq=freq, by=by, start=start, end=end,
+                                           unit="placements")) == placements
             assert (linked_module.linked_index(con, open_index(con)) is None) == (max_share == 0)
+            assert frame.dtypes.equals(attention(con, query, freq=freq).dtypes)  # the contract's, whatever `by`
             assert frame.dtypes.equals(attention(con, query, freq=freq, by="lang").dtypes)
-            got = frame[frame["n_documents"] > 0]
-            assert linked > 0 and dict(zip(got["period"].dt.date, got["n_documents"])) == expected
-            assert sum(expected.values()) < len(ids)  # linked articles share stories: fewer stories than matches
+            stories = attention(con, query, freq=freq, start=start, end=end)["n_documents"].sum()
+            assert linked > 0 and stories < len(ids)  # linked articles share stories: fewer stories than matches
+    finally:
+        con.close()
+
+
+def test_attention_by_language_with_unknown_languages(enriched_sample_db, tmp_path, monkeypatch):  # noqa: F811
+    """Articles without a language are not filtered on (nothing to filter: the index has no
+    language for them): their group is all matches less the other languages'. Every cell as
+    the raw tables give it, a third language too."""
+    import shutil
+
+    from analysis.search import rebuild_index, timeline
+
+    path = tmp_path / "langs.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+    try:
+        con.execute("UPDATE articles SET lang = NULL WHERE article_id % 7 = 0")
+        con.execute("UPDATE articles SET lang = 'en' WHERE article_id % 7 = 1")
+        rebuild_index(con)
+        for freq, query in (("week", "NOT maroc"), ("month", "NOT maroc"), ("week", "tunisie OR algerie")):
+            _first_calls(monkeypatch)
+            expected = _raw_attention(con, query, freq=freq, by="lang")
+            assert {row[1] for row in expected} == {None, "ar", "en", "fr"}
+            assert query != "NOT maroc" or sum(row[2] for row in expected if row[1] is None) > 0
+            frame = attention(con, query, freq=freq, by="lang")
+            assert _cells_of(frame) == expected
+            with monkeypatch.context() as m:  # the same frame as listing every match gives
+                m.setattr(timeline, "_index_counts", lambda *args: False)
+                joined = attention(con, query, freq=freq, by="lang")
+            assert frame.equals(joined) and frame.dtypes.equals(joined.dtypes)
+        # a language filled in where there was none, as the spark output does, after indexing:
+        # the index still has none for those articles, so the counts come from the database
+        con.execute("UPDATE articles SET lang = 'ar' WHERE lang IS NULL AND article_id % 2 = 0")
+        expected = _raw_attention(con, "NOT maroc", freq="week", by="lang")
+        assert _cells_of(attention(con, "NOT maroc", freq="week", by="lang")) == expected
     finally:
         con.close()
 
@@ -340,6 +409,46 @@ def test_attention_follows_relinked_stories(enriched_sample_db, tmp_path):  # no
         assert not weekly[0]["n_documents"].equals(weekly[1]["n_documents"])  # the re-linking shows
 
 
+def test_linked_articles_are_read_back_for_their_links(enriched_sample_db, tmp_path, monkeypatch):  # noqa: F811
+    """A process's first attention call reads the linked articles and their stories saved
+    beside the linked index instead of grouping every story link, while the links are those
+    they were saved for; after a re-linking they are found and saved again."""
+    import shutil
+
+    from analysis.search import linked, open_index
+
+    path = tmp_path / "members.duckdb"
+    shutil.copyfile(enriched_sample_db, path)
+    con = analysis.connect(path)
+    try:
+        frame = attention(con, "NOT maroc", freq="week")
+        saved = open_index(con).path / linked.MEMBERS
+        assert saved.exists()
+        expected_ids = [r[0] for r in con.execute(linked.MEMBERS_SQL).fetchall()]
+        monkeypatch.setattr(linked, "MEMBERS_SQL", "SELECT no_such_column FROM articles")
+        _first_calls(monkeypatch)
+        assert attention(con, "NOT maroc", freq="week").equals(frame)  # no query: read back
+        assert linked.members(con, open_index(con)).ids.tolist() == expected_ids
+        monkeypatch.undo()
+        # the saved languages are used while the database's languages are those they were read with
+        by_lang = _raw_attention(con, "NOT maroc", freq="week", by="lang")
+        read = linked.members(con, open_index(con))
+        swapped = read._replace(langs=np.where(read.langs == "fr", "ar", "fr"))
+        key = str(np.load(saved)["key"])
+        for languages, right in ((read.languages, False), ("other languages", True)):
+            linked._save(saved.parent, key, swapped._replace(languages=languages))
+            _first_calls(monkeypatch)
+            assert (_cells_of(attention(con, "NOT maroc", freq="week", by="lang")) == by_lang) == right
+        pair = con.execute("""SELECT story_id, max(article_id) FROM article_stories GROUP BY story_id
+                              HAVING count(*) = 2 LIMIT 1""").fetchall()[0]
+        con.execute("UPDATE article_stories SET story_id = article_id WHERE article_id = $a", {"a": pair[1]})
+        _first_calls(monkeypatch)
+        assert _cells_of(attention(con, "NOT maroc", freq="week")) == _raw_attention(con, "NOT maroc", freq="week", by=None)
+        assert pair[1] not in linked.members(con, open_index(con)).ids.tolist()
+    finally:
+        con.close()
+
+
 def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # noqa: F811
     """The index of linked articles holds exactly the dated articles whose story holds
     another: after a re-linking (one pair split, a new pair made) and after a marker left
@@ -358,6 +467,7 @@ def test_linked_index_follows_the_story_links(enriched_sample_db, tmp_path):  # 
     try:
         open_index(con)
         assert update_index(con)  # what load and enrich call: it builds the linked index too
+        assert (open_index(con).path / linked.MEMBERS).exists()  # and saves the linked articles
         assert (open_index(con).path / "linked" / linked.MARKER).exists()
         before = members()
         assert before and indexed() == before

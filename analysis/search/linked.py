@@ -7,10 +7,11 @@ index, the linked articles indexed again the same way, lists them alone. When mo
 the articles are linked it would save little and double the disk: then there is none, and
 attention lists the matches from the main index.
 
-It lives in ``<database>.search/linked/`` and follows the story links: its marker records the
-links and database state it was brought up to date with, and any other state makes the next
-call add the newly linked articles and delete those no longer linked, in one commit. A crash
-before the marker is written only repeats that comparison.
+It lives in ``<database>.search/linked/`` (the list of those articles and their stories,
+``members``, is saved beside it: finding them groups every story link) and follows the story
+links: its marker records the links and database state it was brought up to date with, and
+any other state makes the next call add the newly linked articles and delete those no longer
+linked, in one commit. A crash before the marker is written only repeats that comparison.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import os
 import shutil
 import uuid
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -35,12 +37,14 @@ from analysis.search.index import (
 )
 
 MARKER = "linked.json"
+MEMBERS = "members.npz"
 MAX_SHARE = 0.5  # of the dated articles, above which there is no linked index
 
-# Dated articles whose story holds another article (any date: a window or period is applied
-# by the caller, with the counting units).
+# Dated articles whose story holds another article, with that story, their day and language
+# (any date: a window or period is applied by the caller, with the counting units).
 MEMBERS_SQL = """
-    SELECT s.article_id FROM article_stories s JOIN articles a USING (article_id)
+    SELECT s.article_id, s.story_id, a.published_date, coalesce(a.lang, '') AS lang
+    FROM article_stories s JOIN articles a USING (article_id)
     WHERE a.published_date IS NOT NULL
       AND s.story_id IN (SELECT story_id FROM article_stories GROUP BY story_id HAVING count(*) > 1)
     ORDER BY s.article_id"""
@@ -100,7 +104,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
         if idx is not None or not marker["used"]:
             _OPEN[path] = (marker, idx)
             return idx
-    want = con.execute(MEMBERS_SQL).fetchnumpy()["article_id"].astype(np.int64)
+    want = _members(con, main.path, links).ids
     dated = con.execute("SELECT count(published_date) FROM articles").fetchall()[0][0]
     used = len(want) <= MAX_SHARE * dated
     idx = None
@@ -116,3 +120,56 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
     os.replace(tmp, path / MARKER)
     _OPEN[path] = (marker, idx)
     return idx
+
+
+class Members(NamedTuple):
+    """The dated articles whose story holds another, any date, by id."""
+
+    ids: np.ndarray  # ascending
+    stories: np.ndarray  # each one's story
+    days: np.ndarray  # its publication day (datetime64[D])
+    langs: np.ndarray  # its language, "" when it has none (the schema allows no empty one)
+    languages: str  # ``languages(con)`` when ``langs`` were read, as text
+
+
+def languages(con: duckdb.DuckDBPyConnection) -> tuple:
+    """(language, articles) for every language of the articles: a stage may fill in a
+    missing language in place, which changes no count of the database state."""
+    return kept(con, "search.languages", lambda: tuple(con.execute(
+        "SELECT lang, count(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang ORDER BY lang").fetchall()))
+
+
+def members(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple | None = None) -> Members:
+    """The linked articles, their stories, days and languages.
+
+    Finding them groups every story link; they are saved in the main index's folder (outside
+    ``linked/``, which is cleared when that index is rebuilt) for the links and database
+    state they were found for, so that the next process's first attention call reads them
+    instead. Found (and saved) again for any other state. Like the index, the saved days
+    follow the database state (no stage changes an article's date in place); the languages
+    hold while ``languages`` says what it said when they were read (``Members.languages``)."""
+    links = links_fingerprint(con) if links is None else links
+    return _members(con, main.path, links)
+
+
+def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> Members:
+    key = repr((links, checked_state(con)))
+    try:
+        with np.load(path / MEMBERS) as saved:
+            if str(saved["key"]) == key:
+                return Members(*(saved[field] for field in Members._fields[:-1]), str(saved["languages"]))
+    except (OSError, ValueError, KeyError):  # none yet, or cut short
+        pass
+    rows = con.execute(MEMBERS_SQL).fetchnumpy()
+    found = Members(rows["article_id"].astype(np.int64), rows["story_id"].astype(np.int64),
+                    rows["published_date"].astype("datetime64[D]"), rows["lang"].astype(str), repr(languages(con)))
+    _save(path, key, found)
+    return found
+
+
+def _save(path, key: str, found: Members) -> None:
+    # written aside and renamed: a reader sees a whole file, and its key says which state it holds
+    tmp = path / f"{MEMBERS}.{uuid.uuid4().hex[:8]}"
+    with open(tmp, "wb") as out:
+        np.savez(out, key=np.array(key), **found._replace(languages=np.array(found.languages))._asdict())
+    os.replace(tmp, path / MEMBERS)

@@ -4,21 +4,23 @@ The counting rules are ``analysis.trends``': the same units (stories by default)
 period totals and incomplete flag, so a query's share sits beside a topic's or an entity's.
 Only which documents match comes from the search index.
 
-Articles over all outlets and languages: tantivy counts the matches per day, and only the
-matches among linked articles (``analysis.search.linked``: a story holding others) are listed,
-then counted in numpy with arrays of the counting units (cached per database state, story
-links and options) that give each its period and, when it shares its story with another
-article of the same period, that story. Per period: stories = matching articles - those shared
-matches + their distinct stories. Other counts (per outlet or language, headlines) join the
-ids of every match with the counting units in SQL.
+Articles over all outlets, or per language: tantivy counts the matches per day (per language,
+one histogram filtered on each), and only the matches among linked articles
+(``analysis.search.linked``: a story holding others) are listed, then counted in numpy with
+``analysis.search.cells`` (cached per database state, story links and options): the totals
+and, for each linked article, its cell and, when it shares its story with another article of
+the cell, that story. Per cell: stories = matching articles - those shared matches + their
+distinct stories. Per outlet, every match is listed and counted per cell in SQL, with the same
+cells and correction. Headlines join the ids of every match with the counting units in SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import uuid
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -28,8 +30,10 @@ import tantivy
 from analysis import trends
 from analysis.errors import InvalidArgument
 from analysis.search import linked
+from analysis.search.cells import Cells, cells, listed
 from analysis.search.index import SearchIndex, checked_state, ids_of, index_path, open_index
 from analysis.search.matches import compiled, matching_ids, parse_query
+from analysis.search.parser import LANGS
 
 COLUMNS = ["period", "group", "query", "label", "n_documents", "n_total", "share", "incomplete"]
 
@@ -68,11 +72,13 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     options = {"freq": freq, "by": by, "unit": unit, "source": source, "start": trends.as_date(start),
                "end": trends.as_date(end)}
     links = linked.links_fingerprint(con, source) if unit == "stories" else None
-    if source == "articles" and by is None:
-        units, totals = _table_names(con, options, links)
-        if units not in _CACHE:
-            _tables(con, options, links)
-        return _attention_by_day(con, idx, wanted, options, _units(con, units, totals, options), links)
+    if source == "articles" and by == "lang":
+        options["languages"] = linked.languages(con)  # part of the cache key: filled in in place
+    if _index_counts(con, idx, options):
+        table = _cells(con, idx, options, links)
+        return _attention_by_day(con, idx, wanted, options, table, _group_terms(by, table.groups), links)
+    if source == "articles":
+        return _attention_listed(con, idx, wanted, options, _cells(con, idx, options, links))
     units, totals = _tables(con, options, links)
     ids = [matching_ids(con, q, headlines=headlines, idx=idx) for q in wanted]
     hits = pd.DataFrame({"q": np.repeat(np.arange(len(wanted)), [len(i) for i in ids]),
@@ -99,11 +105,15 @@ def attention(con: duckdb.DuckDBPyConnection, queries: list[str] | str, *, freq:
     return _typed(frame)
 
 
-def _table_names(con, options: dict, links: tuple | None) -> tuple[str, str]:
-    """Names of the units and totals tables: they change with the options, the database state
-    and the story links."""
+def _state_key(con, options: dict, links: tuple | None) -> str:
+    """What the counting units depend on: the options, the database state and the story links."""
     key = (str(index_path(con)), checked_state(con), links, *sorted(options.items()))
-    suffix = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+
+
+def _table_names(con, options: dict, links: tuple | None) -> tuple[str, str]:
+    """Names of the units and totals tables of ``_state_key``."""
+    suffix = _state_key(con, options, links)
     return f"search_units_{suffix}", f"search_totals_{suffix}"
 
 
@@ -131,113 +141,139 @@ def _tables(con, options: dict, links: tuple | None) -> tuple[str, str]:
     return units, totals
 
 
-@dataclass
-class _Units:
-    """The counting units of one units table (one database state and set of options), as
-    arrays a query's matches are counted with: one row per dated article, by article id."""
-
-    frame: pd.DataFrame  # the period totals: period, group, n_total, incomplete
-    starts: np.ndarray  # each period's first day (datetime64[D]), ascending
-    ids: np.ndarray  # article ids, ascending
-    period: np.ndarray  # each row's period, as a row of ``frame``
-    # each row's story when it shares it with another article of the same period, else -1
-    # (ranks 0..n, not story ids): only those count fewer stories than articles
-    shared: np.ndarray | None
-    slot: np.ndarray | None  # article id -> row, or -1; None when ids are too sparse for a table
-    n_shared: int = 0  # stories ranked in ``shared``
-
-    def rows(self, doc_ids: np.ndarray) -> np.ndarray:
-        """The rows of these article ids, those without one (undated, outside the window) left out."""
-        if self.slot is not None:
-            at = self.slot[doc_ids[(doc_ids >= 0) & (doc_ids < len(self.slot))]]
-            return at[at >= 0]
-        at = np.searchsorted(self.ids, doc_ids)
-        inside = at < len(self.ids)
-        return at[inside][self.ids[at[inside]] == doc_ids[inside]]
-
-    def correction(self, rows: np.ndarray) -> np.ndarray:
-        """Per period of ``frame``: distinct stories minus articles among matching ``rows``."""
-        shared = rows[self.shared[rows] >= 0]
-        out = np.zeros(len(self.frame), dtype=np.int64)
-        if len(shared):
-            # each (period, story) pair once: a story of several matches in a period counts one
-            pairs = np.unique(self.period[shared].astype(np.int64) * self.n_shared + self.shared[shared])
-            out += np.bincount(pairs // self.n_shared, minlength=len(self.frame))
-            out -= np.bincount(self.period[shared], minlength=len(self.frame))
-        return out
+# The cells of the last options and database state used: a notebook's queries share them.
+_CACHE: dict[str, Cells] = {}
 
 
-# The arrays of the last units table used: a notebook's queries share them.
-_CACHE: dict[str, _Units] = {}
-# Article ids are mostly dense; an id -> row table is used while it holds at most this many
-# slots per article.
-DENSE_IDS = 4
-
-
-def _units(con, units: str, totals: str, options: dict) -> _Units:
-    if units not in _CACHE:
+def _cells(con, idx: SearchIndex, options: dict, links: tuple | None) -> Cells:
+    key = _state_key(con, options, links)
+    if key not in _CACHE:
         _CACHE.clear()
-        frame = con.execute(f"""SELECT period, grp AS "group", n_documents AS n_total, incomplete
-                                FROM {totals} ORDER BY period""").df()
-        # A story with several articles in one period counts fewer stories than articles
-        # there; every other article is a story of its own in its period.
-        rows = con.execute(f"""SELECT doc_id, period, unit_id,
-                                      count(*) OVER (PARTITION BY period, unit_id) > 1 AS shared
-                               FROM {units} ORDER BY doc_id""").fetchnumpy()
-        ids = rows["doc_id"].astype(np.int64)
-        periods = frame["period"].to_numpy().astype("datetime64[D]")
-        period = np.searchsorted(periods, rows["period"].astype("datetime64[D]")).astype(np.int32)
-        shared, n_shared = None, 0
-        if options["unit"] == "stories" and rows["shared"].any():
-            mask = rows["shared"].astype(bool)
-            stories, rank = np.unique(rows["unit_id"][mask], return_inverse=True)
-            shared, n_shared = np.full(len(ids), -1, dtype=np.int64), len(stories)
-            shared[mask] = rank
-        slot = None
-        if len(ids) and 0 <= ids[0] and ids[-1] < DENSE_IDS * (len(ids) + 256):
-            slot = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
-            slot[ids] = np.arange(len(ids))
-        _CACHE[units] = _Units(frame, periods, ids, period, shared, slot, n_shared)
-    return _CACHE[units]
+        members = linked.members(con, idx, links) if links is not None else None
+        _CACHE[key] = cells(con, options, members)
+    return _CACHE[key]
 
 
-def _articles(searcher: tantivy.Searcher, matches: tantivy.Query, table: _Units) -> np.ndarray:
-    """Matching articles per period of ``table.frame``: tantivy counts them per day."""
+def _index_counts(con, idx: SearchIndex, options: dict) -> bool:
+    """True when the index can count the matches per cell: articles over all outlets, or per
+    language while the index holds each language's articles (a language a stage filled in
+    after indexing is not in it)."""
+    if options["source"] != "articles" or options["by"] == "outlet":
+        return False
+    return options["by"] is None or options["languages"] == _index_languages(con, idx)
+
+
+# The index's articles per language, for the database state it was found in step with.
+INDEX_LANGUAGES = "languages.json"
+
+
+def _index_languages(con, idx: SearchIndex) -> tuple:
+    """(language, articles) of the index. It changes only with the database state it is in
+    step with (an update, a repair) or when rebuilt (a new folder), so it is saved in the
+    index's folder for that state: counting costs a pass over each language's articles."""
+    path = idx.path / INDEX_LANGUAGES
+    state = repr(checked_state(con))
+    try:
+        saved = json.loads(path.read_text())
+        if saved["state"] == state:
+            return tuple(tuple(pair) for pair in saved["languages"])
+    except (OSError, ValueError, KeyError):  # none yet
+        pass
+    searcher = idx.searcher()
+    article = tantivy.Query.term_query(idx.schema, "kind", "article")
+    counts = []
+    for lang in sorted(LANGS):
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, article),
+                                            (tantivy.Occur.Must, tantivy.Query.term_query(idx.schema, "lang", lang))])
+        n = searcher.search(both, 1, count=True).count
+        if n:
+            counts.append((lang, n))
+    tmp = path.with_name(f"{INDEX_LANGUAGES}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps({"state": state, "languages": counts}))
+    os.replace(tmp, path)
+    return tuple(counts)
+
+
+def _group_terms(by: str | None, groups: list) -> list[str | None]:
+    """Per group of ``Cells.groups``, the ``lang`` value its matches are filtered on, or None
+    for the one group counted as all matches less the others' (no group: every match). A
+    missing language is not indexed, so its group is that one (the schema allows no empty one)."""
+    if by is None or not groups:
+        return [None]
+    terms = list(groups)
+    if None not in terms:
+        terms[-1] = None  # the matches of the other languages give this one's
+    return terms
+
+
+def _per_period(searcher: tantivy.Searcher, matches: tantivy.Query, starts: np.ndarray) -> np.ndarray:
+    """Matching articles per period (first days ``starts``): tantivy counts them per day."""
     days = searcher.aggregate(matches, {"days": {"date_histogram": {
         "field": "date", "fixed_interval": "1d", "min_doc_count": 1}}})["days"]["buckets"]
-    counts = np.zeros(len(table.frame), dtype=np.int64)
+    counts = np.zeros(len(starts), dtype=np.int64)
     if days:
         ms = np.array([b["key"] for b in days], dtype=np.float64).astype(np.int64)
-        rows = np.searchsorted(table.starts, (ms // 86_400_000).astype("datetime64[D]"), side="right") - 1
+        rows = np.searchsorted(starts, (ms // 86_400_000).astype("datetime64[D]"), side="right") - 1
         n = np.array([b["doc_count"] for b in days], dtype=np.int64)
         counts += np.bincount(rows[rows >= 0], weights=n[rows >= 0], minlength=len(counts)).astype(np.int64)
     return counts
 
 
-def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, table: _Units,
-                      links: tuple | None) -> pd.DataFrame:
-    """Every query's matching articles per period (a histogram inside tantivy), less the
-    matches that share a story in the period, plus those stories. The shared matches are
-    listed from the index of linked articles, or from the main index when there is none."""
+def _matched(idx: SearchIndex, searcher: tantivy.Searcher, matches: tantivy.Query, table: Cells,
+             terms: list[str | None]) -> np.ndarray:
+    """Matching articles per row of ``table.frame``: one histogram per language filtered on,
+    and for the remaining group all matches less theirs."""
+    out = np.zeros(len(table.frame), dtype=np.int64)
+    rest = _per_period(searcher, matches, table.starts)
+    for group, term in enumerate(terms):
+        if term is not None:
+            lang = tantivy.Query.term_query(idx.schema, "lang", term)
+            counts = _per_period(searcher, tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, matches), (tantivy.Occur.Must, lang)]), table.starts)
+            out += table.per_cell(counts, group)
+            rest -= counts
+    return out + table.per_cell(rest, terms.index(None))
+
+
+def _attention_by_day(con, idx: SearchIndex, wanted: list[str], options: dict, table: Cells,
+                      terms: list[str | None], links: tuple | None) -> pd.DataFrame:
+    """Every query's matching articles per cell (histograms inside tantivy), less the matches
+    that share a story in the cell, plus those stories. The shared matches are listed from
+    the index of linked articles, or from the main index when there is none."""
     frame = table.frame
     searcher = idx.searcher()
-    shared = linked.linked_index(con, idx, links) if table.shared is not None else None
-    shared_searcher = shared.searcher() if shared is not None else None
+    lister = None
+    if table.any_shared:
+        lister = (linked.linked_index(con, idx, links) or idx).searcher()
     counts = np.zeros((len(frame), len(wanted)), dtype=np.int64)
     for j, query in enumerate(wanted):
         matches = compiled(idx, parse_query(query), headlines=False, start=options["start"], end=options["end"])
-        if table.shared is not None and shared is None:
-            rows = table.rows(ids_of(searcher, matches))
-            counts[:, j] = np.bincount(table.period[rows], minlength=len(frame)) + table.correction(rows)
-            continue
-        counts[:, j] = _articles(searcher, matches, table)
-        if shared_searcher is not None:
-            counts[:, j] += table.correction(table.rows(ids_of(shared_searcher, matches)))
+        counts[:, j] = _matched(idx, searcher, matches, table, terms)
+        if lister is not None:
+            counts[:, j] += table.correction(table.rows(ids_of(lister, matches)))
+    return _frame(frame, wanted, counts)
+
+
+def _attention_listed(con, idx: SearchIndex, wanted: list[str], options: dict, table: Cells) -> pd.DataFrame:
+    """Every query's matches listed and counted per cell in DuckDB, less the matches that
+    share a story in the cell, plus those stories: groups the index cannot filter on."""
+    searcher = idx.searcher()
+    counts = np.zeros((len(table.frame), len(wanted)), dtype=np.int64)
+    for j, query in enumerate(wanted):
+        ids = ids_of(searcher, compiled(idx, parse_query(query), headlines=False, start=options["start"],
+                                        end=options["end"]))
+        counts[:, j] = listed(con, table, ids, options) + table.correction(table.rows(ids))
+    return _frame(table.frame, wanted, counts)
+
+
+def _frame(frame: pd.DataFrame, wanted: list[str], counts: np.ndarray) -> pd.DataFrame:
+    """The result from the cells' totals ``frame`` and the counts per cell (rows) and query (columns)."""
     n_total = np.repeat(frame["n_total"].to_numpy(), len(wanted))
     queries = pd.array(np.tile(np.array(wanted, dtype=object), len(frame)), dtype="str")
     return pd.DataFrame({  # in the order of COLUMNS
         "period": np.repeat(frame["period"].to_numpy().astype(trends.FREQUENCY_DTYPES["period"]), len(wanted)),
-        "group": np.full(len(n_total), None, dtype=object), "query": queries, "label": queries,
+        "group": pd.Series(np.repeat(frame["group"].to_numpy(dtype=object), len(wanted)), dtype=object),
+        "query": queries, "label": queries,
         "n_documents": counts.ravel(), "n_total": n_total, "share": counts.ravel() / n_total,
         "incomplete": np.repeat(frame["incomplete"].to_numpy().astype(bool), len(wanted))})
 
