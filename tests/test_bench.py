@@ -47,6 +47,10 @@ def test_every_stage_prints_one_measurement(lines):
     standin = [line for line in lines if line.get("standin_copies") == 10]
     built = next(line for line in standin if line["stage"] == "search.index_build")
     assert built["n"] == 10 * N and 9 * N <= built["articles"] <= 10 * N  # ten copies of N generated articles
+    assert len(built["builds_seconds"]) == 1
+    # the search index at N: the median of three rebuilds
+    median = next(line for line in lines if line["stage"] == "search.index_build" and "standin_copies" not in line)
+    assert len(median["builds_seconds"]) == 3 and median["seconds"] == pytest.approx(sorted(median["builds_seconds"])[1], abs=0.01)
     assert {line["stage"] for line in standin} >= {"search.query", "search.matches_and_attention", "search.keyness"}
     keyness = [line for line in lines if line["stage"] == "search.keyness" and "standin_copies" not in line]
     assert len(keyness) == 3 and all(line["seconds"] > 0 and line["terms"] >= 0 for line in keyness)
