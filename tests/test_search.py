@@ -344,13 +344,9 @@ def test_attention_by_language_with_unknown_languages(enriched_sample_db, tmp_pa
     """Articles without a language are not filtered on (nothing to filter: the index has no
     language for them): their group is all matches less the other languages'. Every cell as
     the raw tables give it, a third language too."""
-    import shutil
-
     from analysis.search import rebuild_index, timeline
 
-    path = tmp_path / "langs.duckdb"
-    shutil.copyfile(enriched_sample_db, path)
-    con = analysis.connect(path)
+    con = writable_connection(enriched_sample_db, tmp_path, name="langs.duckdb")
     try:
         con.execute("UPDATE articles SET lang = NULL WHERE article_id % 7 = 0")
         con.execute("UPDATE articles SET lang = 'en' WHERE article_id % 7 = 1")
@@ -413,13 +409,9 @@ def test_linked_articles_are_read_back_for_their_links(enriched_sample_db, tmp_p
     """A process's first attention call reads the linked articles and their stories saved
     beside the linked index instead of grouping every story link, while the links are those
     they were saved for; after a re-linking they are found and saved again."""
-    import shutil
-
     from analysis.search import linked, open_index
 
-    path = tmp_path / "members.duckdb"
-    shutil.copyfile(enriched_sample_db, path)
-    con = analysis.connect(path)
+    con = writable_connection(enriched_sample_db, tmp_path, name="members.duckdb")
     try:
         frame = attention(con, "NOT maroc", freq="week")
         saved = open_index(con).path / linked.MEMBERS
