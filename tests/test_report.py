@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 import analysis
 from analysis.cli import cli
+from analysis.files import atomic_write
 from analysis.report import periods
-from analysis.report.write import atomic_write
 from tests.conftest import writable_copy
 from tests.report_fixtures import HOSTILE_OUTLET, HOSTILE_TITLE, HOSTILE_URL
 

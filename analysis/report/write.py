@@ -13,13 +13,13 @@ import datetime as dt
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from analysis.errors import InvalidArgument
+from analysis.files import atomic_write
 from analysis.report import render
 from analysis.report.compute import ReportData, report_data
 from analysis.report.periods import Period, check_has_data, latest_with_data, parse_at
@@ -33,26 +33,6 @@ class Written:
     period: Period
     files: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
-
-
-def atomic_write(path: Path, content: bytes) -> bool:
-    """Write ``content`` to ``path`` through a temporary file and a rename; returns False
-    (and leaves the file alone) when it already holds exactly these bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.stat().st_size == len(content) and path.read_bytes() == content:
-        return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def choose_period(con: duckdb.DuckDBPyConnection, *, kind: str, at: str | None, latest: bool,

@@ -16,16 +16,16 @@ linked, in one commit. A crash before the marker is written only repeats that co
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import shutil
-import uuid
 from typing import NamedTuple
 
 import duckdb
 import numpy as np
 
 from analysis.db import has_table, kept
+from analysis.files import atomic_write
 from analysis.search.index import (
     SearchIndex,
     add_articles_by_id,
@@ -115,9 +115,7 @@ def linked_index(con: duckdb.DuckDBPyConnection, main: SearchIndex, links: tuple
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
     marker = {"key": key, "used": used}
-    tmp = path / f"{MARKER}.{uuid.uuid4().hex[:8]}"
-    tmp.write_text(json.dumps(marker))
-    os.replace(tmp, path / MARKER)
+    atomic_write(path / MARKER, json.dumps(marker).encode())
     _OPEN[path] = (marker, idx)
     return idx
 
@@ -168,8 +166,7 @@ def _members(con: duckdb.DuckDBPyConnection, path, links: tuple | None) -> Membe
 
 
 def _save(path, key: str, found: Members) -> None:
-    # written aside and renamed: a reader sees a whole file, and its key says which state it holds
-    tmp = path / f"{MEMBERS}.{uuid.uuid4().hex[:8]}"
-    with open(tmp, "wb") as out:
-        np.savez(out, key=np.array(key), **found._replace(languages=np.array(found.languages))._asdict())
-    os.replace(tmp, path / MEMBERS)
+    # written whole: a reader sees a complete file, and its key says which state it holds
+    out = io.BytesIO()
+    np.savez(out, key=np.array(key), **found._replace(languages=np.array(found.languages))._asdict())
+    atomic_write(path / MEMBERS, out.getvalue())

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 
 import duckdb
@@ -29,6 +28,7 @@ import tantivy
 
 from analysis import trends
 from analysis.errors import InvalidArgument
+from analysis.files import atomic_write
 from analysis.search import linked
 from analysis.search.cells import Cells, cells, listed
 from analysis.search.index import SearchIndex, checked_state, ids_of, index_path, open_index
@@ -188,9 +188,7 @@ def _index_languages(con, idx: SearchIndex) -> tuple:
         n = searcher.search(both, 1, count=True).count
         if n:
             counts.append((lang, n))
-    tmp = path.with_name(f"{INDEX_LANGUAGES}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps({"state": state, "languages": counts}))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps({"state": state, "languages": counts}).encode())
     return tuple(counts)
 
 
